@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine (Python 3.11+ only):
+#   make demo   virtual environment, install, migrate SQLite, seed the demo, serve on 127.0.0.1:$(PORT)
+#   make test   install and run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo test lint frontend clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Rebuilds static/css and static/js from govuk-frontend (needs Node.js; not needed to run the system).
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && sh build.sh
+
+clean:
+	rm -rf $(VENV) var

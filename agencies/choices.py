@@ -1,0 +1,30 @@
+"""Fixed vocabularies of the agencies app."""
+
+from django.db import models
+
+
+class AgencyKind(models.TextChoices):
+    """The kinds of agency that record concerns or receive referrals (DESIGN.md §2)."""
+
+    SCHOOL = "school", "School"
+    GP_PRACTICE = "gp_practice", "GP practice"
+    SCHOOL_NURSING = "school_nursing", "School nursing"
+    POLICE = "police", "Police"
+    YOUTH_OFFENDING_TEAM = "youth_offending_team", "Youth offending team"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    HEALTH = "health", "Health"
+    VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector"
+    MASH = "mash", "Multi-agency safeguarding hub (MASH)"
+    # Where auditors and administrators belong: never a referral pathway, so never sent a share.
+    GOVERNANCE = "governance", "Information governance and administration"
+
+
+class RoleCode(models.TextChoices):
+    """The roles a member can hold at their agency (DESIGN.md §2)."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    DSL = "dsl", "Designated safeguarding lead"
+    MASH_LEAD = "mash_lead", "MASH lead"
+    RECEIVING_WORKER = "receiving_worker", "Receiving worker"
+    AUDITOR = "auditor", "Auditor"
+    ADMINISTRATOR = "administrator", "Administrator"

@@ -1,0 +1,124 @@
+"""A believable, plainly fictional London for the demo: agencies of every kind and named users.
+
+Every name here is invented. Loading is idempotent: what already exists is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from agencies import services
+from agencies.choices import AgencyKind, RoleCode
+from agencies.models import Agency, Borough
+
+User = get_user_model()
+
+DEMO_BOROUGHS = ["Lambeth", "Southwark", "Hackney"]
+
+# (borough, kind, name, official code)
+DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
+    ("Lambeth", AgencyKind.MASH, "Lambeth MASH", ""),
+    ("Lambeth", AgencyKind.SCHOOL, "Larkhall Rise Academy", "URN 900101"),
+    ("Lambeth", AgencyKind.GP_PRACTICE, "Vauxhall Walk Medical Centre", "ODS G99001"),
+    ("Lambeth", AgencyKind.SCHOOL_NURSING, "Lambeth School Nursing Service", ""),
+    ("Lambeth", AgencyKind.POLICE, "Lambeth Safeguarding Unit (Central South BCU)", ""),
+    ("Lambeth", AgencyKind.YOUTH_OFFENDING_TEAM, "Lambeth Youth Justice Service", ""),
+    ("Lambeth", AgencyKind.CHILDRENS_SOCIAL_CARE, "Lambeth Children's Social Care", ""),
+    ("Lambeth", AgencyKind.HEALTH, "Lambeth Sexual Health Clinic", ""),
+    ("Lambeth", AgencyKind.VOLUNTARY_SECTOR, "South London Girls' Exit Project", ""),
+    ("Southwark", AgencyKind.MASH, "Southwark MASH", ""),
+    ("Southwark", AgencyKind.SCHOOL, "Peckham Lane School", "URN 900201"),
+    ("Southwark", AgencyKind.GP_PRACTICE, "Bermondsey Yard Surgery", "ODS G99002"),
+    ("Southwark", AgencyKind.SCHOOL_NURSING, "Southwark School Health Team", ""),
+    ("Southwark", AgencyKind.POLICE, "Southwark Safeguarding Unit (Central South BCU)", ""),
+    ("Southwark", AgencyKind.YOUTH_OFFENDING_TEAM, "Southwark Youth Offending Service", ""),
+    ("Southwark", AgencyKind.CHILDRENS_SOCIAL_CARE, "Southwark Children's Social Care", ""),
+    ("Southwark", AgencyKind.HEALTH, "Southwark Young People's Health Service", ""),
+    ("Southwark", AgencyKind.VOLUNTARY_SECTOR, "Walworth Youth Project", ""),
+    ("Hackney", AgencyKind.MASH, "Hackney MASH", ""),
+    ("Hackney", AgencyKind.SCHOOL, "Dalston Fields School", "URN 900301"),
+    ("Hackney", AgencyKind.GP_PRACTICE, "Clapton Square Practice", "ODS G99003"),
+    ("Hackney", AgencyKind.SCHOOL_NURSING, "Hackney School Nursing", ""),
+    ("Hackney", AgencyKind.POLICE, "Hackney Safeguarding Unit (Central East BCU)", ""),
+    ("Hackney", AgencyKind.YOUTH_OFFENDING_TEAM, "Hackney Youth Justice", ""),
+    ("Hackney", AgencyKind.CHILDRENS_SOCIAL_CARE, "Hackney Children and Families Service", ""),
+    ("Hackney", AgencyKind.HEALTH, "Hackney Sexual Health Service", ""),
+    ("Hackney", AgencyKind.VOLUNTARY_SECTOR, "East London Young Women's Project", ""),
+    ("City of London", AgencyKind.GOVERNANCE, "London Safeguarding Information Governance", ""),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    agency: str
+    roles: tuple[str, ...]
+
+
+DEMO_USERS: list[DemoUser] = [
+    DemoUser("teacher.lambeth", "Amara", "Okafor", "Larkhall Rise Academy", (RoleCode.PRACTITIONER,)),
+    DemoUser("dsl.lambeth", "Helen", "Marsh", "Larkhall Rise Academy", (RoleCode.DSL, RoleCode.PRACTITIONER)),
+    DemoUser("gp.lambeth", "Sanjay", "Mehta", "Vauxhall Walk Medical Centre", (RoleCode.PRACTITIONER,)),
+    DemoUser("nurse.lambeth", "Grace", "Adeyemi", "Lambeth School Nursing Service", (RoleCode.PRACTITIONER,)),
+    DemoUser(
+        "police.lambeth", "Tom", "Fletcher", "Lambeth Safeguarding Unit (Central South BCU)",
+        (RoleCode.PRACTITIONER,),
+    ),
+    DemoUser("mash.lambeth", "Nadia", "Rahman", "Lambeth MASH", (RoleCode.MASH_LEAD,)),
+    DemoUser(
+        "csc.lambeth", "Owen", "Price", "Lambeth Children's Social Care", (RoleCode.RECEIVING_WORKER,)
+    ),
+    DemoUser("teacher.southwark", "Chloe", "Bennett", "Peckham Lane School", (RoleCode.PRACTITIONER,)),
+    DemoUser(
+        "yot.southwark", "Marcus", "Reid", "Southwark Youth Offending Service", (RoleCode.PRACTITIONER,)
+    ),
+    DemoUser("mash.southwark", "Priya", "Shah", "Southwark MASH", (RoleCode.MASH_LEAD,)),
+    DemoUser("teacher.hackney", "Lily", "Evans", "Dalston Fields School", (RoleCode.PRACTITIONER,)),
+    DemoUser("mash.hackney", "Daniel", "Kemp", "Hackney MASH", (RoleCode.MASH_LEAD,)),
+    DemoUser(
+        "auditor", "Ruth", "Campbell", "London Safeguarding Information Governance", (RoleCode.AUDITOR,)
+    ),
+    DemoUser(
+        "admin", "Sam", "Osei", "London Safeguarding Information Governance", (RoleCode.ADMINISTRATOR,)
+    ),
+]
+
+
+def seed_agencies() -> dict[str, Agency]:
+    """Create the demo agencies that do not exist yet; return all of them by name."""
+    boroughs = {b.name: b for b in Borough.objects.all()}
+    agencies: dict[str, Agency] = {}
+    for borough_name, kind, name, code in DEMO_AGENCIES:
+        borough = boroughs[borough_name]
+        agency = Agency.objects.filter(borough=borough, name=name).first()
+        if agency is None:
+            agency = services.do_create_agency(
+                name=name, kind=kind, borough=borough, official_code=code, actor=None
+            )
+        agencies[name] = agency
+    return agencies
+
+
+def seed_users(password: str) -> list[str]:
+    """Create the demo users that do not exist yet; return the usernames created."""
+    agencies = seed_agencies()
+    created = []
+    for demo in DEMO_USERS:
+        if User.objects.filter(username=demo.username).exists():
+            continue
+        services.do_create_user(
+            username=demo.username,
+            password=password,
+            agency=agencies[demo.agency],
+            roles=demo.roles,
+            first_name=demo.first_name,
+            last_name=demo.last_name,
+            email=f"{demo.username}@example.org",
+            actor=None,
+        )
+        created.append(demo.username)
+    return created

@@ -1,0 +1,34 @@
+"""Load the demo London: agencies in Lambeth, Southwark and Hackney, and the named demo users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from agencies.demo import DEMO_USERS, seed_users
+from config.env import env_secret
+
+DEFAULT_DEMO_PASSWORD = "safeguarding-demo"  # noqa: S105 - documented, refused unless DEBUG is on
+
+
+class Command(BaseCommand):
+    help = "Create demo agencies and users. Safe to run again: existing records are left unchanged."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = env_secret("DEMO_PASSWORD", "")
+        if not password:
+            if not settings.DEBUG:
+                raise CommandError(
+                    "Set DEMO_PASSWORD: the documented default demo password is only allowed with DEBUG on."
+                )
+            password = DEFAULT_DEMO_PASSWORD
+        with transaction.atomic():
+            created = seed_users(password)
+        if created:
+            self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
+        else:
+            self.stdout.write("Demo data already present; nothing changed.")
+        self.stdout.write(f"Demo users: {', '.join(u.username for u in DEMO_USERS)}.")

@@ -1,0 +1,68 @@
+"""Sign-in, the home page of each role, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from agencies.forms import SignInForm
+from agencies.roles import ROLE_DESCRIPTIONS
+
+
+class SignInView(auth_views.LoginView):
+    """The sign-in page; a new session key is issued on success (Django's login rotates it)."""
+
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        return context
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
+               credentials: dict[str, Any] | None = None) -> HttpResponse:
+    """Shown instead of the sign-in page while an account or address is in its cool-off period."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out (POST only, so a link elsewhere cannot sign a user out)."""
+
+    http_method_names = ["post", "options"]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: who you are, where, and what your roles let you do."""
+    membership = request.membership  # type: ignore[attr-defined]
+    roles = [
+        {"code": role.code, "label": role.label, "description": ROLE_DESCRIPTIONS.get(role.code, "")}
+        for role in membership.roles.all()
+    ]
+    return render(request, "agencies/home.html", {"roles": roles, "agency": membership.agency})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers, 503 when it does not; never any detail."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

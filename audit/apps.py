@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """The tamper-evident access trail and the auditors' views of it."""
+
+    name = "audit"

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", include("agencies.urls")),
+    # Administration signs in through the service's own sign-in page, which checks memberships and
+    # throttles failures; the admin's own login form is never offered.
+    path(
+        "administration/login/",
+        RedirectView.as_view(url=reverse_lazy("login"), query_string=True),
+        name="admin_login_redirect",
+    ),
+    path("administration/", admin.site.urls),
+]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -1,0 +1,100 @@
+"""The demo data, and the production start-up rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from agencies.choices import AgencyKind
+from agencies.demo import DEMO_USERS
+from agencies.models import Agency, Membership
+
+User = get_user_model()
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_KEY = "p" + "Zq8vN3rT6wY1uI4oP7aS0dF2gH5jK8lM1nB4vC7xZ0qW3eR6tY9uI2oP5aS8d"
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_seed_demo_builds_a_london_and_changes_nothing_the_second_time(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    for borough in ["Lambeth", "Southwark", "Hackney"]:
+        kinds = set(Agency.objects.filter(borough__name=borough).values_list("kind", flat=True))
+        assert kinds >= set(AgencyKind.values) - {AgencyKind.GOVERNANCE}, borough
+    snapshot = (
+        list(User.objects.order_by("pk").values_list("pk", "password", "is_staff")),
+        Agency.objects.count(), Membership.objects.count(),
+        Agency.history.count(), Membership.history.count(),
+    )
+    call_command("seed_demo")
+    assert snapshot == (
+        list(User.objects.order_by("pk").values_list("pk", "password", "is_staff")),
+        Agency.objects.count(), Membership.objects.count(),
+        Agency.history.count(), Membership.history.count(),
+    )
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+@pytest.mark.parametrize("demo", DEMO_USERS, ids=lambda d: d.username)
+def test_every_demo_user_signs_in_and_sees_their_home(monkeypatch, demo):
+    monkeypatch.setenv("DEMO_PASSWORD", "a demo password for tests")
+    call_command("seed_demo")
+    client = Client()
+    response = client.post("/sign-in/", {"username": demo.username, "password": "a demo password for tests"})
+    assert response.status_code == 302, demo.username
+    home = client.get(reverse("home"))
+    assert home.status_code == 200 and demo.agency.replace("'", "&#x27;") in home.content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_seed_demo_refuses_the_default_password_without_debug(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    with pytest.raises(CommandError, match="DEMO_PASSWORD"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="safeguarding.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="safeguarding.example.org",
+                        SECRET_KEY="development-only-" + "x" * 50)
+    assert result.returncode != 0
+    assert "development key" in result.stderr
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    key_file = tmp_path / "secret"
+    key_file.write_text(PRODUCTION_KEY + "\n")
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
+                        ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY_FILE=str(key_file))
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
+                        ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY=PRODUCTION_KEY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

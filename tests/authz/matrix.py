@@ -1,0 +1,50 @@
+"""The authorization matrix, as data.
+
+Each row is ``(url name, persona, relation to the object, method, expected status)``. ``relation`` names
+how the persona stands to the object the URL is about ("-" where the URL is about no object). Later
+issues add rows for every URL they add; ``test_every_url_has_rows`` fails for a URL without rows.
+"""
+
+from __future__ import annotations
+
+from tests.personas import LOCKED_OUT_PERSONAS, MEMBER_PERSONAS
+
+ALL_PERSONAS = ["anonymous", *MEMBER_PERSONAS, *LOCKED_OUT_PERSONAS]
+NOT_ADMINISTRATORS = [p for p in MEMBER_PERSONAS if p != "administrator"]
+
+Row = tuple[str, str, str, str, int]
+ROWS: list[Row] = []
+
+
+def rows(url_name: str, personas: list[str], relation: str, method: str, status: int) -> None:
+    ROWS.extend((url_name, persona, relation, method, status) for persona in personas)
+
+
+# Health answers everyone, signed in or not.
+rows("health", ALL_PERSONAS, "-", "GET", 200)
+
+# Sign-in: the form for visitors; members already signed in are sent home.
+rows("login", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 200)
+rows("login", MEMBER_PERSONAS, "-", "GET", 302)
+
+# Sign-out is POST only; visitors are sent to sign in first.
+rows("logout", ALL_PERSONAS, "-", "POST", 302)
+rows("logout", MEMBER_PERSONAS, "-", "GET", 405)
+rows("logout", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+
+# Home: every member; nobody else.
+rows("home", MEMBER_PERSONAS, "-", "GET", 200)
+rows("home", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("home", MEMBER_PERSONAS, "-", "POST", 405)
+
+# Administration: administrators only; everyone else is sent to sign in (admin's own behaviour).
+rows("admin:index", ["administrator"], "-", "GET", 200)
+rows("admin:index", ["anonymous", *NOT_ADMINISTRATORS, *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("admin:agencies_agency_changelist", ["administrator"], "-", "GET", 200)
+rows("admin:agencies_membership_changelist", ["administrator"], "-", "GET", 200)
+rows("admin:auth_user_changelist", ["administrator"], "-", "GET", 200)
+rows("admin_login_redirect", ["anonymous"], "-", "GET", 302)
+
+# Django admin generates many URL names per registered model; they are all behind the same
+# ``admin_view`` staff check as admin:index, which the rows above exercise for every persona.
+COVERED_BY_ADMIN_SITE = "admin:"
