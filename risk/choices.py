@@ -1,0 +1,24 @@
+"""Fixed vocabularies of the risk app."""
+
+from django.db import models
+
+
+class IndicatorKind(models.TextChoices):
+    """Whether an indicator describes who she is and where she lives, or something seen happening."""
+
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    WARNING_SIGN = "warning_sign", "Warning sign"
+
+
+class IndicatorCategory(models.TextChoices):
+    """Groups shown together on the record-a-concern page."""
+
+    HOME_AND_FAMILY = "home_and_family", "Home and family"
+    PEERS_AND_RELATIONSHIPS = "peers_and_relationships", "Peers and relationships"
+    WELLBEING_AND_DEVELOPMENT = "wellbeing_and_development", "Wellbeing and development"
+    WHERE_SHE_LIVES = "where_she_lives", "Where she lives"
+    MISSING_AND_EDUCATION = "missing_and_education", "Missing and education"
+    HEALTH = "health", "Health"
+    BEHAVIOUR = "behaviour", "Behaviour and appearance"
+    ONLINE_AND_GIFTS = "online_and_gifts", "Online, gifts and exploitation of others"
+    GANG_ASSOCIATION = "gang_association", "Gang association"
