@@ -3,13 +3,30 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.audit_helpers import audit_checkpoint
 from tests.personas import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoint(request):
+    """Start each database test with a fresh audit checkpoint (see tests/audit_helpers.py)."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames or (
+        request.node.get_closest_marker("django_db")
+    ):
+        request.getfixturevalue("_django_db_helper")
+        audit_checkpoint()
 
 
 @pytest.fixture
 def world(db) -> World:
-    """Agencies in Lambeth, Southwark and governance, and a named user for every persona."""
-    return build_world()
+    """Agencies in Lambeth, Southwark and governance, and a named user for every persona.
+
+    The events written while building it are behind the audit checkpoint, so ``assert_audit`` sees only
+    what the test itself does.
+    """
+    built = build_world()
+    audit_checkpoint()
+    return built
 
 
 @pytest.fixture
