@@ -15,7 +15,6 @@ from audit.models import AccessEvent, VerificationRun
 from tests.audit.tampering import raw, triggers_off
 
 pytestmark = pytest.mark.django_db
-TABLE = "audit_accessevent"
 
 
 @pytest.fixture
@@ -71,7 +70,7 @@ def test_chains_are_numbered_and_linked(lambeth_chain):
 def test_an_edited_event_is_named(lambeth_chain):
     victim = lambeth_chain[3]
     with triggers_off():
-        raw(f"UPDATE {TABLE} SET reference = %s WHERE id = %s", ["SUB-9999", victim.pk])
+        raw("UPDATE audit_accessevent SET reference = %s WHERE id = %s", ["SUB-9999", victim.pk])
     result = verify()
     assert result.startswith("FAILED"), result
     assert f"chain E09000022: event {victim.pk} (sequence 4)" in result and "edited" in result
@@ -79,13 +78,13 @@ def test_an_edited_event_is_named(lambeth_chain):
 
 def test_an_edited_detail_or_time_is_detected_too(lambeth_chain):
     with triggers_off():
-        raw(f"UPDATE {TABLE} SET outcome = 'denied' WHERE id = %s", [lambeth_chain[1].pk])
+        raw("UPDATE audit_accessevent SET outcome = 'denied' WHERE id = %s", [lambeth_chain[1].pk])
     assert f"event {lambeth_chain[1].pk} (sequence 2)" in verify()
 
 
 def test_a_deleted_event_is_named_by_the_one_after_it(lambeth_chain):
     with triggers_off():
-        raw(f"DELETE FROM {TABLE} WHERE id = %s", [lambeth_chain[2].pk])
+        raw("DELETE FROM audit_accessevent WHERE id = %s", [lambeth_chain[2].pk])
     result = verify()
     assert f"event {lambeth_chain[3].pk} (sequence 4)" in result
     assert "expected sequence 3" in result and "missing" in result
@@ -96,7 +95,7 @@ def test_an_inserted_event_is_detected_where_the_chain_breaks(lambeth_chain):
     # onto event 2; the original event 3 (now numbered 4) no longer links to what precedes it.
     with triggers_off():
         for event in reversed(lambeth_chain[2:]):
-            raw(f"UPDATE {TABLE} SET sequence = sequence + 1 WHERE id = %s", [event.pk])
+            raw("UPDATE audit_accessevent SET sequence = sequence + 1 WHERE id = %s", [event.pk])
         forged = AccessEvent(**{
             f.attname: getattr(lambeth_chain[2], f.attname)
             for f in AccessEvent._meta.concrete_fields if f.attname != "id"
@@ -113,9 +112,9 @@ def test_an_inserted_event_is_detected_where_the_chain_breaks(lambeth_chain):
 def test_reordered_events_are_named(lambeth_chain):
     first, second = lambeth_chain[1], lambeth_chain[2]
     with triggers_off():
-        raw(f"UPDATE {TABLE} SET sequence = 999999 WHERE id = %s", [first.pk])
-        raw(f"UPDATE {TABLE} SET sequence = 2 WHERE id = %s", [second.pk])
-        raw(f"UPDATE {TABLE} SET sequence = 3 WHERE id = %s", [first.pk])
+        raw("UPDATE audit_accessevent SET sequence = 999999 WHERE id = %s", [first.pk])
+        raw("UPDATE audit_accessevent SET sequence = 2 WHERE id = %s", [second.pk])
+        raw("UPDATE audit_accessevent SET sequence = 3 WHERE id = %s", [first.pk])
     result = verify()
     assert f"chain E09000022: event {second.pk} (sequence 2)" in result, result
 
@@ -123,8 +122,8 @@ def test_reordered_events_are_named(lambeth_chain):
 def test_a_broken_chain_does_not_hide_a_break_in_another(lambeth_chain):
     system_event = AccessEvent.objects.filter(chain="system").order_by("sequence").first()
     with triggers_off():
-        raw(f"UPDATE {TABLE} SET client_address = '10.9.9.9' WHERE id = %s", [system_event.pk])
-        raw(f"UPDATE {TABLE} SET reference = 'SUB-1' WHERE id = %s", [lambeth_chain[5].pk])
+        raw("UPDATE audit_accessevent SET client_address = '10.9.9.9' WHERE id = %s", [system_event.pk])
+        raw("UPDATE audit_accessevent SET reference = 'SUB-1' WHERE id = %s", [lambeth_chain[5].pk])
     report = chain.verify_all()
     assert {(p.chain, p.event_id) for p in report.problems} == {
         ("system", system_event.pk), ("E09000022", lambeth_chain[5].pk)
@@ -148,7 +147,7 @@ def test_removal_of_the_newest_events_is_caught_only_against_the_anchor(lambeth_
     path, _anchor_doc = _anchor(tmp_path)
     assert verify("--anchor", str(path)).startswith("OK"), "intact before tampering"
     with triggers_off():
-        raw(f"DELETE FROM {TABLE} WHERE id IN (%s, %s)", [lambeth_chain[4].pk, lambeth_chain[5].pk])
+        raw("DELETE FROM audit_accessevent WHERE id IN (%s, %s)", [lambeth_chain[4].pk, lambeth_chain[5].pk])
     assert verify().startswith("OK"), "a shortened chain is self-consistent: only the anchor shows it"
     result = verify("--anchor", str(path))
     assert result.startswith("FAILED") and "chain E09000022: end of chain" in result, result
@@ -166,7 +165,7 @@ def test_a_recomputed_chain_is_caught_against_the_anchor(lambeth_chain, tmp_path
                 event.reference = "SUB-REWRITTEN"
             event.prev_hash = previous
             event.hash = chain.compute_hash(event)
-            raw(f"UPDATE {TABLE} SET reference = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            raw("UPDATE audit_accessevent SET reference = %s, prev_hash = %s, hash = %s WHERE id = %s",
                 [event.reference, event.prev_hash, event.hash, event.pk])
             previous = event.hash
     assert verify().startswith("OK")
