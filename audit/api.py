@@ -16,7 +16,10 @@ Semantics of the view wrappers:
 * Any other exception: nothing is recorded (the request failed; the server error log has it).
 * The reference comes from the URL keyword argument ``reference_kwarg``; the borough from
   ``request.audit_borough`` (a ``Borough``) if the view set it; extra detail from
-  ``request.audit_detail``.
+  ``request.audit_detail``. A view may replace the reference with ``request.audit_reference`` (for
+  example "" when the URL named nothing that exists, so that whatever was typed is not kept). Case apps
+  should also match references with a strict path converter, so a name typed into a URL never reaches
+  a view.
 """
 
 from __future__ import annotations
@@ -144,6 +147,7 @@ def _record_for_request(
     request: HttpRequest, action: str, object_type: str, reference: str, outcome: str, status: int
 ) -> None:
     detail = dict(getattr(request, "audit_detail", None) or {})
+    reference = getattr(request, "audit_reference", reference)
     if outcome == Outcome.DENIED:
         detail["status"] = status
     record(

@@ -149,6 +149,10 @@ def object_log(request: HttpRequest, object_type: str, reference: str) -> HttpRe
         raise Http404
     request.audit_detail = {"object_type": object_type}  # type: ignore[attr-defined]
     about = AccessEvent.objects.filter(object_type=object_type, reference=reference)
+    if not about.exists():
+        # Nothing was ever recorded about it: it may be a mistyped name, so the trail keeps no copy.
+        request.audit_reference = ""  # type: ignore[attr-defined]
+        request.audit_detail["found"] = False  # type: ignore[attr-defined]
     before = request.GET.get("before", "")
     if before and not before.isdigit():
         raise Http404
