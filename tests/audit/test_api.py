@@ -96,7 +96,8 @@ def test_a_shown_page_is_one_allowed_event_with_request_context(world, view):
         assert view(request, reference="SUB-0042").status_code == 200
     finally:
         current_request.reset(token)
-    event = assert_audit("view", actor=world.user("mash_lambeth"), object_type="subject", reference="SUB-0042")
+    event = assert_audit("view", actor=world.user("mash_lambeth"), object_type="subject",
+                         reference="SUB-0042")
     assert event.request_id == "a" * 32 and event.client_address == "10.1.2.3"
     assert event.actor_roles == "mash_lead"
     if view is subject_page:
