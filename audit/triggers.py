@@ -58,3 +58,5 @@ def statements(vendor: str, install: bool) -> list[str]:
     if vendor == "sqlite":
         return SQLITE_INSTALL if install else SQLITE_REMOVE
     raise NotImplementedError(f"No append-only triggers for {vendor}; the access trail needs them.")
+
+# audit/migrations/0002 runs these statements: change them only together with a new migration.
