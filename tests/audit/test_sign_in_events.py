@@ -54,3 +54,10 @@ def test_a_canary_used_in_requests_never_appears_in_any_event(world):
     assert CANARY.lower() not in every_stored_value().lower()
     failed = AccessEvent.objects.filter(action="login_failed").latest("id")
     assert failed.reference == "" and failed.object_type == ""
+
+
+@pytest.mark.parametrize("persona", ["no_membership", "inactive_membership", "deactivated_user"])
+def test_accounts_that_may_not_sign_in_are_recorded_as_failed(world, persona):
+    Client().post("/sign-in/", {"username": persona, "password": PASSWORD})
+    assert_audit("login_failed", object_type="user", reference=world.user(persona).pk, outcome="denied")
+    assert not AccessEvent.objects.filter(action="login").exists()
