@@ -1,10 +1,25 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
+from tests.audit.tampering import triggers_off
 from tests.audit_helpers import audit_checkpoint
 from tests.personas import World, build_world
+
+_flush_tables = TransactionTestCase._fixture_teardown
+
+
+def _flush_tables_with_audit_triggers_off(self: TransactionTestCase) -> None:
+    # Transactional tests (django_db(transaction=True), TransactionTestCase) empty every table after
+    # the test with TRUNCATE (PostgreSQL) or DELETE (SQLite), which the access trail's append-only
+    # triggers rightly refuse. Only here, in the test suite, are they switched off for that flush (as
+    # the table owner, which the production application role is not) and straight back on.
+    with triggers_off():
+        _flush_tables(self)
+
+
+TransactionTestCase._fixture_teardown = _flush_tables_with_audit_triggers_off  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

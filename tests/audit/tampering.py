@@ -2,6 +2,7 @@
 triggers off, change rows with raw SQL, and (here, unlike a real attack) switch them back on.
 
 Tests run inside a transaction, so the rollback at the end of each test also restores everything.
+``tests/conftest.py`` also uses ``triggers_off`` around the table flush of transactional tests.
 """
 
 from __future__ import annotations

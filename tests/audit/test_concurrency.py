@@ -1,10 +1,10 @@
 """Concurrent appends on PostgreSQL never fork a chain (several threads, real transactions).
 
 Test-database clean-up: a ``TransactionTestCase`` empties every table after the test with TRUNCATE,
-which the append-only trigger rightly refuses. Only this test case's tear-down switches the audit
-table's triggers off around that flush (``ALTER TABLE ... DISABLE TRIGGER USER`` needs the table
-owner, which the test database's user is and the production application role is not), and back on
-straight after. The migration, the triggers and the production guarantee are unchanged.
+which the append-only trigger rightly refuses; ``tests/conftest.py`` switches the audit table's
+triggers off around that flush only (``ALTER TABLE ... DISABLE TRIGGER USER`` needs the table owner,
+which the test database's user is and the production application role is not), and back on straight
+after. The migration, the triggers and the production guarantee are unchanged.
 """
 
 from __future__ import annotations
@@ -27,15 +27,6 @@ EVENTS_PER_THREAD = 15
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's concurrent writers")
 class ConcurrentAppendTests(TransactionTestCase):
     serialized_rollback = True  # the boroughs and roles from data migrations come back afterwards
-
-    def _fixture_teardown(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_accessevent DISABLE TRIGGER USER")
-        try:
-            super()._fixture_teardown()
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE audit_accessevent ENABLE TRIGGER USER")
 
     def test_threads_appending_to_shared_chains_leave_every_chain_intact(self) -> None:
         boroughs = [None, *Borough.objects.filter(name__in=["Lambeth", "Southwark"]).order_by("name")]
