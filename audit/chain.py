@@ -210,7 +210,7 @@ def verify_all(anchor: Mapping[str, Any] | None = None) -> Report:
             if event is None or event.hash != digest:
                 problems.append(Problem(
                     chain, event.pk if event else None, sequence,
-                    "differs from the anchor (the chain was rewritten)",
+                    "differs from the anchor: the anchored event was removed or rewritten",
                 ))
     return Report(chains=heads, events_checked=total, problems=problems)
 
