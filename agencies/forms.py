@@ -7,6 +7,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AbstractBaseUser
 
 from agencies.models import Membership
+from audit.api import record
+from audit.choices import Action, Outcome
 
 
 class SignInForm(AuthenticationForm):
@@ -28,4 +30,8 @@ class SignInForm(AuthenticationForm):
     def confirm_login_allowed(self, user: AbstractBaseUser) -> None:
         super().confirm_login_allowed(user)
         if not Membership.objects.filter(user=user, is_active=True, agency__is_active=True).exists():
+            # Right password, but no active membership: Django sends no failure signal for this, so
+            # record the refusal here (by account id only).
+            record(Action.LOGIN_FAILED, actor=None, object_type="user", reference=str(user.pk),
+                   outcome=Outcome.DENIED, detail={"reason": "no_membership"})
             raise forms.ValidationError(self.error_messages["no_membership"], code="no_membership")

@@ -28,6 +28,7 @@ def _has_role(code: str) -> Callable[[HttpRequest], bool]:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", lambda request: getattr(request, "membership", None) is not None),
+    NavItem("Access trail", "audit-log", _has_role(RoleCode.AUDITOR)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
 ]
 

@@ -16,6 +16,8 @@ from django.db import transaction
 
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Borough, Membership, Role
+from audit.api import record
+from audit.choices import Action
 
 User = get_user_model()
 
@@ -44,6 +46,8 @@ def do_create_agency(
     agency.full_clean()
     _set_history_user(agency, actor)
     agency.save()
+    record(Action.CREATE, actor=actor, object_type="agency", reference=str(agency.pk), borough=borough,
+           detail={"kind": kind})
     return agency
 
 
@@ -60,6 +64,8 @@ def do_update_agency(agency: Agency, *, actor: AbstractBaseUser | None, **change
     agency.full_clean()
     _set_history_user(agency, actor)
     agency.save()
+    record(Action.UPDATE, actor=actor, object_type="agency", reference=str(agency.pk),
+           borough=agency.borough, detail={"fields": ",".join(sorted(changes))})
     return agency
 
 
@@ -77,6 +83,20 @@ def do_set_membership(
     The user's groups become just the agency's group (object-level shares follow the agency), and the
     staff flag that opens Django admin follows the administrator role.
     """
+    membership, created = _set_membership(user=user, agency=agency, roles=roles, is_active=is_active,
+                                          actor=actor)
+    record(Action.CREATE if created else Action.UPDATE, actor=actor, object_type="membership",
+           reference=str(membership.pk), borough=agency.borough,
+           detail={"user": user.pk, "agency": agency.pk, "roles": ",".join(sorted(set(roles))),
+                   "active": is_active})
+    return membership
+
+
+def _set_membership(
+    *, user: AbstractBaseUser, agency: Agency, roles: Iterable[str], is_active: bool,
+    actor: AbstractBaseUser | None,
+) -> tuple[Membership, bool]:
+    # The work of do_set_membership without its audit event, so do_create_user writes exactly one.
     role_codes = sorted(set(roles))
     if not role_codes:
         raise ValidationError({"roles": "Choose at least one role."})
@@ -86,6 +106,7 @@ def do_set_membership(
 
     user = User.objects.select_for_update().get(pk=user.pk)
     membership = Membership.objects.select_for_update().filter(user=user).first()
+    created = membership is None
     if membership is None:
         membership = Membership(user=user, agency=agency, is_active=is_active)
     else:
@@ -100,7 +121,7 @@ def do_set_membership(
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
-    return membership
+    return membership, created
 
 
 @transaction.atomic
@@ -125,6 +146,10 @@ def do_create_user(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    do_set_membership(user=user, agency=agency, roles=roles, actor=actor)
+    roles = sorted(set(roles))
+    _set_membership(user=user, agency=agency, roles=roles, is_active=True, actor=actor)
+    # One event for the account and its first membership; the username stays out of the trail.
+    record(Action.CREATE, actor=actor, object_type="user", reference=str(user.pk), borough=None,
+           detail={"agency": agency.pk, "roles": ",".join(roles)})
     user.refresh_from_db()
     return user

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so every later middleware and view (and the services they call) can audit this request.
+    "audit.middleware.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,7 +137,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.views.locked_out"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password"]
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 
 # Sessions end after 30 minutes without a request (the idle timeout); every request renews them.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -229,3 +232,35 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# --- The access trail (audit app) ---------------------------------------------------------------------
+# Key that signs exported chain heads (anchor_audit); keep the anchors, and this key, off the database host.
+DEVELOPMENT_AUDIT_ANCHOR_KEY = "development-only-audit-anchor-key-3f9c1d7e5b"  # noqa: S105 - a marker
+AUDIT_ANCHOR_KEY = env_secret("AUDIT_ANCHOR_KEY", "")
+if not AUDIT_ANCHOR_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_ANCHOR_KEY is not set. Production (DEBUG=false) needs a long random AUDIT_ANCHOR_KEY "
+            "or AUDIT_ANCHOR_KEY_FILE to sign audit anchors; see README.md, Configuration."
+        )
+    AUDIT_ANCHOR_KEY = DEVELOPMENT_AUDIT_ANCHOR_KEY
+elif not DEBUG and AUDIT_ANCHOR_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY is the development key; production needs its own.")
+
+# Apps whose every URL must record an audit event (checked by audit.E001 and a test).
+AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption"]
+
+# Anomaly rules for the auditors' page. Times are in TIME_ZONE (London).
+AUDIT_ANOMALY_RULES = {
+    "lookback_days": env_int("AUDIT_ANOMALY_LOOKBACK_DAYS", 7),
+    # A user who views more than this many distinct subjects in one clock hour.
+    "subjects_per_hour": env_int("AUDIT_ANOMALY_SUBJECTS_PER_HOUR", 20),
+    "subject_object_types": ["subject"],
+    # A user (or, for failed sign-ins, an address) refused at least this many times in one clock hour.
+    "denials_per_hour": env_int("AUDIT_ANOMALY_DENIALS_PER_HOUR", 5),
+    # Working hours: from start_hour to end_hour (exclusive) on these ISO weekdays (1 = Monday).
+    "working_hours": (env_int("AUDIT_WORKING_HOURS_START", 7), env_int("AUDIT_WORKING_HOURS_END", 19)),
+    "working_days": [1, 2, 3, 4, 5],
+    "max_rows": 200,
+}
+AUDIT_PAGE_SIZE = 50

@@ -1,15 +1,47 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
+from tests.audit.tampering import triggers_off
+from tests.audit_helpers import audit_checkpoint
 from tests.personas import World, build_world
+
+_flush_tables = TransactionTestCase._fixture_teardown
+
+
+def _flush_tables_with_audit_triggers_off(self: TransactionTestCase) -> None:
+    # Transactional tests (django_db(transaction=True), TransactionTestCase) empty every table after
+    # the test with TRUNCATE (PostgreSQL) or DELETE (SQLite), which the access trail's append-only
+    # triggers rightly refuse. Only here, in the test suite, are they switched off for that flush (as
+    # the table owner, which the production application role is not) and straight back on.
+    with triggers_off():
+        _flush_tables(self)
+
+
+TransactionTestCase._fixture_teardown = _flush_tables_with_audit_triggers_off  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoint(request):
+    """Start each database test with a fresh audit checkpoint (see tests/audit_helpers.py)."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames or (
+        request.node.get_closest_marker("django_db")
+    ):
+        request.getfixturevalue("_django_db_helper")
+        audit_checkpoint()
 
 
 @pytest.fixture
 def world(db) -> World:
-    """Agencies in Lambeth, Southwark and governance, and a named user for every persona."""
-    return build_world()
+    """Agencies in Lambeth, Southwark and governance, and a named user for every persona.
+
+    The events written while building it are behind the audit checkpoint, so ``assert_audit`` sees only
+    what the test itself does.
+    """
+    built = build_world()
+    audit_checkpoint()
+    return built
 
 
 @pytest.fixture

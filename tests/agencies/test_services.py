@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from agencies import services
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Borough, Membership
+from audit.models import AccessEvent
+from tests.audit_helpers import assert_audit, new_audit_events
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,57 @@ def test_it_refuses_a_second_user_with_the_same_username(world):
         services.do_create_user(username="TEACHER_LAMBETH", password="x" * 20,
                                 agency=world.agencies["lambeth_school"], roles=[RoleCode.PRACTITIONER],
                                 actor=None)
+
+
+# --- Every service writes exactly one audit event (DESIGN.md §5, convention 3) ------------------------
+
+
+def test_creating_an_agency_writes_one_create_event_in_its_borough_chain(world):
+    lambeth = Borough.objects.get(name="Lambeth")
+    actor = world.user("administrator")
+    agency = services.do_create_agency(name="Audit Test School", kind=AgencyKind.SCHOOL, borough=lambeth,
+                                       actor=actor)
+    event = assert_audit("create", actor=actor, object_type="agency", reference=agency.pk)
+    assert event.chain == lambeth.ons_code and event.borough_code == lambeth.ons_code
+    assert event.actor_roles == "administrator"
+    assert event.actor_agency_id == world.agencies["governance"].pk
+
+
+def test_a_refused_agency_writes_no_event(world):
+    with pytest.raises(ValidationError):
+        services.do_create_agency(name="Nowhere", kind="cult", borough=Borough.objects.first(), actor=None)
+    assert new_audit_events() == []
+
+
+def test_updating_an_agency_writes_one_update_event_naming_the_fields(world):
+    agency = world.agencies["lambeth_gp"]
+    services.do_update_agency(agency, name="Renamed Surgery", is_active=False,
+                              actor=world.user("administrator"))
+    event = assert_audit("update", object_type="agency", reference=agency.pk)
+    assert event.detail == {"fields": "is_active,name"}
+    assert "Renamed" not in str(event.detail)
+
+
+def test_setting_a_membership_writes_one_update_event(world):
+    user = world.user("teacher_lambeth")
+    services.do_set_membership(user=user, agency=world.agencies["lambeth_gp"],
+                               roles=[RoleCode.PRACTITIONER], actor=world.user("administrator"))
+    assert_audit("update", actor=world.user("administrator"), object_type="membership",
+                 reference=user.membership.pk)
+
+
+def test_a_first_membership_is_a_create_event(world):
+    lonely = world.user("no_membership")
+    membership = services.do_set_membership(user=lonely, agency=world.agencies["lambeth_gp"],
+                                            roles=[RoleCode.PRACTITIONER], actor=None)
+    assert_audit("create", object_type="membership", reference=membership.pk)
+
+
+def test_creating_a_user_writes_one_event_without_the_username_or_name(world):
+    user = services.do_create_user(username="canary.zebedee", password=None, first_name="Zebedee",
+                                   agency=world.agencies["lambeth_school"], roles=[RoleCode.DSL],
+                                   actor=world.user("administrator"))
+    event = assert_audit("create", object_type="user", reference=user.pk)
+    assert new_audit_events() == []
+    assert event.chain == "system"
+    assert "zebedee" not in str(AccessEvent.objects.filter(pk=event.pk).values().get()).lower()

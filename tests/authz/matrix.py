@@ -48,3 +48,18 @@ rows("admin_login_redirect", ["anonymous"], "-", "GET", 302)
 # Django admin generates many URL names per registered model; they are all behind the same
 # ``admin_view`` staff check as admin:index, which the rows above exercise for every persona.
 COVERED_BY_ADMIN_SITE = "admin:"
+
+# The access trail (issue 4): auditors only. Everyone else who is signed in gets 404, never 403, so the
+# pages' existence is not disclosed; visitors are sent to sign in.
+AUDIT_PAGES = ["audit-log", "audit-export", "audit-object", "audit-anomalies", "audit-chain"]
+NOT_AUDITORS = [p for p in MEMBER_PERSONAS if p != "auditor"]
+for _name in AUDIT_PAGES:
+    rows(_name, ["auditor"], "-", "GET", 200)
+    rows(_name, NOT_AUDITORS, "-", "GET", 404)
+    rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+    rows(_name, NOT_AUDITORS, "-", "POST", 404)
+rows("audit-verify", ["auditor"], "-", "POST", 302)
+rows("audit-verify", ["auditor"], "-", "GET", 405)
+rows("audit-verify", NOT_AUDITORS, "-", "POST", 404)
+rows("audit-verify", NOT_AUDITORS, "-", "GET", 404)
+rows("audit-verify", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "POST", 302)

@@ -1,0 +1,252 @@
+"""The hash chain over access events: canonical serialisation, appends, verification and anchors.
+
+Canonical serialisation (version 1)
+-----------------------------------
+Each event is hashed as ``hash = SHA-256(canonical)`` written as 64 lower-case hex digits, where
+``canonical`` is the UTF-8 encoding of a JSON object with exactly these keys, serialised with sorted
+keys, separators ``","`` and ``":"``, ASCII only (``ensure_ascii``) and no whitespace:
+
+=================  ===================================================================================
+``v``              the integer 1 (the version of this serialisation)
+``chain``          the partition: the borough's ONS code (``E09000022``) or ``"system"``
+``sequence``       the event's position in its chain, 1 for the first event
+``prev_hash``      the previous event's ``hash`` in the same chain; 64 zeros for sequence 1
+``occurred_at``    UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (always six fraction digits)
+``actor``          the actor's user id as an integer, or null
+``actor_username``, ``actor_agency`` (agency id or null), ``actor_roles`` (comma-separated, sorted)
+``action``, ``object_type``, ``reference``, ``borough``, ``outcome``, ``purpose``, ``request_id``,
+``client_address``   strings exactly as stored ("" when absent)
+``detail``         the JSON object of non-personal metadata (string, integer, boolean or null values)
+=================  ===================================================================================
+
+So the hash covers the previous hash (``H(prev || payload)``): editing any field of an event breaks its
+own hash; deleting or inserting one breaks the sequence and ``prev_hash`` links; swapping two events breaks
+their hashes because ``sequence`` and ``prev_hash`` are inside them. Someone who can rewrite the table can
+recompute a whole chain, so the chain heads are also exported (``anchor_audit``), HMAC-signed, to be
+kept outside the database; ``verify_audit --anchor`` then detects a rewritten or shortened chain.
+
+Appends to one chain are serialised by ``pg_advisory_xact_lock`` on a 64-bit key derived from the chain
+name, held to the end of the writer's transaction, so two writers can never read the same head; writers
+on different chains never wait on each other. SQLite serialises all writes anyway, and the unique
+``(chain, sequence)`` constraint is the last line of defence on both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from audit.models import AccessEvent
+
+SERIALISATION_VERSION = 1
+GENESIS_HASH = "0" * 64
+ANCHOR_VERSION = 1
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(event: AccessEvent) -> bytes:
+    """The bytes that are hashed for ``event`` (see the module docstring)."""
+    payload = {
+        "v": SERIALISATION_VERSION,
+        "chain": event.chain,
+        "sequence": int(event.sequence),
+        "prev_hash": event.prev_hash,
+        "occurred_at": _utc_text(event.occurred_at),
+        "actor": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_agency": event.actor_agency_id,
+        "actor_roles": event.actor_roles,
+        "action": event.action,
+        "object_type": event.object_type,
+        "reference": event.reference,
+        "borough": event.borough_code,
+        "outcome": event.outcome,
+        "purpose": event.purpose,
+        "request_id": event.request_id,
+        "client_address": event.client_address,
+        "detail": event.detail or {},
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def compute_hash(event: AccessEvent) -> str:
+    """SHA-256 of the canonical serialisation, as hex."""
+    return hashlib.sha256(canonical_bytes(event)).hexdigest()
+
+
+def lock_key(chain: str) -> int:
+    """A signed 64-bit advisory-lock key for ``chain`` (namespaced so other locks cannot collide)."""
+    digest = hashlib.sha256(b"audit.chain:" + chain.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def append(event: AccessEvent) -> AccessEvent:
+    """Give ``event`` its place at the head of its chain and insert it.
+
+    Runs in the caller's transaction when there is one (so a rolled-back service leaves no event), or
+    in its own. The advisory lock is released when that transaction ends.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(event.chain)])
+        head = (
+            AccessEvent.objects.filter(chain=event.chain)
+            .order_by("-sequence")
+            .values_list("sequence", "hash")
+            .first()
+        )
+        event.sequence, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+        # Stored times keep microseconds on both databases; trim here so the hash matches a re-read.
+        event.occurred_at = event.occurred_at.astimezone(UTC)
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+    return event
+
+
+# --- Verification -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """The first bad event found in a chain."""
+
+    chain: str
+    event_id: int | None
+    sequence: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"event {self.event_id} (sequence {self.sequence})" if self.event_id else "end of chain"
+        return f"chain {self.chain}: {where}: {self.reason}"
+
+
+@dataclass
+class Report:
+    """The result of walking every chain."""
+
+    chains: dict[str, tuple[int, str]]  # chain -> (head sequence, head hash)
+    events_checked: int
+    problems: list[Problem]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _walk(chain: str) -> Iterator[AccessEvent]:
+    # Ordered by sequence (the chain's own order), not by id, so reordering shows as broken links.
+    return AccessEvent.objects.filter(chain=chain).order_by("sequence", "id").iterator(chunk_size=2000)
+
+
+def verify_chain(chain: str) -> tuple[int, tuple[int, str], Problem | None]:
+    """Walk one chain; return (events checked, (head sequence, head hash), first problem or None)."""
+    expected_sequence, expected_prev, checked, last_id = 1, GENESIS_HASH, 0, 0
+    for event in _walk(chain):
+        checked += 1
+        if event.sequence != expected_sequence:
+            reason = (
+                f"expected sequence {expected_sequence} but found {event.sequence}: "
+                + ("an event is missing before it" if event.sequence > expected_sequence
+                   else "an event was inserted or duplicated")
+            )
+            head = (expected_sequence - 1, expected_prev)
+            return checked, head, Problem(chain, event.pk, event.sequence, reason)
+        if event.prev_hash != expected_prev:
+            return checked, (expected_sequence - 1, expected_prev), Problem(
+                chain, event.pk, event.sequence, "its previous-hash link does not match the event before it"
+            )
+        if compute_hash(event) != event.hash:
+            return checked, (expected_sequence - 1, expected_prev), Problem(
+                chain, event.pk, event.sequence, "its contents do not match its hash (edited)"
+            )
+        if event.pk < last_id:
+            # Ids come from one sequence and appends are serialised, so they rise with the chain.
+            return checked, (expected_sequence - 1, expected_prev), Problem(
+                chain, event.pk, event.sequence, "it is out of order with the event before it (reordered)"
+            )
+        last_id = event.pk
+        expected_sequence += 1
+        expected_prev = event.hash
+    return checked, (expected_sequence - 1, expected_prev), None
+
+
+def verify_all(anchor: Mapping[str, Any] | None = None) -> Report:
+    """Walk every chain; with a (signature-checked) anchor also check no anchored event has gone."""
+    chains = sorted(set(AccessEvent.objects.values_list("chain", flat=True).distinct()))
+    heads: dict[str, tuple[int, str]] = {}
+    problems: list[Problem] = []
+    total = 0
+    for chain in chains:
+        checked, head, problem = verify_chain(chain)
+        total += checked
+        heads[chain] = head
+        if problem:
+            problems.append(problem)
+    if anchor is not None:
+        for chain, anchored in sorted(anchor["chains"].items()):
+            sequence, digest = int(anchored["sequence"]), anchored["hash"]
+            if any(p.chain == chain for p in problems):
+                continue
+            head_sequence = heads.get(chain, (0, GENESIS_HASH))[0]
+            if head_sequence < sequence:
+                problems.append(Problem(
+                    chain, None, head_sequence + 1,
+                    f"events {head_sequence + 1} to {sequence} recorded in the anchor are missing "
+                    "(the newest events were removed)",
+                ))
+                continue
+            event = AccessEvent.objects.filter(chain=chain, sequence=sequence).first()
+            if event is None or event.hash != digest:
+                problems.append(Problem(
+                    chain, event.pk if event else None, sequence,
+                    "differs from the anchor: the anchored event was removed or rewritten",
+                ))
+    return Report(chains=heads, events_checked=total, problems=problems)
+
+
+# --- Anchors ------------------------------------------------------------------------------------------
+
+
+def _sign(body: Mapping[str, Any], key: bytes) -> str:
+    message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def make_anchor(key: bytes, now: datetime) -> dict[str, Any]:
+    """The current head of every chain, HMAC-SHA256 signed, ready to be written out as JSON."""
+    heads: dict[str, dict[str, Any]] = {}
+    for chain in sorted(set(AccessEvent.objects.values_list("chain", flat=True).distinct())):
+        newest = AccessEvent.objects.filter(chain=chain).order_by("-sequence")
+        sequence, digest = newest.values_list("sequence", "hash").first()
+        heads[chain] = {"sequence": sequence, "hash": digest}
+    body = {"version": ANCHOR_VERSION, "created_at": _utc_text(now), "chains": heads}
+    return {**body, "signature": _sign(body, key)}
+
+
+class AnchorError(ValueError):
+    """The anchor file is malformed or its signature does not match."""
+
+
+def check_anchor(document: Mapping[str, Any], key: bytes) -> dict[str, Any]:
+    """Return the anchor body when the signature is right; raise ``AnchorError`` otherwise."""
+    try:
+        body = {k: document[k] for k in ("version", "created_at", "chains")}
+        signature = str(document["signature"])
+        for head in body["chains"].values():
+            int(head["sequence"]), str(head["hash"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AnchorError("The anchor file is not a chain-head anchor.") from exc
+    if not hmac.compare_digest(signature, _sign(body, key)):
+        raise AnchorError("The anchor's signature does not match: it was altered or signed with another key.")
+    return body
