@@ -20,10 +20,17 @@ from agencies.models import Agency, Membership
 User = get_user_model()
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "p" + "Zq8vN3rT6wY1uI4oP7aS0dF2gH5jK8lM1nB4vC7xZ0qW3eR6tY9uI2oP5aS8d"
+# Production also needs the encryption keyring and the blind-index key (test-only values).
+PRODUCTION_ENCRYPTION = {
+    "ENCRYPTION_KEYRING": '{"active": "p1", "keys": {"p1": "cHJvZC10ZXN0LWtlay1wMS0wMDAwMDAwMDAwMDAwMDA="}}',
+    "BLIND_INDEX_KEY": "cHJvZC10ZXN0LWJsaW5kLWluZGV4LWtleS0wMDAwMDA=",
+}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    ignored = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "ENCRYPTION_KEYRING", "ENCRYPTION_KEYRING_FILE",
+               "BLIND_INDEX_KEY", "BLIND_INDEX_KEY_FILE"}
+    full_env = {k: v for k, v in os.environ.items() if k not in ignored}
     full_env.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, check=False)
@@ -89,12 +96,14 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text(PRODUCTION_KEY + "\n")
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
-                        ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY_FILE=str(key_file))
+                        ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY_FILE=str(key_file),
+                        **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
-                        ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY=PRODUCTION_KEY)
+                        ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY=PRODUCTION_KEY,
+                        **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

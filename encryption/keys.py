@@ -1,0 +1,151 @@
+"""Data keys: wrapping under the keyring's KEK, and a small in-process cache of unwrapped keys.
+
+Unwrapped keys are held as ready AES-GCM objects by data key id, in a bounded LRU with a short TTL
+(``ENCRYPTION_KEY_CACHE_SIZE``, ``ENCRYPTION_KEY_CACHE_SECONDS``): a page of 50 subjects then costs at
+most one query for the keys (``prefetch_data_keys``), and key material does not linger in memory.
+Shredding clears this process's entry at once; other processes stop using a shredded key when their
+entry expires, within the TTL.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+from encryption.exceptions import DecryptionError
+from encryption.keyring import get_keyring
+
+NONCE_BYTES = 12
+DATA_KEY_BITS = 256
+
+# A cached entry is an AES-GCM object, or SHREDDED for a key known to be destroyed.
+SHREDDED = object()
+
+_lock = threading.Lock()
+_cache: OrderedDict[uuid.UUID, tuple[float, object]] = OrderedDict()
+
+
+def _wrap_aad(data_key_id: uuid.UUID) -> bytes:
+    # Binding the wrapped key to its row stops one owner's wrapped key being pasted onto another row.
+    return b"encryption.datakey.wrapped_key:" + str(data_key_id).encode("ascii")
+
+
+def wrap_key(data_key_id: uuid.UUID, raw_key: bytes) -> tuple[str, bytes]:
+    """Wrap ``raw_key`` under the active KEK; return ``(kek_id, nonce + ciphertext)``."""
+    keyring = get_keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    return keyring.active_id, nonce + keyring.active.encrypt(nonce, raw_key, _wrap_aad(data_key_id))
+
+
+def unwrap_key(data_key_id: uuid.UUID, kek_id: str, wrapped: bytes) -> bytes:
+    """Unwrap a data key; a missing or wrong KEK, or a damaged wrapped key, raises DecryptionError."""
+    aead = get_keyring().aead(kek_id)
+    wrapped = bytes(wrapped)
+    try:
+        return aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(data_key_id))
+    except (InvalidTag, ValueError):
+        raise DecryptionError(
+            f"Data key {data_key_id} cannot be unwrapped with key-encryption key {kek_id!r}: the keyring "
+            "holds a different key under that id, or the wrapped key is damaged."
+        ) from None
+
+
+def new_raw_key() -> bytes:
+    """Fresh random key material for a data key."""
+    return AESGCM.generate_key(bit_length=DATA_KEY_BITS)
+
+
+def _ttl() -> float:
+    return float(getattr(settings, "ENCRYPTION_KEY_CACHE_SECONDS", 30))
+
+
+def _max_size() -> int:
+    return int(getattr(settings, "ENCRYPTION_KEY_CACHE_SIZE", 1024))
+
+
+def _remember(data_key_id: uuid.UUID, entry: object) -> None:
+    with _lock:
+        _cache[data_key_id] = (time.monotonic() + _ttl(), entry)
+        _cache.move_to_end(data_key_id)
+        while len(_cache) > _max_size():
+            _cache.popitem(last=False)
+
+
+def remember_raw_key(data_key_id: uuid.UUID, raw_key: bytes) -> None:
+    """Cache a key just created, so that the owner's first save needs no query to unwrap it."""
+    _remember(data_key_id, AESGCM(raw_key))
+
+
+def _cached(data_key_id: uuid.UUID) -> object | None:
+    with _lock:
+        hit = _cache.get(data_key_id)
+        if hit is None:
+            return None
+        if hit[0] < time.monotonic():
+            del _cache[data_key_id]
+            return None
+        _cache.move_to_end(data_key_id)
+        return hit[1]
+
+
+def _load(ids: Iterable[uuid.UUID]) -> None:
+    from encryption.models import DataKey  # the app registry is ready by the time keys are used
+
+    wanted = list(ids)
+    rows = DataKey.objects.filter(pk__in=wanted).values_list("pk", "kek_id", "wrapped_key", "shredded_at")
+    for pk, kek_id, wrapped, shredded_at in rows:
+        if shredded_at is not None:
+            _remember(pk, SHREDDED)
+        else:
+            _remember(pk, AESGCM(unwrap_key(pk, kek_id, wrapped)))
+
+
+def cipher_for(data_key_id: uuid.UUID) -> AESGCM | None:
+    """The AES-GCM object of a data key, or None if it has been shredded.
+
+    Raises DecryptionError if no such data key exists (a value whose key was deleted, or a made-up id).
+    """
+    entry = _cached(data_key_id)
+    if entry is None:
+        _load([data_key_id])
+        entry = _cached(data_key_id)
+    if entry is None:
+        raise DecryptionError(f"Data key {data_key_id} does not exist.")
+    return None if entry is SHREDDED else entry  # type: ignore[return-value]
+
+
+def prefetch_data_keys(ids: Iterable[uuid.UUID | str | None]) -> None:
+    """Unwrap every data key in ``ids`` that is not already cached, with one query.
+
+    Call it before rendering a list of owners (or children of owners) so that decrypting their fields
+    costs no further queries.
+    """
+    missing = set()
+    for raw in ids:
+        if raw is None:
+            continue
+        key_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+        if _cached(key_id) is None:
+            missing.add(key_id)
+    if missing:
+        _load(missing)
+
+
+def forget_data_key(data_key_id: uuid.UUID) -> None:
+    """Drop one key from this process's cache (after shredding it)."""
+    with _lock:
+        _cache.pop(data_key_id, None)
+
+
+def clear_cache() -> None:
+    """Drop every cached key (tests, and after changing the keyring)."""
+    with _lock:
+        _cache.clear()
