@@ -1,6 +1,7 @@
 """Encrypted model fields: text, date and JSON, stored as AES-256-GCM ciphertext in a text column.
 
-Declare the path from a model instance to the id of the data key that protects the value::
+Values are stored in a binary column in the format of ``encryption.envelope``. Declare the path from
+a model instance to the id of the data key that protects the value::
 
     class Subject(models.Model):
         id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -75,7 +76,9 @@ class EncryptedAttribute(DeferredAttribute):
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
-        state = super().__get__(instance, cls)  # loads a deferred field, like any other field
+        state = instance.__dict__.get(self.field.attname)
+        if state is None:
+            state = super().__get__(instance, cls)  # loads a deferred field, like any other field
         if not isinstance(state, _State):  # set behind the descriptor's back (e.g. __dict__ update)
             state = self._wrap(state)
             instance.__dict__[self.field.attname] = state
@@ -107,7 +110,7 @@ class _ExactNoneOnly(Exact):
 
 
 class EncryptedField(models.Field):
-    """Base of the encrypted fields: a text column holding ``e1:`` ciphertext, or NULL for None."""
+    """Base of the encrypted fields: a binary column holding ciphertext, or NULL for None."""
 
     descriptor_class = EncryptedAttribute
     _allowed_lookups = frozenset({"isnull"})
@@ -118,6 +121,7 @@ class EncryptedField(models.Field):
         self.data_key_path = data_key
         self._data_key_getter = operator.attrgetter(data_key)
         self.origin_model: type[models.Model] | None = None
+        self._aad_prefix: tuple[str, str] | None = None  # computed once the model is complete
         super().__init__(*args, **kwargs)
 
     # -- Django plumbing -------------------------------------------------------------------------
@@ -136,7 +140,7 @@ class EncryptedField(models.Field):
         return name, path, args, kwargs
 
     def get_internal_type(self) -> str:
-        return "TextField"
+        return "BinaryField"
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = super().check(**kwargs)
@@ -161,12 +165,16 @@ class EncryptedField(models.Field):
     def get_transform(self, lookup_name: str) -> Any:
         return None
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Ciphertext | None:
-        return None if value is None else Ciphertext(value)
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Ciphertext | None:
+        return None if value is None else Ciphertext(value)  # PostgreSQL gives a memoryview
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        value = super().get_db_prep_value(value, connection, prepared)
+        return None if value is None else connection.Database.Binary(value)
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None or isinstance(value, Ciphertext):
-            return None if value is None else str(value)
+            return value
         raise EncryptionError(
             f"{self.label_for_errors()} can only be written by saving a model instance (plaintext must "
             "never reach the database, so QuerySet.update() with a value is refused)."
@@ -194,8 +202,11 @@ class EncryptedField(models.Field):
         return getattr(obj, self.attname)
 
     def value_to_string(self, obj: models.Model) -> str:
-        # Serialisers (dumpdata) get ciphertext, never plaintext.
-        return self.pre_save(obj, False) or ""
+        # Serialisers (dumpdata) get ciphertext (base64, as BinaryField does), never plaintext.
+        import base64
+
+        value = self.pre_save(obj, False)
+        return "" if value is None else base64.b64encode(value).decode("ascii")
 
     def clean(self, value: Any, model_instance: models.Model | None) -> Any:
         if value is ERASED:
@@ -210,14 +221,22 @@ class EncryptedField(models.Field):
 
     def aad_for(self, instance: models.Model) -> bytes:
         """``app_label.model_name.field_name:<primary key>`` of the model that declared the field."""
-        origin = self.origin_model or type(instance)
-        pk = getattr(instance, origin._meta.pk.attname)
+        prefix = self._aad_prefix
+        if prefix is None:
+            origin = self.origin_model or type(instance)
+            prefix = self._aad_prefix = (f"{origin._meta.label_lower}.{self.name}:",
+                                         origin._meta.pk.attname)
+        pk = getattr(instance, prefix[1])
         if pk is None:
             raise EncryptionError(
                 f"{self.label_for_errors()} needs the row's primary key before encrypting; give the model "
                 "a UUID primary key with a default."
             )
-        return f"{origin._meta.label_lower}.{self.name}:{pk}".encode()
+        # str(UUID) costs as much as the AES-GCM call on a short value: remember it per instance.
+        cached = instance.__dict__.get("_encryption_pk_text")
+        if cached is None or cached[0] is not pk:
+            cached = instance.__dict__["_encryption_pk_text"] = (pk, str(pk))
+        return (prefix[0] + cached[1]).encode()
 
     def data_key_id_for(self, instance: models.Model) -> uuid.UUID:
         """Follow ``data_key`` from the instance to the id of the data key to encrypt under."""
@@ -232,7 +251,8 @@ class EncryptedField(models.Field):
     def decrypt_into(self, instance: models.Model, state: _State) -> None:
         assert state.ciphertext is not None
         aad = self.aad_for(instance)
-        raw = decrypt_value(state.ciphertext, aad, where=f"{self.label_for_errors()} of row {instance.pk}")
+        raw = decrypt_value(state.ciphertext, aad,
+                            where=lambda: f"{self.label_for_errors()} of {instance.pk}")
         if raw is ERASED:
             state.plaintext = ERASED
             return

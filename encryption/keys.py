@@ -9,6 +9,7 @@ entry expires, within the TTL.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -85,15 +86,17 @@ def remember_raw_key(data_key_id: uuid.UUID, raw_key: bytes) -> None:
 
 
 def _cached(data_key_id: uuid.UUID) -> object | None:
-    with _lock:
-        hit = _cache.get(data_key_id)
-        if hit is None:
-            return None
-        if hit[0] < time.monotonic():
-            del _cache[data_key_id]
-            return None
+    # Reads take no lock: this is on every decryption, and single dict operations are atomic under
+    # the GIL. A concurrent eviction at worst costs one more query.
+    hit = _cache.get(data_key_id)
+    if hit is None:
+        return None
+    if hit[0] < time.monotonic():
+        _cache.pop(data_key_id, None)
+        return None
+    with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
         _cache.move_to_end(data_key_id)
-        return hit[1]
+    return hit[1]
 
 
 def _load(ids: Iterable[uuid.UUID]) -> None:

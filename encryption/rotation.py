@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from django.apps import apps
 from django.db import models, transaction
-from django.db.models.functions import Cast
+from django.db.models.functions import Substr
 
-from encryption.envelope import VERSION_PREFIX, decrypt_value, encrypt_value
+from encryption.envelope import VERSION_PREFIX, Ciphertext, decrypt_value, encrypt_value
 from encryption.fields import encrypted_fields
 from encryption.keyring import get_keyring
 from encryption.keys import unwrap_key, wrap_key
@@ -57,18 +57,24 @@ def reencrypt_values(old_id: uuid.UUID, new_id: uuid.UUID) -> int:
     Then point every reference to the old key (owners' ``data_key`` and their history copies) at the
     new one. Run inside the caller's transaction (``do_reencrypt_data_key``). Returns values changed.
     """
-    prefix = f"{VERSION_PREFIX}{old_id.hex}:"
+    key_bytes = old_id.bytes
     changed = 0
     for model in _models_with_encrypted_fields():
         for field in encrypted_fields(model):
             origin = field.origin_model or model
             pk_attname = origin._meta.pk.attname
+            # Bytes 2-17 of a stored value are its data key id (see encryption.envelope).
             rows = (
-                model._default_manager.annotate(_stored=Cast(field.attname, models.TextField()))
-                .filter(_stored__startswith=prefix)
-                .values_list("pk", pk_attname, "_stored")
+                model._default_manager.annotate(
+                    _key=Substr(field.attname, 2, 16, output_field=models.BinaryField())
+                )
+                .filter(_key=key_bytes)
+                .values_list("pk", pk_attname, field.attname)
             )
             for row_pk, origin_pk, stored in rows.iterator():
+                stored = Ciphertext(stored)
+                if stored[:1] != VERSION_PREFIX:
+                    continue
                 aad = f"{origin._meta.label_lower}.{field.name}:{origin_pk}".encode()
                 plain = decrypt_value(stored, aad, where=f"{field.label_for_errors()} of row {origin_pk}")
                 assert isinstance(plain, bytes)  # the old key is live until the caller shreds it

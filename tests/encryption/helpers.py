@@ -21,12 +21,12 @@ def make_note(person: Person, narrative: str) -> Note:
     return Note.objects.create(person=person, narrative=narrative)
 
 
-def stored(model: type, pk: object, field: str) -> str | None:
+def stored(model: type, pk: object, field: str) -> bytes | None:
     """The raw stored value of one field, without decrypting."""
     return model._default_manager.filter(pk=pk).values_list(field, flat=True).get()
 
 
-def put_raw(model: type, pk: object, field: str, value: str) -> None:
+def put_raw(model: type, pk: object, field: str, value: bytes) -> None:
     """Write a raw value behind the field's back, as an attacker with database access could."""
     from django.db import connection
 

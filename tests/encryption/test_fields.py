@@ -80,11 +80,11 @@ def test_saving_an_unchanged_value_keeps_its_ciphertext():
     assert Person.objects.get(pk=person.pk).details == {"x": [1, 2]}
 
 
-def _assert_clean_message(exc: BaseException, *secrets: str) -> None:
+def _assert_clean_message(exc: BaseException, *secrets: str | bytes) -> None:
     message = str(exc)
     for secret in secrets:
-        assert secret not in message
-    assert VERSION_PREFIX not in message
+        text = secret if isinstance(secret, str) else secret.hex()
+        assert text not in message and text[:16] not in message
 
 
 def test_a_value_moved_to_another_row_fails():
@@ -93,7 +93,7 @@ def test_a_value_moved_to_another_row_fails():
     put_raw(Person, bob.pk, "name", stored(Person, alice.pk, "name"))
     with pytest.raises(DecryptionError) as exc:
         _ = Person.objects.get(pk=bob.pk).name
-    _assert_clean_message(exc.value, "Alice Canary", stored(Person, alice.pk, "name")[3:])
+    _assert_clean_message(exc.value, "Alice Canary", stored(Person, alice.pk, "name")[17:])
 
 
 def test_a_value_moved_to_another_row_of_the_same_owner_fails():
@@ -111,23 +111,22 @@ def test_a_value_moved_to_another_field_fails():
         _ = Person.objects.get(pk=person.pk).details
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "plaintext", "bad_base64", "bad_key_id", "no_key"])
+@pytest.mark.parametrize("damage", ["flip", "flip_key_id", "truncate", "plaintext", "version", "no_key"])
 def test_a_damaged_value_fails(damage):
     person = make_person(name="Damaged Value")
-    raw = stored(Person, person.pk, "name")
-    body = raw[len(VERSION_PREFIX) + 33:]
+    raw = bytes(stored(Person, person.pk, "name"))
     damaged = {
-        "flip": raw[:-6] + ("A" if raw[-6] != "A" else "B") + raw[-5:],
-        "truncate": raw[: len(VERSION_PREFIX) + 33 + 8],
-        "plaintext": "Damaged Value",
-        "bad_base64": raw[: len(VERSION_PREFIX) + 33] + "!!" + body,
-        "bad_key_id": VERSION_PREFIX + "z" * 32 + ":" + body,
-        "no_key": VERSION_PREFIX + "0" * 32 + ":" + body,
+        "flip": raw[:-6] + bytes([raw[-6] ^ 1]) + raw[-5:],
+        "flip_key_id": raw[:5] + bytes([raw[5] ^ 1]) + raw[6:],
+        "truncate": raw[:40],
+        "plaintext": b"Damaged Value",
+        "version": b"\x02" + raw[1:],
+        "no_key": raw[:1] + bytes(16) + raw[17:],
     }[damage]
     put_raw(Person, person.pk, "name", damaged)
     with pytest.raises(DecryptionError) as exc:
         _ = Person.objects.get(pk=person.pk).name
-    _assert_clean_message(exc.value, "Damaged Value")
+    _assert_clean_message(exc.value, "Damaged Value", raw[17:])
 
 
 WRONG_KEK = '{"active": "t1", "keys": {"t1": "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktMDA="}}'
