@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidTag
 
 from encryption import ERASED, _Erased
 from encryption.exceptions import DecryptionError, KeyShreddedError
-from encryption.keys import NONCE_BYTES, cipher_for
+from encryption.keys import NONCE_BYTES, cipher_for, cipher_for_bytes
 
 VERSION = 1
 VERSION_PREFIX = bytes([VERSION])
@@ -72,7 +72,9 @@ def decrypt_value(token: bytes, aad: bytes, *, where: str | Callable[[], str]) -
     callable is only called on error, so the common path does not build the message.
     """
     try:
-        aead = cipher_for(data_key_id_of(token))
+        if token[:1] != VERSION_PREFIX or len(token) < _NONCE_END + _TAG_BYTES:
+            data_key_id_of(token)  # raises the precise error
+        aead = cipher_for_bytes(bytes(token[1:_KEY_END]))
         if aead is None:
             return ERASED
         try:

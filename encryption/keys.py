@@ -31,7 +31,9 @@ DATA_KEY_BITS = 256
 SHREDDED = object()
 
 _lock = threading.Lock()
-_cache: OrderedDict[uuid.UUID, tuple[float, object]] = OrderedDict()
+# Keyed by the id's 16 bytes, which hash in C; UUID objects hash and compare in Python, and the
+# lookup is on every decryption.
+_cache: OrderedDict[bytes, tuple[float, object]] = OrderedDict()
 
 
 def _wrap_aad(data_key_id: uuid.UUID) -> bytes:
@@ -73,9 +75,10 @@ def _max_size() -> int:
 
 
 def _remember(data_key_id: uuid.UUID, entry: object) -> None:
+    key = data_key_id.bytes
     with _lock:
-        _cache[data_key_id] = (time.monotonic() + _ttl(), entry)
-        _cache.move_to_end(data_key_id)
+        _cache[key] = (time.monotonic() + _ttl(), entry)
+        _cache.move_to_end(key)
         while len(_cache) > _max_size():
             _cache.popitem(last=False)
 
@@ -85,17 +88,17 @@ def remember_raw_key(data_key_id: uuid.UUID, raw_key: bytes) -> None:
     _remember(data_key_id, AESGCM(raw_key))
 
 
-def _cached(data_key_id: uuid.UUID) -> object | None:
+def _cached(key: bytes) -> object | None:
     # Reads take no lock: this is on every decryption, and single dict operations are atomic under
     # the GIL. A concurrent eviction at worst costs one more query.
-    hit = _cache.get(data_key_id)
+    hit = _cache.get(key)
     if hit is None:
         return None
     if hit[0] < time.monotonic():
-        _cache.pop(data_key_id, None)
+        _cache.pop(key, None)
         return None
     with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
-        _cache.move_to_end(data_key_id)
+        _cache.move_to_end(key)
     return hit[1]
 
 
@@ -116,12 +119,17 @@ def cipher_for(data_key_id: uuid.UUID) -> AESGCM | None:
 
     Raises DecryptionError if no such data key exists (a value whose key was deleted, or a made-up id).
     """
-    entry = _cached(data_key_id)
+    return cipher_for_bytes(data_key_id.bytes)
+
+
+def cipher_for_bytes(key: bytes) -> AESGCM | None:
+    """``cipher_for`` by the id's 16 bytes, as carried in a stored value (the decryption hot path)."""
+    entry = _cached(key)
     if entry is None:
-        _load([data_key_id])
-        entry = _cached(data_key_id)
-    if entry is None:
-        raise DecryptionError(f"Data key {data_key_id} does not exist.")
+        _load([uuid.UUID(bytes=key)])
+        entry = _cached(key)
+        if entry is None:
+            raise DecryptionError(f"Data key {uuid.UUID(bytes=key)} does not exist.")
     return None if entry is SHREDDED else entry  # type: ignore[return-value]
 
 
@@ -136,7 +144,7 @@ def prefetch_data_keys(ids: Iterable[uuid.UUID | str | None]) -> None:
         if raw is None:
             continue
         key_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
-        if _cached(key_id) is None:
+        if _cached(key_id.bytes) is None:
             missing.add(key_id)
     if missing:
         _load(missing)
@@ -145,7 +153,7 @@ def prefetch_data_keys(ids: Iterable[uuid.UUID | str | None]) -> None:
 def forget_data_key(data_key_id: uuid.UUID) -> None:
     """Drop one key from this process's cache (after shredding it)."""
     with _lock:
-        _cache.pop(data_key_id, None)
+        _cache.pop(data_key_id.bytes, None)
 
 
 def clear_cache() -> None:
