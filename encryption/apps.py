@@ -30,12 +30,12 @@ def copy_ciphertext_to_history(sender: Any, instance: Any, history_instance: Any
     simple-history builds the history row from attribute values (plaintext here); without this the
     history row would be encrypted a second time under a fresh nonce.
     """
-    from encryption.fields import encrypted_fields
+    from encryption.fields import EncryptedState, encrypted_fields
 
+    live_model = type(instance)._meta.concrete_model
     for field in encrypted_fields(type(history_instance)):
         state = instance.__dict__.get(field.attname)
-        live_model = type(instance)._meta.concrete_model
-        if state is not None and hasattr(state, "copy") and field.origin_model is live_model:
+        if isinstance(state, EncryptedState) and field.origin_model is live_model:
             history_instance.__dict__[field.attname] = state.copy()
 
 

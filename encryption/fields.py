@@ -329,6 +329,10 @@ class EncryptedJSONField(EncryptedField):
         return super().formfield(**{"form_class": forms.JSONField, **kwargs})
 
 
+# Public name for code that must recognise an instance's encrypted-field state (the history receiver).
+EncryptedState = _State
+
+
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
     """The encrypted fields of a model (live or historical)."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]

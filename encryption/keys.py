@@ -102,7 +102,7 @@ def _cached(key: bytes) -> object | None:
     return hit[1]
 
 
-def _load(ids: Iterable[uuid.UUID]) -> None:
+def _load(ids: Iterable[uuid.UUID], *, strict: bool = True) -> None:
     from encryption.models import DataKey  # the app registry is ready by the time keys are used
 
     wanted = list(ids)
@@ -110,8 +110,14 @@ def _load(ids: Iterable[uuid.UUID]) -> None:
     for pk, kek_id, wrapped, shredded_at in rows:
         if shredded_at is not None:
             _remember(pk, SHREDDED)
-        else:
+            continue
+        try:
             _remember(pk, AESGCM(unwrap_key(pk, kek_id, wrapped)))
+        except DecryptionError:
+            # Prefetching a page: one broken key must not hide the others. Its values raise when
+            # read, one by one, through the strict path.
+            if strict:
+                raise
 
 
 def cipher_for(data_key_id: uuid.UUID) -> AESGCM | None:
@@ -147,7 +153,7 @@ def prefetch_data_keys(ids: Iterable[uuid.UUID | str | None]) -> None:
         if _cached(key_id.bytes) is None:
             missing.add(key_id)
     if missing:
-        _load(missing)
+        _load(missing, strict=False)
 
 
 def forget_data_key(data_key_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from encryption import ERASED
 from encryption.envelope import VERSION_PREFIX, data_key_id_of
 from encryption.exceptions import DecryptionError, EncryptionError
 from encryption.keys import clear_cache, prefetch_data_keys
+from encryption.models import DataKey
 from tests.encryption.helpers import make_note, make_person, put_raw, stored
 from tests.encryption.models import Note, Person
 
@@ -58,6 +59,8 @@ def test_history_rows_hold_the_same_ciphertext_and_decrypt():
     note = make_note(person, "narrative one")
     history = list(Person.history.filter(id=person.pk).order_by("history_date", "history_id"))
     assert [h.name for h in history] == ["First Name", "Second Name"]
+    assert history[0].instance.name == "First Name"  # simple-history rebuilds the live model
+    assert [c.field for c in history[1].diff_against(history[0]).changes] == ["name"]
     assert history[0].date_of_birth == datetime.date(2010, 1, 2)
     assert history[0].details == {"a": 1}
     raw_history = Person.history.model.objects.filter(id=person.pk).order_by("history_date", "history_id")
@@ -184,3 +187,13 @@ def test_erased_is_a_falsy_singleton_that_renders_as_erased():
 def test_deferred_fields_load_and_decrypt():
     person = make_person(name="Deferred")
     assert Person.objects.defer("name").get(pk=person.pk).name == "Deferred"
+
+
+def test_prefetching_a_page_with_one_unreadable_key_still_opens_the_others():
+    good, bad = make_person(name="Good"), make_person(name="Bad")
+    DataKey.objects.filter(pk=bad.data_key_id).update(kek_id="gone")
+    clear_cache()
+    prefetch_data_keys([good.data_key_id, bad.data_key_id])
+    assert Person.objects.get(pk=good.pk).name == "Good"
+    with pytest.raises(DecryptionError):
+        _ = Person.objects.get(pk=bad.pk).name
