@@ -35,6 +35,22 @@ elif not DEBUG and SECRET_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
         "SECRET_KEY is the development key. Production (DEBUG=false) needs its own long random key."
     )
 
+# Encryption at rest (encryption/keyring.py). The keyring of key-encryption keys and the blind-index key
+# are secrets, separate from each other and from SECRET_KEY; in development they are generated under
+# VAR_DIR on first use, production refuses to start without them.
+ENCRYPTION_KEYRING = env_secret("ENCRYPTION_KEYRING", "")
+BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY", "")
+if not DEBUG and not (ENCRYPTION_KEYRING and BLIND_INDEX_KEY):
+    raise ImproperlyConfigured(
+        "ENCRYPTION_KEYRING and BLIND_INDEX_KEY must be set (or their *_FILE variants). Production "
+        "(DEBUG=false) never generates keys; see README.md, Encryption."
+    )
+ENCRYPTION_DEV_KEYRING_FILE = VAR_DIR / "keyring.json"
+ENCRYPTION_DEV_BLIND_INDEX_KEY_FILE = VAR_DIR / "blind_index.key"
+# Unwrapped data keys are cached per process this long and this many, so that lists cost one key query.
+ENCRYPTION_KEY_CACHE_SECONDS = env_int("ENCRYPTION_KEY_CACHE_SECONDS", 30)
+ENCRYPTION_KEY_CACHE_SIZE = env_int("ENCRYPTION_KEY_CACHE_SIZE", 1024)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -20,13 +20,19 @@ from agencies.models import Agency, Membership
 User = get_user_model()
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "p" + "Zq8vN3rT6wY1uI4oP7aS0dF2gH5jK8lM1nB4vC7xZ0qW3eR6tY9uI2oP5aS8d"
-# Production also needs its own key for signing audit anchors (issue 4).
+# Production also needs its own key for signing audit anchors (issue 4), the encryption keyring and
+# the blind-index key (issue 3); these are test-only values.
 ANCHOR_KEY = "a" + "Nc7vX2bM9qL4wE8rT1yU6iO3pA5sD0fG7hJ2kL9zX4cV1bN8mQ5wE3rT6yU0iO"
+PRODUCTION_ENCRYPTION = {
+    "ENCRYPTION_KEYRING": '{"active": "p1", "keys": {"p1": "cHJvZC10ZXN0LWtlay1wMS0wMDAwMDAwMDAwMDAwMDA="}}',
+    "BLIND_INDEX_KEY": "cHJvZC10ZXN0LWJsaW5kLWluZGV4LWtleS0wMDAwMDA=",
+}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    unset = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "AUDIT_ANCHOR_KEY", "AUDIT_ANCHOR_KEY_FILE"}
-    full_env = {k: v for k, v in os.environ.items() if k not in unset}
+    ignored = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "AUDIT_ANCHOR_KEY", "AUDIT_ANCHOR_KEY_FILE",
+               "ENCRYPTION_KEYRING", "ENCRYPTION_KEYRING_FILE", "BLIND_INDEX_KEY", "BLIND_INDEX_KEY_FILE"}
+    full_env = {k: v for k, v in os.environ.items() if k not in ignored}
     full_env.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, check=False)
@@ -93,21 +99,21 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     key_file.write_text(PRODUCTION_KEY + "\n")
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
                         ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY_FILE=str(key_file),
-                        AUDIT_ANCHOR_KEY=ANCHOR_KEY)
+                        AUDIT_ANCHOR_KEY=ANCHOR_KEY, **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
                         ALLOWED_HOSTS="safeguarding.example.org", SECRET_KEY=PRODUCTION_KEY,
-                        AUDIT_ANCHOR_KEY=ANCHOR_KEY)
+                        AUDIT_ANCHOR_KEY=ANCHOR_KEY, **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_an_audit_anchor_key():
     result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="safeguarding.example.org",
-                        SECRET_KEY=PRODUCTION_KEY)
+                        SECRET_KEY=PRODUCTION_KEY, **PRODUCTION_ENCRYPTION)
     assert result.returncode != 0
     assert "AUDIT_ANCHOR_KEY is not set" in result.stderr
 
@@ -116,5 +122,5 @@ def test_audit_anchor_key_can_come_from_a_file(tmp_path):
     key_file = tmp_path / "anchor"
     key_file.write_text(ANCHOR_KEY + "\n")
     result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="safeguarding.example.org",
-                        SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY_FILE=str(key_file))
+                        SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY_FILE=str(key_file), **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stderr
