@@ -33,7 +33,9 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     ignored = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "AUDIT_ANCHOR_KEY", "AUDIT_ANCHOR_KEY_FILE",
                "ENCRYPTION_KEYRING", "ENCRYPTION_KEYRING_FILE", "BLIND_INDEX_KEY", "BLIND_INDEX_KEY_FILE"}
     full_env = {k: v for k, v in os.environ.items() if k not in ignored}
-    full_env.update(env)
+    # The audit anchor key is given unless a test clears it with AUDIT_ANCHOR_KEY="".
+    full_env.update({"AUDIT_ANCHOR_KEY": ANCHOR_KEY, **env})
+    full_env = {k: v for k, v in full_env.items() if v != ""}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, check=False)
 
@@ -113,7 +115,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_production_refuses_to_start_without_an_audit_anchor_key():
     result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="safeguarding.example.org",
-                        SECRET_KEY=PRODUCTION_KEY, **PRODUCTION_ENCRYPTION)
+                        SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY="", **PRODUCTION_ENCRYPTION)
     assert result.returncode != 0
     assert "AUDIT_ANCHOR_KEY is not set" in result.stderr
 
@@ -122,5 +124,6 @@ def test_audit_anchor_key_can_come_from_a_file(tmp_path):
     key_file = tmp_path / "anchor"
     key_file.write_text(ANCHOR_KEY + "\n")
     result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="safeguarding.example.org",
-                        SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY_FILE=str(key_file), **PRODUCTION_ENCRYPTION)
+                        SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY="", AUDIT_ANCHOR_KEY_FILE=str(key_file),
+                        **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stderr
