@@ -45,6 +45,8 @@ class MembershipMiddleware:
         )
         if membership is not None:
             request.membership = membership  # type: ignore[attr-defined]
+            # Share it with restrict(), which reads the user's membership, so a page loads it once.
+            request.user._state.fields_cache["membership"] = membership
             return None
         logout(request)
         if getattr(view_func, "login_required", True) is False:

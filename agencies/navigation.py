@@ -26,9 +26,20 @@ def _has_role(code: str) -> Callable[[HttpRequest], bool]:
     return check
 
 
+def _has_any_role(*codes: str) -> Callable[[HttpRequest], bool]:
+    checks = [_has_role(code) for code in codes]
+    return lambda request: any(check(request) for check in checks)
+
+
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", lambda request: getattr(request, "membership", None) is not None),
     NavItem("Access trail", "audit-log", _has_role(RoleCode.AUDITOR)),
+    NavItem("Record a concern", "concern-create", _has_any_role(RoleCode.PRACTITIONER, RoleCode.DSL)),
+    NavItem(
+        "Young people", "subject-list",
+        _has_any_role(RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER),
+    ),
+    NavItem("Possible duplicates", "duplicate-list", _has_role(RoleCode.MASH_LEAD)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
 ]
 

@@ -280,3 +280,8 @@ AUDIT_ANOMALY_RULES = {
     "max_rows": 200,
 }
 AUDIT_PAGE_SIZE = 50
+
+# Subjects: the service is for children and young people up to this age; records are kept until
+# date of birth plus the retention period, unless on legal hold.
+SUBJECT_MAX_AGE = env_int("SUBJECT_MAX_AGE", 25)
+SUBJECT_RETENTION_YEARS = env_int("SUBJECT_RETENTION_YEARS", 25)

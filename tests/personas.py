@@ -63,7 +63,22 @@ class World:
         return self.users[name]
 
 
+def ensure_reference_data() -> None:
+    """Reload the boroughs, roles and indicator catalogue if a transactional test's flush emptied them.
+
+    They come from data migrations, which a flush does not re-run.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if not Borough.objects.exists():
+        import_module("agencies.migrations.0002_boroughs_and_roles").load(apps, None)
+        import_module("risk.migrations.0002_catalogue_v1").load(apps, None)
+
+
 def build_world() -> World:
+    ensure_reference_data()
     world = World()
     boroughs = {b.name: b for b in Borough.objects.filter(name__in={a[0] for a in AGENCIES.values()})}
     for key, (borough, kind, name) in AGENCIES.items():

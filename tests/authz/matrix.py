@@ -63,3 +63,57 @@ rows("audit-verify", ["auditor"], "-", "GET", 405)
 rows("audit-verify", NOT_AUDITORS, "-", "POST", 404)
 rows("audit-verify", NOT_AUDITORS, "-", "GET", 404)
 rows("audit-verify", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "POST", 302)
+
+# ---------------------------------------------------------------------------------------------------
+# Subjects and concerns. Relations name the case fixtures in tests/cases.py.
+# ---------------------------------------------------------------------------------------------------
+RELATIONS = ["lambeth_school", "lambeth_gp", "southwark_school", "shared", "share_revoked"]
+
+# Which URL kwarg each object URL takes, and from which fixture collection.
+URL_OBJECTS = {
+    "subject-detail": "subjects",
+    "subject-merge": "subjects",
+    "concern-detail": "concerns",
+}
+
+# Who may see which subject (and its concern): need-to-know, DESIGN.md §2.
+VISIBLE: dict[str, set[str]] = {
+    "teacher_lambeth": {"lambeth_school"},                  # own concern only
+    "dsl_lambeth": {"lambeth_school"},                      # own agency's
+    "gp_lambeth": {"lambeth_gp"},
+    "police_lambeth": set(),                                # nothing recorded
+    "mash_lambeth": {"lambeth_school", "lambeth_gp"},       # the borough's
+    "csc_lambeth": {"shared"},                              # shared, not revoked
+    "teacher_southwark": {"southwark_school"},
+    "yot_southwark": {"shared", "share_revoked"},
+    "mash_southwark": {"southwark_school", "shared", "share_revoked"},
+    "auditor": set(),
+    "administrator": set(),
+}
+CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "administrator"}]
+RECORDERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
+             "yot_southwark"]
+MASH_LEADS = ["mash_lambeth", "mash_southwark"]
+
+for _persona in MEMBER_PERSONAS:
+    for _relation in RELATIONS:
+        _status = 200 if _relation in VISIBLE[_persona] else 404
+        ROWS.append(("subject-detail", _persona, _relation, "GET", _status))
+        ROWS.append(("concern-detail", _persona, _relation, "GET", _status))
+        ROWS.append(("subject-merge", _persona, _relation, "GET",
+                     _status if _persona in MASH_LEADS else 404))
+        # Method checks come before any lookup, so the answer is the same whether or not it exists.
+        ROWS.append(("subject-detail", _persona, _relation, "POST", 405))
+for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
+    for _url in URL_OBJECTS:
+        rows(_url, [_persona], "lambeth_school", "GET", 302)
+
+rows("concern-create", RECORDERS, "-", "GET", 200)
+rows("concern-create", [p for p in MEMBER_PERSONAS if p not in RECORDERS], "-", "GET", 404)
+rows("concern-create", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("subject-list", CASE_ROLES, "-", "GET", 200)
+rows("subject-list", ["auditor", "administrator"], "-", "GET", 404)
+rows("subject-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("duplicate-list", MASH_LEADS, "-", "GET", 200)
+rows("duplicate-list", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
+rows("duplicate-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)

@@ -5,14 +5,40 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.authz.matrix import COVERED_BY_ADMIN_SITE, ROWS
+from tests.authz.matrix import COVERED_BY_ADMIN_SITE, ROWS, URL_OBJECTS, VISIBLE
+from tests.cases import build_cases
+
+
+@pytest.fixture
+def cases(world):
+    return build_cases(world)
+
+
+def _url(url_name: str, relation: str, request) -> str:
+    if relation == "-":
+        return reverse(url_name)
+    cases = request.getfixturevalue("cases")
+    collection = getattr(cases, URL_OBJECTS[url_name])
+    return reverse(url_name, kwargs={"reference": collection[relation].reference})
 
 
 @pytest.mark.parametrize(("url_name", "persona", "relation", "method", "expected"), ROWS)
-def test_access(client_for, url_name, persona, relation, method, expected):
+def test_access(client_for, request, url_name, persona, relation, method, expected):
+    url = _url(url_name, relation, request)
     client = client_for(persona)
-    response = getattr(client, method.lower())(reverse(url_name))
-    assert response.status_code == expected, (url_name, persona, method)
+    response = getattr(client, method.lower())(url)
+    assert response.status_code == expected, (url_name, persona, relation, method)
+
+
+@pytest.mark.parametrize("persona", list(VISIBLE))
+def test_subject_list_shows_exactly_what_the_persona_may_see(client_for, cases, persona):
+    response = client_for(persona).get(reverse("subject-list"))
+    if response.status_code == 404:
+        assert not VISIBLE[persona]
+        return
+    html = response.content.decode()
+    shown = {relation for relation, subject in cases.subjects.items() if subject.reference in html}
+    assert shown == VISIBLE[persona]
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
@@ -35,3 +61,12 @@ def test_every_url_has_rows():
         and not (name.startswith(COVERED_BY_ADMIN_SITE) and "admin:index" in covered)
     )
     assert missing == [], f"URL names without rows in tests/authz/matrix.py: {missing}"
+
+
+def test_object_urls_are_covered_for_every_relation_and_persona():
+    from tests.authz.matrix import RELATIONS
+    from tests.personas import MEMBER_PERSONAS
+
+    for url_name in URL_OBJECTS:
+        cells = {(row[1], row[2]) for row in ROWS if row[0] == url_name and row[3] == "GET"}
+        assert {(p, r) for p in MEMBER_PERSONAS for r in RELATIONS} <= cells, url_name

@@ -25,10 +25,15 @@ class Command(BaseCommand):
                     "Set DEMO_PASSWORD: the documented default demo password is only allowed with DEBUG on."
                 )
             password = DEFAULT_DEMO_PASSWORD
+        from referrals.demo import seed_cases
+
         with transaction.atomic():
             created = seed_users(password)
+            concerns = seed_cases()
         if created:
             self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
         else:
             self.stdout.write("Demo data already present; nothing changed.")
         self.stdout.write(f"Demo users: {', '.join(u.username for u in DEMO_USERS)}.")
+        if concerns:
+            self.stdout.write(f"Recorded {concerns} demo concerns.")

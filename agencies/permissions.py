@@ -1,0 +1,60 @@
+"""Need-to-know access: ``restrict(user, action)`` on every manager of case data (DESIGN.md §5.1).
+
+A model whose rows are case data uses ``RestrictedQuerySet.as_manager()`` and defines a classmethod
+``access_rule(membership, action) -> Q``: the structural rule (own concerns, own agency, MASH borough,
+explicit shares) for the member's roles. ``restrict`` returns ``filter(pk__in=subquery)`` so that joins
+through concerns or grants never duplicate rows and callers can keep chaining.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from agencies.models import Membership
+
+NOTHING = models.Q(pk__in=[])
+
+
+def active_membership(user: Any) -> Membership | None:
+    """The user's active membership of an active agency, with roles, or None.
+
+    Uses the membership the request middleware already loaded when there is one, so a page pays for it
+    once.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    from agencies.models import Membership
+
+    cached = user._state.fields_cache.get("membership")
+    if cached is not None:
+        membership = cached
+    else:
+        membership = (
+            Membership.objects.select_related("agency__borough")
+            .prefetch_related("roles")
+            .filter(user=user)
+            .first()
+        )
+        if membership is not None:
+            user._state.fields_cache["membership"] = membership
+    if membership is None or not membership.is_active or not membership.agency.is_active:
+        return None
+    return membership
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset that can be narrowed to what one user may do."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        """Only the rows ``user`` may ``action``; nothing at all for a user without an active membership."""
+        membership = active_membership(user)
+        if membership is None:
+            return self.none()
+        rule = self.model.access_rule(membership, action)  # type: ignore[attr-defined]
+        if rule is None or rule == NOTHING:
+            return self.none()
+        allowed = self.model._base_manager.filter(rule).values("pk")
+        return self.filter(pk__in=allowed)

@@ -1,0 +1,28 @@
+"""Erase every subject past her retention date who is not on legal hold (``--dry-run`` only lists them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from referrals.services import do_erase_subject, subjects_due_for_erasure
+
+
+class Command(BaseCommand):
+    help = "Apply the retention period: erase subjects past their retention date and not on legal hold."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--dry-run", action="store_true", help="List who would be erased; change nothing.")
+
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
+        due = list(subjects_due_for_erasure())
+        for subject in due:
+            if dry_run:
+                self.stdout.write(f"Would erase {subject.reference} (retention date {subject.retention_date}).")
+            else:
+                # One transaction per subject: a failure part-way leaves the others done and is resumable.
+                do_erase_subject(subject=subject, reason="Retention period reached", actor=None)
+                self.stdout.write(f"Erased {subject.reference}.")
+        verb = "would be erased" if dry_run else "erased"
+        self.stdout.write(f"{len(due)} subject(s) {verb}.")

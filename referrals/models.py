@@ -1,0 +1,192 @@
+"""Subjects (the girls and young women at risk), the concerns recorded about them, and explicit shares.
+
+Identity and narratives are encrypted under the subject's own data key (``encryption``); what is stored
+in clear is only what the system needs to route and retain: borough, status, dates and flags.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from agencies.choices import RoleCode
+from agencies.models import Agency, Borough, Membership
+from agencies.permissions import NOTHING, RestrictedQuerySet
+from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from referrals.choices import SubjectStatus
+from risk.models import Indicator
+
+
+class Subject(models.Model):
+    """A girl or young woman at risk of harm: never a suspect.
+
+    The reference number, not the primary key, is what people and URLs use. Identity lives in
+    encrypted fields; blind indexes (``encryption.BlindIndex``) attached to the data key allow matching.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=11, unique=True, editable=False)
+    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.PROTECT, related_name="subject")
+
+    given_name = EncryptedTextField(data_key="data_key_id")
+    family_name = EncryptedTextField(data_key="data_key_id")
+    other_names = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
+    date_of_birth = EncryptedDateField(data_key="data_key_id", blank=True, null=True)
+    age_estimate = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
+    address = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
+    identifiers = EncryptedJSONField(data_key="data_key_id", blank=True, null=True)
+
+    home_borough = models.ForeignKey(Borough, on_delete=models.PROTECT, related_name="subjects")
+    status = models.CharField(max_length=10, choices=SubjectStatus.choices, default=SubjectStatus.ACTIVE)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_subjects"
+    )
+    retention_date = models.DateField(
+        help_text="When the record is erased unless on legal hold. Rounded to the end of a month so it "
+        "does not reveal an exact date of birth."
+    )
+    legal_hold = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        permissions = []
+        indexes = [
+            models.Index(fields=["home_borough", "status", "-created_at"], name="subject_borough_status"),
+            models.Index(fields=["retention_date"], name="subject_retention"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=SubjectStatus.values), name="subject_status_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(status=SubjectStatus.MERGED) | models.Q(merged_into__isnull=False),
+                name="subject_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_erased(self) -> bool:
+        return self.status == SubjectStatus.ERASED
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Who may see which subjects (DESIGN.md §2): a union over the member's roles."""
+        if action != "view":
+            return NOTHING
+        roles = membership.role_codes
+        rule = NOTHING
+        if RoleCode.PRACTITIONER in roles:
+            rule |= models.Q(concerns__recorded_by_id=membership.user_id)
+        if RoleCode.DSL in roles:
+            rule |= models.Q(concerns__agency_id=membership.agency_id)
+        if RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(home_borough_id=membership.agency.borough_id)
+        if RoleCode.RECEIVING_WORKER in roles:
+            rule |= models.Q(
+                pk__in=SubjectShare.objects.active().filter(group_id=membership.agency.group_id).values(
+                    "content_object_id"
+                )
+            )
+        return rule
+
+
+class Concern(models.Model):
+    """One observation by one practitioner at one agency about one subject.
+
+    The narrative, and the identity details exactly as this practitioner entered them, are encrypted
+    under the subject's key; the practitioner sees their own entry back, never what others recorded.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=11, unique=True, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="concerns")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="concerns")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns")
+    observed_on = models.DateField(help_text="When the signs were seen.")
+    narrative = EncryptedTextField(data_key="subject.data_key_id", blank=True, null=True)
+    subject_as_recorded = EncryptedJSONField(data_key="subject.data_key_id", blank=True, null=True)
+    seriously_worried = models.BooleanField(
+        default=False, help_text="Professional judgement: 'I am seriously worried about this young person'."
+    )
+    indicators = models.ManyToManyField(Indicator, related_name="concerns", blank=True)
+    # A double click, a resubmitted form or a network retry carries the same key and creates nothing new.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = RestrictedQuerySet.as_manager()
+    # Indicators are set once, when the concern is recorded, and never edited, so their history is the
+    # concern's own creation; tracking the m2m would add a second history row for every concern.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-observed_on", "-recorded_at"]
+        indexes = [
+            models.Index(fields=["recorded_by", "-recorded_at"], name="concern_by_recorder"),
+            models.Index(fields=["agency", "-recorded_at"], name="concern_by_agency"),
+            models.Index(fields=["subject", "-observed_on"], name="concern_by_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Practitioners see their own, DSLs their agency's, MASH leads their borough's subjects' concerns,
+        receiving workers the concerns of subjects shared with their agency."""
+        if action != "view":
+            return NOTHING
+        roles = membership.role_codes
+        rule = NOTHING
+        if RoleCode.PRACTITIONER in roles:
+            rule |= models.Q(recorded_by_id=membership.user_id)
+        if RoleCode.DSL in roles:
+            rule |= models.Q(agency_id=membership.agency_id)
+        if RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(subject__home_borough_id=membership.agency.borough_id)
+        if RoleCode.RECEIVING_WORKER in roles:
+            rule |= models.Q(
+                subject_id__in=SubjectShare.objects.active().filter(group_id=membership.agency.group_id).values(
+                    "content_object_id"
+                )
+            )
+        return rule
+
+
+class SubjectShareQuerySet(models.QuerySet["SubjectShare"]):
+    def active(self) -> SubjectShareQuerySet:
+        return self.filter(expires_at__gt=timezone.now())
+
+
+class SubjectShare(GroupObjectPermissionBase):
+    """An explicit share of one subject with one agency (its group): django-guardian's direct-FK grant.
+
+    Direct foreign keys (not guardian's generic table) so a grant dies with its subject and the
+    restriction subquery stays cheap. Purpose, who granted it and until when sit on the grant itself;
+    revoking deletes the grant, and its history row keeps the record.
+    """
+
+    content_object = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="shares")
+    purpose = models.CharField(max_length=200)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects: Any = SubjectShareQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "subject share"

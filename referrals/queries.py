@@ -1,0 +1,178 @@
+"""Read-side queries for the referral pages, each a constant number of SQL statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Prefetch, Q
+
+from agencies.choices import RoleCode
+from agencies.permissions import active_membership
+from encryption.keys import prefetch_data_keys
+from encryption.models import BlindIndex
+from referrals.choices import SubjectStatus
+from referrals.models import Concern, Subject
+from referrals.services import EXACT, SAME_FAMILY_AND_BIRTHDAY, SOUNDS_LIKE
+from risk.models import Indicator
+
+
+@dataclass
+class Identity:
+    """Identity as one viewer may see it: canonical for MASH leads and receiving workers; otherwise
+    exactly what the viewer (or their agency) entered, so nobody learns what other agencies recorded."""
+
+    given_name: Any
+    family_name: Any
+    other_names: Any = ""
+    date_of_birth: Any = None
+    age_estimate: Any = None
+    address: Any = ""
+    identifiers: Any = None
+    as_recorded: bool = False
+
+
+def sees_canonical_identity(user: Any) -> bool:
+    membership = active_membership(user)
+    return membership is not None and bool({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & membership.role_codes)
+
+
+def chronology(subject: Subject, user: Any) -> list[Concern]:
+    """The concerns about ``subject`` this user may see, in time order (three queries)."""
+    return list(
+        Concern.objects.restrict(user, "view")
+        .filter(subject=subject)
+        .select_related("agency", "recorded_by", "subject")
+        .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("display_order")))
+        .order_by("observed_on", "recorded_at")
+    )
+
+
+def _from_snapshot(snapshot: dict[str, Any] | None) -> Identity | None:
+    if not snapshot or not isinstance(snapshot, dict):
+        return None
+    dob = snapshot.get("date_of_birth")
+    return Identity(
+        given_name=snapshot.get("given_name", ""), family_name=snapshot.get("family_name", ""),
+        other_names=snapshot.get("other_names", ""),
+        date_of_birth=dt.date.fromisoformat(dob) if dob else None,
+        age_estimate=snapshot.get("age_estimate"), address=snapshot.get("address", ""),
+        identifiers=snapshot.get("identifiers") or None, as_recorded=True,
+    )
+
+
+def _canonical(subject: Subject) -> Identity:
+    return Identity(
+        given_name=subject.given_name, family_name=subject.family_name, other_names=subject.other_names or "",
+        date_of_birth=subject.date_of_birth, age_estimate=subject.age_estimate, address=subject.address or "",
+        identifiers=subject.identifiers or None,
+    )
+
+
+def identity_for(subject: Subject, user: Any, visible_concerns: Iterable[Concern] | None = None) -> Identity | None:
+    if subject.status == SubjectStatus.ERASED:
+        return None
+    if sees_canonical_identity(user):
+        return _canonical(subject)
+    concerns = list(visible_concerns) if visible_concerns is not None else chronology(subject, user)
+    for concern in sorted(concerns, key=lambda c: c.recorded_at, reverse=True):
+        identity = _from_snapshot(concern.subject_as_recorded)
+        if identity is not None:
+            return identity
+    return None
+
+
+def visible_subjects(user: Any):
+    """The subjects this user may see, with counts of the concerns they may see, most recent first."""
+    visible_concerns = Concern.objects.restrict(user, "view")
+    return (
+        Subject.objects.restrict(user, "view")
+        .exclude(status=SubjectStatus.MERGED)
+        .select_related("home_borough")
+        .annotate(
+            visible_concern_count=Count("concerns", filter=Q(concerns__in=visible_concerns)),
+            latest_concern=Max("concerns__recorded_at", filter=Q(concerns__in=visible_concerns)),
+        )
+        .order_by("-latest_concern", "-created_at", "id")
+    )
+
+
+def list_rows(subjects: list[Subject], user: Any) -> list[dict[str, Any]]:
+    """One row per subject with the name this user may see, decrypting a page with batched key loads."""
+    prefetch_data_keys(s.data_key_id for s in subjects)
+    canonical = sees_canonical_identity(user)
+    latest: dict[Any, Concern] = {}
+    if not canonical:
+        for concern in (
+            Concern.objects.restrict(user, "view")
+            .filter(subject__in=subjects)
+            .select_related("subject")
+            .order_by("subject_id", "-recorded_at")
+        ):
+            latest.setdefault(concern.subject_id, concern)
+    rows = []
+    for subject in subjects:
+        if subject.status == SubjectStatus.ERASED:
+            identity = None
+        elif canonical:
+            identity = _canonical(subject)
+        else:
+            concern = latest.get(subject.pk)
+            identity = _from_snapshot(concern.subject_as_recorded) if concern else None
+        rows.append({"subject": subject, "identity": identity})
+    return rows
+
+
+def list_heading(roles: frozenset[str]) -> str:
+    if RoleCode.MASH_LEAD in roles:
+        return "Young people in your borough"
+    if RoleCode.DSL in roles:
+        return "Your agency's concerns"
+    if RoleCode.RECEIVING_WORKER in roles:
+        return "Young people shared with your agency"
+    return "Your concerns"
+
+
+REASONS = {
+    EXACT: "Same name and date of birth",
+    SOUNDS_LIKE: "Names sound alike",
+    SAME_FAMILY_AND_BIRTHDAY: "Same last name and date of birth",
+}
+
+
+def candidate_duplicates(user: Any) -> list[dict[str, Any]]:
+    """Pairs of active subjects this user may see that share a matching blind index.
+
+    One self-join over the blind-index table, restricted to the user's visible subjects; the MASH lead
+    judges each pair, nothing is merged automatically.
+    """
+    visible = Subject.objects.restrict(user, "view").filter(status=SubjectStatus.ACTIVE)
+    keys = visible.values("data_key_id")
+    entries = list(
+        BlindIndex.objects.filter(data_key_id__in=keys, kind__in=list(REASONS))
+        .values_list("kind", "digest", "data_key_id")
+    )
+    by_digest: dict[tuple[str, str], list[Any]] = {}
+    for kind, digest, key_id in entries:
+        by_digest.setdefault((kind, digest), []).append(key_id)
+    pairs: dict[tuple[Any, Any], set[str]] = {}
+    for (kind, _digest), key_ids in by_digest.items():
+        key_ids = sorted(set(key_ids), key=str)
+        for i, first in enumerate(key_ids):
+            for second in key_ids[i + 1:]:
+                pairs.setdefault((first, second), set()).add(REASONS[kind])
+    if not pairs:
+        return []
+    subjects = {s.data_key_id: s for s in visible.filter(
+        data_key_id__in={k for pair in pairs for k in pair}).select_related("home_borough")}
+    prefetch_data_keys(subjects)
+    rows = []
+    for (first, second), reasons in pairs.items():
+        a, b = subjects[first], subjects[second]
+        a, b = sorted((a, b), key=lambda s: s.created_at)
+        rows.append({"first": a, "second": b, "reasons": sorted(reasons),
+                     "first_identity": _canonical(a), "second_identity": _canonical(b)})
+    rows.sort(key=lambda row: row["second"].created_at, reverse=True)
+    return rows

@@ -1,0 +1,35 @@
+from django.urls import path, register_converter
+
+from referrals import views
+from referrals.references import reference_pattern
+
+
+class _Reference:
+    prefix = ""
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class SubjectReference(_Reference):
+    regex = reference_pattern("S")
+
+
+class ConcernReference(_Reference):
+    regex = reference_pattern("C")
+
+
+register_converter(SubjectReference, "subject_ref")
+register_converter(ConcernReference, "concern_ref")
+
+urlpatterns = [
+    path("concerns/new/", views.concern_create, name="concern-create"),
+    path("concerns/<concern_ref:reference>/", views.concern_detail, name="concern-detail"),
+    path("subjects/", views.subject_list, name="subject-list"),
+    path("subjects/duplicates/", views.duplicate_list, name="duplicate-list"),
+    path("subjects/<subject_ref:reference>/", views.subject_detail, name="subject-detail"),
+    path("subjects/<subject_ref:reference>/merge/", views.subject_merge, name="subject-merge"),
+]

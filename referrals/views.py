@@ -1,0 +1,178 @@
+"""Recording concerns, subject pages and lists, and duplicate handling. Views stay thin: parse input,
+restrict, call one service, render. Every page that shows case data is wrapped by ``audited_view``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agencies.choices import RoleCode
+from audit.api import audit_exempt, audited_view, record
+from audit.choices import Action, Outcome
+from referrals import queries, services
+from referrals.forms import ConcernForm, MergeForm
+from referrals.models import Concern, Subject
+from referrals.references import looks_like
+
+PAGE_SIZE = 50
+JUST_RECORDED = "just_recorded_concern"
+
+
+def _roles(request: HttpRequest) -> frozenset[str]:
+    return request.membership.role_codes  # type: ignore[attr-defined]
+
+
+def _visible_subject(request: HttpRequest, reference: str) -> Subject | None:
+    return Subject.objects.restrict(request.user, "view").filter(reference=reference).first()
+
+
+@require_http_methods(["GET", "POST"])
+@audit_exempt("Shows back only what the user typed; do_record_concern records the create, and starting "
+              "from a subject is recorded as a view of that subject below. A rejected form changes nothing.")
+def concern_create(request: HttpRequest) -> HttpResponse:
+    """Record a concern: fill in, check your answers, confirm."""
+    if RoleCode.PRACTITIONER not in _roles(request) and RoleCode.DSL not in _roles(request):
+        raise Http404
+    lookup = lambda reference: _visible_subject(request, reference)  # noqa: E731
+    if request.method == "GET":
+        initial: dict[str, Any] = {
+            "idempotency_key": uuid.uuid4(),
+            "home_borough": request.membership.agency.borough.slug,  # type: ignore[attr-defined]
+        }
+        subject = None
+        if request.GET.get("subject"):
+            reference = request.GET["subject"]
+            subject = lookup(reference) if looks_like("S", reference) else None
+            record(Action.VIEW, actor=request.user, object_type="subject",
+                   reference=reference if looks_like("S", reference) else "",
+                   borough=subject.home_borough if subject else None,
+                   outcome=Outcome.ALLOWED if subject else Outcome.DENIED, detail={"page": "concern_form"})
+            if subject is None:
+                raise Http404
+            initial["subject"] = subject.reference
+            initial["home_borough"] = subject.home_borough.slug
+        form = ConcernForm(initial=initial, subject_lookup=lookup)
+        return render(request, "referrals/concern_form.html", {"form": form, "subject": subject})
+
+    form = ConcernForm(request.POST, subject_lookup=lookup)
+    if not form.is_valid():
+        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj},
+                      status=200)
+    if request.POST.get("stage") == "edit":
+        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj})
+    if request.POST.get("stage") != "confirm":
+        return render(request, "referrals/concern_check.html", {"form": form, "data": form.cleaned_data,
+                                                                 "subject": form.subject_obj})
+    data = form.cleaned_data
+    try:
+        concern, _created = services.do_record_concern(
+            details=form.subject_details(), subject=form.subject_obj,
+            home_borough=form.subject_obj.home_borough if form.subject_obj else data["home_borough"],
+            observed_on=data["observed_on"], indicators=data["indicators"], narrative=data.get("narrative") or "",
+            seriously_worried=data["seriously_worried"], idempotency_key=data["idempotency_key"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj})
+    except PermissionDenied:
+        form.add_error(None, "This form has already been used. Start again.")
+        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj})
+    request.session[JUST_RECORDED] = concern.reference
+    return redirect("concern-detail", reference=concern.reference)
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="concern", reference_kwarg="reference")
+def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One concern; straight after recording it, the confirmation panel with its reference."""
+    concern = get_object_or_404(
+        Concern.objects.restrict(request.user, "view").select_related("subject__home_borough", "agency",
+                                                                      "recorded_by"),
+        reference=reference,
+    )
+    request.audit_borough = concern.subject.home_borough  # type: ignore[attr-defined]
+    just_recorded = request.session.pop(JUST_RECORDED, None) == concern.reference
+    return render(request, "referrals/concern_detail.html", {
+        "concern": concern, "indicators": list(concern.indicators.all()), "just_recorded": just_recorded,
+    })
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
+def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
+    subject = get_object_or_404(
+        Subject.objects.restrict(request.user, "view").select_related("home_borough", "data_key"),
+        reference=reference,
+    )
+    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    chronology = queries.chronology(subject, request.user)
+    identity = queries.identity_for(subject, request.user, chronology)
+    return render(request, "referrals/subject_detail.html", {
+        "subject": subject, "identity": identity, "chronology": chronology,
+        "can_merge": RoleCode.MASH_LEAD in _roles(request),
+        "can_record": bool({RoleCode.PRACTITIONER, RoleCode.DSL} & _roles(request)) and not subject.is_erased,
+    })
+
+
+@require_GET
+@audited_view(Action.LIST, object_type="subject")
+def subject_list(request: HttpRequest) -> HttpResponse:
+    """The subjects this user may see, newest activity first, 50 to a page."""
+    if not {RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & _roles(request):
+        raise Http404
+    subjects = queries.visible_subjects(request.user)
+    page = Paginator(subjects, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = queries.list_rows(list(page.object_list), request.user)
+    return render(request, "referrals/subject_list.html", {"page": page, "rows": rows,
+                                                            "heading": queries.list_heading(_roles(request))})
+
+
+@require_GET
+@audited_view(Action.LIST, object_type="duplicate")
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    """Candidate duplicates among the subjects of the MASH lead's borough."""
+    if RoleCode.MASH_LEAD not in _roles(request):
+        raise Http404
+    pairs = queries.candidate_duplicates(request.user)
+    return render(request, "referrals/duplicate_list.html", {"pairs": pairs})
+
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
+def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Merge a duplicate into this record: choose, check both side by side, confirm."""
+    if RoleCode.MASH_LEAD not in _roles(request):
+        raise Http404
+    survivor = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
+                                 reference=reference, status="active")
+    request.audit_borough = survivor.home_borough  # type: ignore[attr-defined]
+    lookup = lambda ref: Subject.objects.restrict(request.user, "view").filter(  # noqa: E731
+        reference=ref, status="active").select_related("home_borough").first()
+    form = MergeForm(request.POST or None, initial={"duplicate": request.GET.get("duplicate", "")},
+                     subject_lookup=lookup, survivor=survivor)
+    if request.method == "POST" and form.is_valid():
+        duplicate = form.duplicate_obj
+        if not form.cleaned_data["confirm"]:
+            return render(request, "referrals/subject_merge.html", {
+                "form": form, "survivor": survivor, "duplicate": duplicate, "checking": True,
+                "survivor_identity": queries.identity_for(survivor, request.user),
+                "duplicate_identity": queries.identity_for(duplicate, request.user),
+            })
+        try:
+            services.do_merge_subjects(survivor=survivor, duplicate=duplicate, reason=form.cleaned_data["reason"],
+                                       actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{duplicate.reference} has been merged into {survivor.reference}.")
+            return redirect("subject-detail", reference=survivor.reference)
+    return render(request, "referrals/subject_merge.html", {"form": form, "survivor": survivor})
