@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint frontend clean
+.PHONY: install demo test lint bench bench-quick frontend clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The benchmark harness on its own database (<DATABASE_URL name>_bench, or var/bench.sqlite3).
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python -m bench --quick
 
 # Rebuilds static/css and static/js from govuk-frontend (needs Node.js; not needed to run the system).
 frontend:

@@ -1,0 +1,189 @@
+"""A deterministic, synthetic, plainly fictional London at a chosen scale, loaded set-based.
+
+Every borough gets a MASH, schools, a GP practice, police and children's social care with one user
+each; subjects (about 3 concerns each, from several agencies) are spread across all 33 local
+authorities; the access trail gets ``events`` events on per-borough chains with valid hashes. Rows go
+in with ``bulk_create`` in batches (encryption still happens per value, in ``pre_save``); no request or
+service call per row. Names are drawn from an obviously invented list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agencies import services as agency_services
+from agencies.choices import AgencyKind, RoleCode
+from agencies.models import Agency, Borough
+from audit import chain as audit_chain
+from audit.choices import Action, Outcome
+from audit.models import AccessEvent
+from encryption import keys
+from encryption.blind_index import blind_index
+from encryption.models import BlindIndex, DataKey
+from referrals.models import Concern, Subject
+from referrals.services import EXACT, SubjectDetails, retention_date_for
+from risk.models import Indicator
+
+User = get_user_model()
+BATCH = 1000
+GIVEN = ["Testa", "Demoya", "Samplia", "Fictiona", "Exempla", "Mockeya", "Placea", "Imagina", "Inventa", "Proxia"]
+FAMILY = ["Benchmark", "Syntheson", "Dataworth", "Loadington", "Fakeham", "Mockley", "Stubbs", "Dummet"]
+KINDS_PER_BOROUGH = [AgencyKind.MASH, AgencyKind.SCHOOL, AgencyKind.SCHOOL, AgencyKind.GP_PRACTICE,
+                     AgencyKind.POLICE, AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.SCHOOL_NURSING]
+
+
+@dataclass
+class Dataset:
+    """What was loaded, for the harness to pick its probes from."""
+
+    subjects: int = 0
+    concerns: int = 0
+    events: int = 0
+    seconds: float = 0.0
+    practitioners: list[Any] = field(default_factory=list)  # (user, agency) pairs
+    mash_leads: dict[int, Any] = field(default_factory=dict)  # borough id -> user
+    auditor: Any = None
+    sample_subjects: list[str] = field(default_factory=list)
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _reference(rng: random.Random, prefix: str) -> str:
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    body = "".join(rng.choice(alphabet) for _ in range(8))
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def _people(rng: random.Random, ds: Dataset) -> dict[int, list[tuple[Any, Agency]]]:
+    by_borough: dict[int, list[tuple[Any, Agency]]] = {}
+    governance = agency_services.do_create_agency(
+        name="Bench Information Governance", kind=AgencyKind.GOVERNANCE,
+        borough=Borough.objects.get(ons_code="E09000001"), actor=None)
+    ds.auditor = agency_services.do_create_user(username="bench.auditor", password=None, agency=governance,
+                                                roles=[RoleCode.AUDITOR], actor=None)
+    for borough in Borough.objects.order_by("ons_code"):
+        for n, kind in enumerate(KINDS_PER_BOROUGH):
+            agency = agency_services.do_create_agency(name=f"Bench {borough.name} {kind} {n}", kind=kind,
+                                                      borough=borough, actor=None)
+            role = RoleCode.MASH_LEAD if kind == AgencyKind.MASH else RoleCode.PRACTITIONER
+            user = agency_services.do_create_user(username=f"bench.{borough.slug}.{n}", password=None,
+                                                  agency=agency, roles=[role], actor=None)
+            if kind == AgencyKind.MASH:
+                ds.mash_leads[borough.pk] = user
+            else:
+                by_borough.setdefault(borough.pk, []).append((user, agency))
+                ds.practitioners.append((user, agency))
+    return by_borough
+
+
+def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261127) -> Dataset:
+    """Load the dataset into the (empty, migrated) current database."""
+    rng = random.Random(seed)
+    ds = Dataset()
+    started = time.perf_counter()
+    with transaction.atomic():
+        by_borough = _people(rng, ds)
+    boroughs = list(Borough.objects.order_by("ons_code"))
+    indicators = list(Indicator.objects.current())
+    through = Concern.indicators.through
+    today = timezone.localdate()
+    now = timezone.now()
+
+    for start in range(0, subjects, BATCH):
+        size = min(BATCH, subjects - start)
+        data_keys, people, blind, concerns, links = [], [], [], [], []
+        for _ in range(size):
+            key_id = _uuid(rng)
+            raw = keys.new_raw_key()
+            kek_id, wrapped = keys.wrap_key(key_id, raw)
+            keys.remember_raw_key(key_id, raw)
+            data_keys.append(DataKey(id=key_id, kek_id=kek_id, wrapped_key=wrapped))
+            borough = boroughs[rng.randrange(len(boroughs))]
+            given, family = rng.choice(GIVEN), f"{rng.choice(FAMILY)}{rng.randrange(10_000)}"
+            dob = today - dt.timedelta(days=rng.randrange(10 * 365, 18 * 365))
+            subject = Subject(
+                id=_uuid(rng), reference=_reference(rng, "S"), data_key_id=key_id, given_name=given,
+                family_name=family, date_of_birth=dob, home_borough=borough,
+                retention_date=retention_date_for(SubjectDetails(given, family, dob)),
+                created_at=now - dt.timedelta(days=rng.randrange(0, 7 * 365)),
+            )
+            people.append(subject)
+            blind.append(BlindIndex(data_key_id=key_id, kind=EXACT,
+                                    digest=blind_index(EXACT, given, family, dob.isoformat())))
+            recorders = by_borough[borough.pk]
+            for _c in range(rng.choice([1, 2, 3, 3, 4, 5])):
+                user, agency = recorders[rng.randrange(len(recorders))]
+                observed = today - dt.timedelta(days=rng.randrange(0, 2 * 365))
+                concern = Concern(
+                    id=_uuid(rng), reference=_reference(rng, "C"), subject=subject, agency=agency,
+                    recorded_by=user, observed_on=observed, narrative="Synthetic benchmark narrative. " * 8,
+                    seriously_worried=rng.random() < 0.05, idempotency_key=_uuid(rng),
+                    recorded_at=timezone.make_aware(dt.datetime.combine(observed, dt.time(12))),
+                )
+                concerns.append(concern)
+                for indicator in rng.sample(indicators, rng.randrange(1, 4)):
+                    links.append(through(concern_id=concern.id, indicator_id=indicator.pk))
+        with transaction.atomic():
+            DataKey.objects.bulk_create(data_keys)
+            Subject.objects.bulk_create(people)
+            BlindIndex.objects.bulk_create(blind)
+            Concern.objects.bulk_create(concerns)
+            through.objects.bulk_create(links)
+        ds.subjects += size
+        ds.concerns += len(concerns)
+        if len(ds.sample_subjects) < 200:
+            ds.sample_subjects.extend(s.reference for s in people[:20])
+
+    ds.events = _load_trail(rng, events, boroughs, ds)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    ds.seconds = time.perf_counter() - started
+    return ds
+
+
+def _load_trail(rng: random.Random, events: int, boroughs: list[Borough], ds: Dataset) -> int:
+    """Valid per-borough chains: hashes computed here exactly as ``audit.chain.append`` does."""
+    # Chains already hold the events written while the agencies and users were set up.
+    heads: dict[str, tuple[int, str]] = {}
+    for chain_key in AccessEvent.objects.values_list("chain", flat=True).distinct():
+        last = AccessEvent.objects.filter(chain=chain_key).order_by("-sequence").values_list("sequence", "hash")[0]
+        heads[chain_key] = (last[0], last[1])
+    users = [user for user, _agency in ds.practitioners]
+    references = list(Subject.objects.values_list("reference", flat=True)[:50_000]) or ["S-0000-0000"]
+    start_time = timezone.now() - dt.timedelta(days=365)
+    step = dt.timedelta(days=365) / max(events, 1)
+    actions = [Action.VIEW] * 8 + [Action.LIST, Action.CREATE, Action.SEARCH]
+    written = 0
+    while written < events:
+        batch = []
+        for n in range(min(5_000, events - written)):
+            borough = boroughs[rng.randrange(len(boroughs))]
+            user = users[rng.randrange(len(users))]
+            event = AccessEvent(
+                occurred_at=(start_time + step * (written + n)).astimezone(dt.UTC), actor_id=user.pk,
+                actor_username=user.username, actor_agency_id=None, actor_roles="practitioner",
+                action=rng.choice(actions), object_type="subject", reference=rng.choice(references),
+                borough_code=borough.ons_code, outcome=Outcome.ALLOWED, purpose="", detail={},
+                request_id=uuid.UUID(int=rng.getrandbits(128)).hex, client_address="10.0.0.1",
+                chain=borough.ons_code,
+            )
+            sequence, previous = heads.get(event.chain, (0, audit_chain.GENESIS_HASH))
+            event.sequence, event.prev_hash = sequence + 1, previous
+            event.hash = audit_chain.compute_hash(event)
+            heads[event.chain] = (event.sequence, event.hash)
+            batch.append(event)
+        AccessEvent.objects.bulk_create(batch)
+        written += len(batch)
+    return written

@@ -1,0 +1,69 @@
+"""The benchmark's own database: never the development or production one.
+
+``python -m bench`` points Django at ``<database>_bench`` on the same PostgreSQL server as
+``DATABASE_URL`` (or ``var/bench.sqlite3`` when DATABASE_URL is not PostgreSQL), drops and recreates
+it, and migrates it, before anything is measured.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        parts = urlparse(url)
+        name = (parts.path.lstrip("/") or "safeguarding") + "_bench"
+        return urlunparse(parts._replace(path="/" + name))
+    return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+
+
+def recreate(url: str) -> None:
+    """Drop and create the benchmark database (PostgreSQL) or delete its file (SQLite)."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup(fresh: bool = True) -> str:
+    """Point this process at the benchmark database, optionally recreate it, set Django up, migrate."""
+    url = bench_database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "true")
+    if fresh:
+        recreate(url)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    # A bench-only URL (the bare one-INSERT baseline view) on top of the real ones.
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Load the (development) keys while DEBUG allows them, then measure as production runs: no query
+    # log, no debug templates.
+    from encryption.keyring import get_blind_index_key, get_keyring
+
+    get_keyring(), get_blind_index_key()
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0, interactive=False)
+    return url

@@ -1,0 +1,352 @@
+"""The benchmark harness: every hot path timed interleaved with its baseline, reported as a ratio.
+
+    python -m bench [--subjects 100000] [--events 2000000] [--rounds 200] [--json FILE] [--quick]
+
+Runs against its own database (see ``bench.db``), loads the dataset (``bench.dataset``), then measures.
+Each path and its baseline alternate round by round so that machine noise hits both alike; the table
+gives median and p95 in milliseconds and the ratio of medians (path / baseline, or throughput ratio
+where the goal is about throughput). Nothing here asserts a time: CI runs ``--quick`` only to keep the
+harness working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench import db
+
+
+@dataclass
+class Result:
+    """One measured comparison."""
+
+    goal_id: str
+    path: str
+    baseline: str
+    path_median_ms: float
+    path_p95_ms: float
+    base_median_ms: float
+    base_p95_ms: float
+    ratio: float
+    ratio_meaning: str
+    goal: str
+    extra: dict[str, Any]
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def interleaved(path: Callable[[], Any], baseline: Callable[[], Any], rounds: int) -> tuple[list[float], list[float]]:
+    """Time ``path`` and ``baseline`` alternately, ``rounds`` times each; milliseconds."""
+    a: list[float] = []
+    b: list[float] = []
+    for n in range(rounds):
+        first, second = (path, baseline) if n % 2 == 0 else (baseline, path)
+        for fn in (first, second):
+            started = time.perf_counter()
+            fn()
+            elapsed = (time.perf_counter() - started) * 1000
+            (a if fn is path else b).append(elapsed)
+    return a, b
+
+
+def compare(goal_id: str, path_name: str, base_name: str, path: Callable[[], Any], baseline: Callable[[], Any],
+            rounds: int, *, throughput: bool, goal: str, extra: dict[str, Any] | None = None) -> Result:
+    path(), baseline()  # warm caches and connections
+    a, b = interleaved(path, baseline, rounds)
+    pm, bm = statistics.median(a), statistics.median(b)
+    ratio = bm / pm if throughput else pm / bm
+    meaning = "path throughput / baseline throughput" if throughput else "path time / baseline time"
+    return Result(goal_id, path_name, base_name, round(pm, 3), round(_p95(a), 3), round(bm, 3), round(_p95(b), 3),
+                  round(ratio, 3), meaning, goal, extra or {})
+
+
+# --- G1 and G2: recording a concern, and encryption's share ----------------------------------------------
+
+class CryptoClock:
+    """Accumulates time spent in the encrypted fields (encrypt in pre_save, decrypt on read)."""
+
+    def __init__(self) -> None:
+        from encryption.fields import EncryptedField
+
+        self.field = EncryptedField
+        self.total = 0.0
+        self._originals = (EncryptedField.pre_save, EncryptedField.decrypt_into)
+
+    def __enter__(self) -> CryptoClock:
+        clock = self
+        pre_save, decrypt_into = self._originals
+
+        def timed_pre_save(field: Any, instance: Any, add: bool) -> Any:
+            started = time.perf_counter()
+            try:
+                return pre_save(field, instance, add)
+            finally:
+                clock.total += time.perf_counter() - started
+
+        def timed_decrypt(field: Any, instance: Any, state: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return decrypt_into(field, instance, state)
+            finally:
+                clock.total += time.perf_counter() - started
+
+        self.field.pre_save, self.field.decrypt_into = timed_pre_save, timed_decrypt
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.field.pre_save, self.field.decrypt_into = self._originals
+
+
+def _concern_form(rng: random.Random, borough_slug: str) -> dict[str, Any]:
+    from django.utils import timezone
+
+    seen = timezone.localdate()
+    return {
+        "given_name": f"Benchia{rng.randrange(10**6)}", "family_name": f"Runsworth{rng.randrange(10**6)}",
+        "dob_day": "3", "dob_month": "4", "dob_year": "2011", "home_borough": borough_slug,
+        "observed_day": str(seen.day), "observed_month": str(seen.month), "observed_year": str(seen.year),
+        "indicators": ["missing-from-home-or-care", "older-boyfriend-or-associate"],
+        "narrative": "Benchmark narrative: collected from school by an older male in a car. " * 4,
+        "idempotency_key": str(uuid.uuid4()), "stage": "confirm",
+    }
+
+
+def g1_g2(ds: Any, rounds: int) -> list[Result]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_baseline (id integer PRIMARY KEY "
+                       + ("GENERATED ALWAYS AS IDENTITY" if connection.vendor == "postgresql" else "AUTOINCREMENT")
+                       + ", payload text)")
+    user, agency = ds.practitioners[0]
+    client = Client()
+    client.force_login(user, backend="agencies.backends.RoleBackend")
+    rng = random.Random(1)
+    slug = agency.borough.slug
+
+    def record() -> None:
+        response = client.post("/concerns/new/", _concern_form(rng, slug))
+        assert response.status_code == 302, response.status_code
+
+    def bare() -> None:
+        client.post("/__bench/insert/", {"narrative": "x" * 300})
+
+    record()  # first request warms per-process caches (content types, permissions)
+    with CaptureQueriesContext(connection) as queries:
+        record()
+    g1 = compare("G1", "record a concern (whole request)", "bare view: one INSERT", record, bare, rounds,
+                 throughput=True, goal="≥ 0.15× (stretch 0.25×), ≤ 12 queries",
+                 extra={"queries": len(queries.captured_queries)})
+
+    # G2: encryption's share of the record request and of the subject page that shows the result.
+    references = list(ds.sample_subjects[:20])
+    mash = ds.mash_leads[agency.borough_id]
+    viewer = Client()
+    viewer.force_login(mash, backend="agencies.backends.RoleBackend")
+    from referrals.models import Subject
+
+    visible = list(Subject.objects.filter(home_borough_id=agency.borough_id).values_list("reference", flat=True)[:20])
+    references = visible or references
+    total = 0.0
+    with CryptoClock() as clock:
+        for n in range(rounds):
+            started = time.perf_counter()
+            record()
+            viewer.get(f"/subjects/{references[n % len(references)]}/")
+            total += time.perf_counter() - started
+    share = clock.total / total
+    g2 = Result("G2", "encrypted-field work in record + subject page", "the whole requests",
+                round(clock.total * 1000 / rounds, 3), 0.0, round(total * 1000 / rounds, 3), 0.0,
+                round(share, 4), "share of request time", "≤ 2 %", {"percent": round(share * 100, 2)})
+    return [g1, g2]
+
+
+# --- G4 (interim): the MASH list page, restricted vs unrestricted -----------------------------------------
+
+def g4(ds: Any, rounds: int) -> list[Result]:
+    from django.core.paginator import Paginator
+
+    from referrals import queries
+    from referrals.models import Subject
+
+    borough_id, mash = next(iter(ds.mash_leads.items()))
+
+    def restricted() -> None:
+        page = Paginator(queries.visible_subjects(mash), 50).page(1)
+        queries.list_rows(list(page.object_list), mash)
+
+    def unrestricted() -> None:
+        from django.db.models import Count, Max
+
+        qs = (Subject.objects.select_related("home_borough")
+              .annotate(visible_concern_count=Count("concerns"), latest_concern=Max("concerns__recorded_at"))
+              .order_by("-latest_concern", "-created_at", "id"))
+        page = Paginator(qs, 50).page(1)
+        for subject in page.object_list:
+            _ = subject.given_name, subject.family_name
+
+    return [compare("G4*", "subjects page, 50 rows, restricted (MASH lead)", "same page, unrestricted",
+                    restricted, unrestricted, rounds, throughput=False, goal="≤ 1.3×",
+                    extra={"note": "interim: the register page replaces this when it lands"})]
+
+
+# --- G5: auditor queries ----------------------------------------------------------------------------------
+
+def g5(ds: Any, rounds: int) -> list[Result]:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from audit.models import AccessEvent
+
+    rng = random.Random(5)
+    last_id = AccessEvent.objects.order_by("-id").values_list("id", flat=True).first() or 1
+    users = [u for u, _a in ds.practitioners]
+    since = timezone.now() - dt.timedelta(days=30)
+
+    def pk_lookup() -> None:
+        AccessEvent.objects.filter(pk=rng.randrange(1, last_id + 1)).first()
+
+    def one_user() -> None:
+        list(AccessEvent.objects.filter(actor_id=users[rng.randrange(len(users))].pk, occurred_at__gte=since)
+             .order_by("-id")[:50])
+
+    def disclosure() -> None:
+        list(AccessEvent.objects.filter(object_type="subject", reference=rng.choice(ds.sample_subjects))
+             .order_by("-id")[:50])
+
+    return [
+        compare("G5", "auditor: one user, last 30 days (50 rows)", "primary-key lookup", one_user, pk_lookup,
+                rounds, throughput=False, goal="≤ 3×"),
+        compare("G5", "auditor: one subject's disclosure log (50 rows)", "primary-key lookup", disclosure,
+                pk_lookup, rounds, throughput=False, goal="≤ 3×"),
+    ]
+
+
+# --- G8: audit appends --------------------------------------------------------------------------------------
+
+def _append_rate(workers: int, per_worker: int, chains: list[Any]) -> float:
+    from django.db import connections
+
+    from audit.api import record
+    from audit.choices import Action
+
+    barrier = threading.Barrier(workers)
+
+    def work(n: int) -> None:
+        borough = chains[n % len(chains)]
+        try:
+            barrier.wait()
+            for _ in range(per_worker):
+                record(Action.VIEW, actor=None, object_type="subject", reference="S-BNCH-0000", borough=borough)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return workers * per_worker / (time.perf_counter() - started)
+
+
+def g8(rounds: int) -> list[Result]:
+    from django.db import connection
+
+    from agencies.models import Borough
+
+    if connection.vendor != "postgresql":
+        return []
+    boroughs = list(Borough.objects.order_by("ons_code")[:4])
+    per = max(20, rounds)
+    one, two, hot = [], [], []
+    for _ in range(5):
+        one.append(_append_rate(1, per, boroughs[:1]))
+        two.append(_append_rate(2, per, boroughs[1:3]))
+        hot.append(_append_rate(2, per, boroughs[3:4]))
+    m1, m2, mh = statistics.median(one), statistics.median(two), statistics.median(hot)
+    return [
+        Result("G8", "two workers, own chains (events/s)", "one worker (events/s)", round(1000 / m2, 3), 0.0,
+               round(1000 / m1, 3), 0.0, round(m2 / m1, 3), "throughput ratio", "≥ 1.8×",
+               {"events_per_second": {"one": round(m1), "two_spread": round(m2)}}),
+        Result("G8", "two workers, one hot chain (events/s)", "two workers, spread chains", round(1000 / mh, 3),
+               0.0, round(1000 / m2, 3), 0.0, round(mh / m2, 3), "throughput ratio", "(informative)",
+               {"events_per_second": {"two_hot": round(mh), "two_spread": round(m2)}}),
+    ]
+
+
+# --- Running ---------------------------------------------------------------------------------------------------
+
+EXTRA_MEASURES: list[Callable[[Any, int], list[Result]]] = []
+
+
+def run(subjects: int, events: int, rounds: int) -> dict[str, Any]:
+    url = db.setup(fresh=True)
+    from django.db import connection
+
+    from bench.dataset import generate
+
+    ds = generate(subjects=subjects, events=events)
+    results: list[Result] = []
+    results += g1_g2(ds, rounds)
+    results += g4(ds, rounds)
+    results += g5(ds, rounds)
+    for measure in EXTRA_MEASURES:
+        results += measure(ds, rounds)
+    results += g8(rounds)
+    return {
+        "machine": {"cores": os.cpu_count(), "database": connection.vendor,
+                    "database_url": url.rsplit("@", 1)[-1]},
+        "dataset": {"subjects": ds.subjects, "concerns": ds.concerns, "events": ds.events,
+                    "load_seconds": round(ds.seconds, 1)},
+        "rounds": rounds,
+        "results": [asdict(r) for r in results],
+    }
+
+
+def print_table(report: dict[str, Any]) -> None:
+    machine, data = report["machine"], report["dataset"]
+    print(f"cores: {machine['cores']}  database: {machine['database']}  rounds: {report['rounds']}")
+    print(f"dataset: {data['subjects']} subjects, {data['concerns']} concerns, {data['events']} events, "
+          f"loaded in {data['load_seconds']} s")
+    header = f"{'goal':5} {'path':52} {'med ms':>8} {'p95 ms':>8} {'base med':>9} {'base p95':>9} {'ratio':>7}  goal"
+    print(header)
+    print("-" * len(header))
+    for r in report["results"]:
+        print(f"{r['goal_id']:5} {r['path'][:52]:52} {r['path_median_ms']:8.2f} {r['path_p95_ms']:8.2f} "
+              f"{r['base_median_ms']:9.2f} {r['base_p95_ms']:9.2f} {r['ratio']:7.3f}  {r['goal']}"
+              + (f"  {r['extra']}" if r["extra"] else ""))
+        print(f"      vs {r['baseline']} ({r['ratio_meaning']})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subjects", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="small scale, for CI (under a minute)")
+    parser.add_argument("--json", help="also write the report as JSON to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.subjects, args.events, args.rounds = 1_000, 10_000, 20
+    report = run(args.subjects, args.events, args.rounds)
+    print_table(report)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
