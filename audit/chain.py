@@ -96,7 +96,9 @@ def append(event: AccessEvent) -> AccessEvent:
     Runs in the caller's transaction when there is one (so a rolled-back service leaves no event), or
     in its own. The advisory lock is released when that transaction ends.
     """
-    with transaction.atomic():
+    # No savepoint: a failed append must fail the caller's whole transaction anyway, and this runs on
+    # every request that touches case data.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(event.chain)])

@@ -21,7 +21,7 @@ from encryption.models import BlindIndex, DataKey
 Actor = AbstractBaseUser | None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def do_create_data_key(*, actor: Actor) -> DataKey:
     """Create a fresh random data key for a new owner of personal data, wrapped by the active KEK."""
     data_key = DataKey(id=uuid.uuid4())
@@ -33,22 +33,24 @@ def do_create_data_key(*, actor: Actor) -> DataKey:
     return data_key
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def do_set_blind_indexes(data_key: DataKey, entries: dict[str, list[str]], *, actor: Actor) -> None:
     """Replace the data key's blind indexes of each kind in ``entries`` with exactly the given digests.
 
     Kinds not named in ``entries`` are left alone; an empty list removes that kind.
     """
+    for kind in entries:
+        if not kind or len(kind) > 32:
+            raise ValidationError("A blind index kind is 1 to 32 characters.")
     locked = DataKey.objects.select_for_update().get(pk=data_key.pk)
     if locked.is_shredded:
         raise ValidationError("This record has been erased; it cannot be matched any more.")
-    for kind, digests in entries.items():
-        if not kind or len(kind) > 32:
-            raise ValidationError("A blind index kind is 1 to 32 characters.")
-        BlindIndex.objects.filter(data_key=locked, kind=kind).delete()
-        BlindIndex.objects.bulk_create(
-            [BlindIndex(data_key=locked, kind=kind, digest=digest) for digest in sorted(set(digests))]
-        )
+    # One DELETE and one INSERT whatever the number of kinds: this runs on every new subject.
+    BlindIndex.objects.filter(data_key=locked, kind__in=list(entries)).delete()
+    BlindIndex.objects.bulk_create(
+        [BlindIndex(data_key=locked, kind=kind, digest=digest)
+         for kind, digests in entries.items() for digest in sorted(set(digests))]
+    )
 
 
 @transaction.atomic

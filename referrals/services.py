@@ -65,14 +65,6 @@ def _history_user(instance: Any, actor: AbstractBaseUser | None) -> None:
     instance._history_user = actor
 
 
-def _unique_reference(model: type, prefix: str) -> str:
-    for _ in range(10):
-        reference = new_reference(prefix)
-        if not model.objects.filter(reference=reference).exists():
-            return reference
-    raise RuntimeError("Could not allocate a unique reference.")  # pragma: no cover - 1 in 10^12
-
-
 def retention_date_for(details: SubjectDetails, today: dt.date | None = None) -> dt.date:
     """Date of birth plus the retention period (25 years by default), rounded up to the month's end.
 
@@ -124,7 +116,7 @@ def find_exact_subject(details: SubjectDetails) -> Subject | None:
 def _create_subject(details: SubjectDetails, home_borough: Borough, actor: AbstractBaseUser) -> Subject:
     data_key = encryption.do_create_data_key(actor=actor)
     subject = Subject(
-        reference=_unique_reference(Subject, "S"),
+        reference=new_reference("S"),
         data_key=data_key,
         given_name=details.given_name,
         family_name=details.family_name,
@@ -233,7 +225,7 @@ def _record_concern(
         raise ValidationError("This record can no longer take new concerns.")
 
     concern = Concern(
-        reference=_unique_reference(Concern, "C"),
+        reference=new_reference("C"),
         subject=subject,
         agency=membership.agency,
         recorded_by=actor,
@@ -245,7 +237,9 @@ def _record_concern(
     )
     _history_user(concern, actor)
     concern.save()
-    concern.indicators.set(indicators)
+    Concern.indicators.through.objects.bulk_create(
+        [Concern.indicators.through(concern_id=concern.pk, indicator_id=indicator.pk) for indicator in indicators]
+    )
 
     record(Action.CREATE, actor=actor, object_type="concern", reference=concern.reference,
            borough=subject.home_borough, detail={"subject": subject.reference})

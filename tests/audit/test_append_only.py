@@ -58,13 +58,13 @@ def test_inserting_is_still_allowed(event):
     assert AccessEvent.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_transactional_test_that_writes_events_can_still_be_cleaned_up(world):
     # The flush after this test empties the trail with the triggers briefly off (tests/conftest.py).
     record("view", actor=world.user("mash_lambeth"), object_type="subject", reference="SUB-0005")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_triggers_are_back_after_a_transactional_flush():
     assert not AccessEvent.objects.exists()
     record("view", actor=None, object_type="subject", reference="SUB-0006")
