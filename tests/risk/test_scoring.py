@@ -13,7 +13,8 @@ W, V = "warning_sign", "vulnerability"
 SCHOOL, GP, POLICE = 1, 2, 3
 
 
-def c(days_ago: int, *signs: tuple[str, str], agency: int = SCHOOL, worried: bool = False, ref: str = "") -> ConcernFact:
+def c(days_ago: int, *signs: tuple[str, str], agency: int = SCHOOL, worried: bool = False,
+      ref: str = "") -> ConcernFact:
     return ConcernFact(reference=ref or f"C-{days_ago}-{agency}-{len(signs)}", agency_id=agency,
                        observed_on=TODAY - dt.timedelta(days=days_ago), seriously_worried=worried,
                        indicators=tuple(signs))

@@ -69,7 +69,8 @@ def test_reaching_the_threshold_puts_her_on_the_register_and_notifies_mash_leads
 
 
 def test_the_cadence_follows_the_level(world):
-    made = concern(world, "teacher_lambeth", "Cleo", signs=("older-boyfriend-or-associate", "gifts-from-unknown-sources"))
+    made = concern(world, "teacher_lambeth", "Cleo", signs=("older-boyfriend-or-associate",
+                                                                   "gifts-from-unknown-sources"))
     entry = RegisterEntry.objects.get(subject=made.subject)
     assert (entry.level, entry.review_cadence_days) == ("medium", 91)
     concern(world, "gp_lambeth", "Cleo", signs=("older-boyfriend-or-associate", "carrying-for-others",
@@ -188,7 +189,8 @@ def test_overdue_reviews_are_found(world):
 
 
 def test_removed_entry_is_reinstated_when_the_level_rises_above_it(world):
-    made = concern(world, "teacher_lambeth", "Lou", signs=("older-boyfriend-or-associate", "gifts-from-unknown-sources"))
+    made = concern(world, "teacher_lambeth", "Lou", signs=("older-boyfriend-or-associate",
+                                                                   "gifts-from-unknown-sources"))
     entry = RegisterEntry.objects.get(subject=made.subject)
     services.do_remove_from_register(entry=entry, reason="Support in place", actor=world.user("mash_lambeth"))
     concern(world, "gp_lambeth", "Lou", signs=("missing-from-home-or-care",), worried=True)
