@@ -67,7 +67,9 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
     from referrals.models import Concern
 
     entries = (
-        RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON)
+        # Merged and erased records leave the register with their subject (their concerns, and so their
+        # risk, moved to the surviving record, which is assessed in its own right).
+        RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
         .select_related("subject", "lead_professional", "subject__risk")
     )
     if level:
@@ -102,7 +104,7 @@ def is_rising(risk: SubjectRisk | None, now: dt.datetime, days: int = 28) -> boo
 
 def level_counts(borough_id: int) -> dict[str, int]:
     """How many entries are on the borough's register at each level (one query)."""
-    rows = (RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON)
+    rows = (RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
             .values("level").annotate(n=Count("pk")))
     return {row["level"]: row["n"] for row in rows}
 

@@ -200,3 +200,22 @@ def test_removed_entry_is_reinstated_when_the_level_rises_above_it(world):
 
 def test_cases_helper_still_records(world):
     assert record(world, "teacher_lambeth", given="Mo", family="Case", dob=None, borough="Lambeth", age=14)
+
+
+def test_a_merged_record_leaves_the_register(world):
+    first = concern(world, "teacher_lambeth", "Nell", signs=("missing-from-home-or-care",), worried=True)
+    from referrals.models import Subject
+
+    second = record(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
+                    indicators=("absent-from-school",))
+    lambeth = Borough.objects.get(name="Lambeth").pk
+    now = timezone.now()
+    assert queries.level_counts(lambeth) == {"high": 1}
+    referrals.do_merge_subjects(survivor=Subject.objects.get(pk=second.subject.pk),
+                                duplicate=Subject.objects.get(pk=first.subject.pk), reason="Same girl",
+                                actor=world.user("mash_lambeth"))
+    assert queries.level_counts(lambeth) == {}
+    assert not queries.register_entries(lambeth, today=now.date(), now=now).exists()
+    services.rescore_all()
+    assert queries.level_counts(lambeth) == {"high": 1}
+    assert queries.current_levels([second.subject.pk]) == {second.subject.pk: "high"}
