@@ -125,8 +125,8 @@ def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_asser
         concern(world, "teacher_lambeth", f"Q{n}", signs=("absent-from-school",))
     later = timezone.now() + dt.timedelta(days=30)
     # batch of 50: subjects, concerns, indicators, current rows, bulk insert, bulk update, run event (3),
-    # next empty batch; no level changes here (low stays low).
-    with django_assert_max_num_queries(14):
+    # next empty batch; no level changes here (low stays low). 15 on PostgreSQL, 14 on SQLite.
+    with django_assert_max_num_queries(16):  # PostgreSQL adds the audit chain's advisory lock
         report = services.rescore_all(now=later, batch_size=50)
     assert report.appended == 12 and report.level_changes == 0
 
