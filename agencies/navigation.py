@@ -40,6 +40,7 @@ NAVIGATION: list[NavItem] = [
         _has_any_role(RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER),
     ),
     NavItem("Possible duplicates", "duplicate-list", _has_role(RoleCode.MASH_LEAD)),
+    NavItem("Risk register", "register", _has_role(RoleCode.MASH_LEAD)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
 ]
 

@@ -245,6 +245,11 @@ def _record_concern(
            borough=subject.home_borough, detail={"subject": subject.reference})
     if not Concern.objects.restrict(actor, "view").filter(pk=concern.pk).exists():
         raise PermissionDenied("The concern would not be visible to the person recording it.")
+    # Risk (issue 6): a new concern re-assesses its subject at once, in this transaction; the
+    # assessment is its own service with its own access event (see risk/services.py).
+    from risk.services import do_assess_subject
+
+    do_assess_subject(subject, actor=actor, reason="concern")
     return concern
 
 

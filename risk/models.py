@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import models
+import uuid
 
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from encryption.fields import EncryptedTextField
 from risk.choices import IndicatorCategory, IndicatorKind
 
 
@@ -66,3 +71,152 @@ class Indicator(models.Model):
     @property
     def is_retired(self) -> bool:
         return self.retired_in_id is not None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scoring model, assessments and the borough risk register (issue 6).
+# ---------------------------------------------------------------------------------------------------
+LEVEL_CHOICES = [("none", "None"), ("low", "Low"), ("medium", "Medium"), ("high", "High"),
+                 ("very_high", "Very high")]
+
+
+class ScoringModelQuerySet(models.QuerySet["ScoringModel"]):
+    def active(self) -> ScoringModel:
+        """The one active scoring model (the newest active version)."""
+        return self.filter(is_active=True).order_by("-version").first() or self.order_by("-version").first()
+
+
+class ScoringModel(models.Model):
+    """One version of the scoring model: configuration as data (weights, half-lives, thresholds, lift
+    rules, register threshold, review cadences; see ``risk.scoring``). Versions are never edited once
+    used: a change is a new row, and activating it re-scores everyone (``rescore``)."""
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    config = models.JSONField()
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScoringModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version"]
+
+    def __str__(self) -> str:
+        return f"Scoring model v{self.version}"
+
+
+class Assessment(models.Model):
+    """One point on a subject's risk timeline: append-only, never edited (so no simple-history either:
+    DESIGN.md §7 keeps the stored score out of row history)."""
+
+    subject = models.ForeignKey("referrals.Subject", on_delete=models.CASCADE, related_name="assessments")
+    assessed_at = models.DateTimeField()
+    score = models.FloatField()
+    level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    model_version = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, help_text="What prompted it: concern, rescore, model change.")
+    # Indicator codes, agency ids, ages and contributions: reference data only, never personal data.
+    explanation = models.JSONField()
+
+    class Meta:
+        ordering = ["subject", "assessed_at", "id"]
+        indexes = [models.Index(fields=["subject", "-assessed_at"], name="assessment_subject_time")]
+
+    def __str__(self) -> str:
+        return f"{self.level} ({self.score})"
+
+
+class SubjectRisk(models.Model):
+    """The current risk of one subject: the latest assessment, denormalised for the register and lists.
+
+    Untracked (no simple-history) because ``rescore`` rewrites it set-based; the timeline is
+    ``Assessment``."""
+
+    subject = models.OneToOneField("referrals.Subject", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="risk")
+    score = models.FloatField(default=0)
+    level = models.CharField(max_length=10, choices=LEVEL_CHOICES, default="none")
+    level_rank = models.PositiveSmallIntegerField(default=0)
+    previous_level = models.CharField(max_length=10, choices=LEVEL_CHOICES, default="none")
+    level_changed_at = models.DateTimeField(null=True, blank=True)
+    model_version = models.PositiveIntegerField()
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["level_rank"], name="subjectrisk_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.level}"
+
+
+class RegisterStatus(models.TextChoices):
+    ON = "on", "On the register"
+    REMOVED = "removed", "Removed"
+
+
+class RegisterEntry(models.Model):
+    """A subject on her home borough's risk register. Removal keeps the row (status and reason);
+    reinstatement reopens it; simple-history keeps every change."""
+
+    subject = models.OneToOneField("referrals.Subject", on_delete=models.PROTECT, related_name="register_entry")
+    borough = models.ForeignKey("agencies.Borough", on_delete=models.PROTECT, related_name="register_entries")
+    level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    level_rank = models.PositiveSmallIntegerField()
+    lead_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="register_entries_led"
+    )
+    review_cadence_days = models.PositiveIntegerField()
+    next_review_on = models.DateField()
+    status = models.CharField(max_length=10, choices=RegisterStatus.choices, default=RegisterStatus.ON)
+    removal_reason = models.CharField(max_length=200, blank=True)
+    added_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["borough", "status", "-level_rank", "-id"], name="register_level"),
+            models.Index(fields=["borough", "status", "next_review_on", "id"], name="register_review"),
+            models.Index(fields=["borough", "status", "-added_at", "-id"], name="register_added"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=RegisterStatus.values),
+                                   name="register_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status="on") | ~models.Q(removal_reason=""), name="register_removal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Register entry {self.pk}"
+
+    @property
+    def is_on(self) -> bool:
+        return self.status == RegisterStatus.ON
+
+
+class ReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", "Stay on the register at this cadence"
+    ESCALATE = "escalate", "Escalate: more support or a referral is needed"
+    STEP_DOWN = "step_down", "Step down: consider removal at the next review"
+
+
+class RegisterReview(models.Model):
+    """A recorded review of a register entry; the notes are encrypted under the subject's key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="reviews")
+    data_key = models.ForeignKey("encryption.DataKey", on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    notes = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
+    next_review_on = models.DateField()
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk}"

@@ -75,6 +75,10 @@ def ensure_reference_data() -> None:
     if not Borough.objects.exists():
         import_module("agencies.migrations.0002_boroughs_and_roles").load(apps, None)
         import_module("risk.migrations.0002_catalogue_v1").load(apps, None)
+    from risk.models import ScoringModel
+
+    if not ScoringModel.objects.exists():
+        import_module("risk.migrations.0003_scoring_and_register").load_model_v1(apps, None)
 
 
 def build_world() -> World:

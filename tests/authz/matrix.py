@@ -117,3 +117,28 @@ rows("subject-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("duplicate-list", MASH_LEADS, "-", "GET", 200)
 rows("duplicate-list", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
 rows("duplicate-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+
+# ---------------------------------------------------------------------------------------------------
+# Risk and the register (issue 6).
+# ---------------------------------------------------------------------------------------------------
+URL_OBJECTS["subject-risk"] = "subjects"
+URL_OBJECTS["register-entry"] = "subjects"
+# The register is the MASH lead's, for subjects whose home borough is the lead's own (not merely visible).
+HOME_BOROUGH = {"lambeth_school": "lambeth", "lambeth_gp": "lambeth", "southwark_school": "southwark",
+                "shared": "southwark", "share_revoked": "southwark"}
+for _name in ["register", "register-export"]:
+    rows(_name, MASH_LEADS, "-", "GET", 200)
+    rows(_name, [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
+    rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+    rows(_name, MEMBER_PERSONAS, "-", "POST", 405)
+for _persona in MEMBER_PERSONAS:
+    for _relation in RELATIONS:
+        ROWS.append(("subject-risk", _persona, _relation, "GET", 200 if _relation in VISIBLE[_persona] else 404))
+        ROWS.append(("subject-risk", _persona, _relation, "POST", 405))
+        _own = _persona in MASH_LEADS and _persona == f"mash_{HOME_BOROUGH[_relation]}"
+        ROWS.append(("register-entry", _persona, _relation, "GET", 200 if _own else 404))
+        # No entry exists for these low-level cases, so a POST by the borough's lead is a 404 too.
+        ROWS.append(("register-entry", _persona, _relation, "POST", 404))
+for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
+    rows("subject-risk", [_persona], "lambeth_school", "GET", 302)
+    rows("register-entry", [_persona], "lambeth_school", "GET", 302)

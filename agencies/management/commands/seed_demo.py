@@ -30,6 +30,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = seed_users(password)
             concerns = seed_cases()
+            from risk.demo import seed_risk  # issue 6: subjects at every risk level
+
+            concerns += seed_risk()
         if created:
             self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
         else:

@@ -1,0 +1,67 @@
+"""Demo risk data: subjects at every level, some rising, some with overdue reviews. Idempotent.
+
+Builds on ``referrals.demo.seed_cases()``: it records extra concerns through the services (dated in the
+past), then backdates nothing but register review dates of a few entries so that overdue reviews show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from agencies.models import Borough
+from referrals import services as referrals
+from referrals.services import SubjectDetails
+from risk.models import Indicator, RegisterEntry
+
+# (given, family, dob, recorder username, borough, [(days ago, indicator codes, seriously worried)])
+DEMO_RISK = [
+    ("Amara", "Demoone", dt.date(2010, 3, 4), "lambeth", [(800, ("low-self-esteem",), False)]),
+    ("Bella", "Demotwo", dt.date(2009, 5, 6), "lambeth", [(20, ("absent-from-school",), False)]),
+    ("Chloe", "Demothree", dt.date(2011, 7, 8), "lambeth",
+     [(60, ("absent-from-school", "change-in-appearance"), False),
+      (10, ("drug-or-alcohol-misuse",), False), (5, ("older-boyfriend-or-associate",), False)]),
+    ("Dami", "Demofour", dt.date(2008, 9, 10), "lambeth",
+     [(40, ("missing-from-home-or-care",), False), (3, ("missing-from-home-or-care",), False)]),
+    ("Esi", "Demofive", dt.date(2009, 11, 12), "lambeth",
+     [(30, ("older-boyfriend-or-associate", "carrying-for-others", "gifts-from-unknown-sources"), False),
+      (2, ("unexplained-phones-or-money", "missing-from-home-or-care", "self-harm", "recruiting-others",
+           "suicidal-thoughts-or-attempts"), True)]),
+]
+DEMO_MARK = "demo-risk"
+
+
+def seed_risk() -> int:
+    """Record the demo risk concerns once; return how many were recorded (0 on a second run)."""
+    User = get_user_model()
+    recorders = {borough: User.objects.filter(membership__agency__borough__slug=borough,
+                                              membership__roles__code="practitioner").order_by("username").first()
+                 for borough in {"lambeth"}}
+    recorded = 0
+    today = timezone.localdate()
+    for given, family, dob, borough, concerns in DEMO_RISK:
+        actor = recorders.get(borough)
+        if actor is None:
+            return 0
+        details = SubjectDetails(given_name=given, family_name=family, date_of_birth=dob)
+        if referrals.find_exact_subject(details) is not None:
+            continue
+        for days_ago, codes, worried in concerns:
+            referrals.do_record_concern(
+                details=details, home_borough=Borough.objects.get(slug=borough),
+                observed_on=today - dt.timedelta(days=days_ago),
+                indicators=list(Indicator.objects.filter(code__in=codes)),
+                narrative="Demo concern.", seriously_worried=worried,
+                idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{DEMO_MARK}:{given}:{days_ago}"), actor=actor,
+            )
+            recorded += 1
+    # Overdue reviews: the first two entries of the demo borough are made due last week (demo only).
+    if recorded:
+        for entry in RegisterEntry.objects.filter(borough__slug="lambeth").order_by("id")[:2]:
+            entry.next_review_on = today - dt.timedelta(days=7)
+            entry._history_user = None
+            entry.save()
+    return recorded

@@ -1,0 +1,59 @@
+"""Forms of the register pages. Filters travel as GET parameters: levels, flags and numeric ids only,
+never personal data (DESIGN.md §5.6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from agencies.models import Agency
+from risk import queries
+from risk.models import LEVEL_CHOICES, ReviewOutcome
+
+
+class _UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class RegisterFilterForm(forms.Form):
+    level = forms.ChoiceField(choices=[("", "Any level"), *[c for c in LEVEL_CHOICES if c[0] != "none"]],
+                              required=False)
+    rising = forms.BooleanField(required=False, label="Rising (level went up in the last 4 weeks)")
+    overdue = forms.BooleanField(required=False, label="Review overdue")
+    new = forms.BooleanField(required=False, label="New this week")
+    lead = _UserChoice(queryset=None, required=False, empty_label="Any lead professional",
+                       label="Lead professional")
+    agency = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any agency",
+                                    label="Agencies involved")
+
+    def __init__(self, *args: Any, borough: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = queries.lead_candidates(borough.pk)
+        self.fields["agency"].queryset = Agency.objects.filter(borough=borough, is_active=True).order_by("name")
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+                            help_text="Kept encrypted with the young person's record.")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="Plain words: this is kept in the record's history.")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason.")
+        return reason
+
+
+class LeadForm(forms.Form):
+    lead = _UserChoice(queryset=None, required=False, empty_label="No lead professional",
+                       label="Lead professional")
+
+    def __init__(self, *args: Any, borough: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = queries.lead_candidates(borough.pk)

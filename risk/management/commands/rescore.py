@@ -1,0 +1,26 @@
+"""Re-assess every active subject as time passes (run daily, and after activating a new scoring model)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from risk.services import BATCH_SIZE, rescore_all
+
+
+class Command(BaseCommand):
+    help = ("Re-assess every active subject under the active scoring model, set-based, appending to the "
+            "timeline only where something changed. Safe to run again: a second run writes nothing.")
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        report = rescore_all(batch_size=options["batch_size"])
+        self.stdout.write(
+            f"Re-assessed {report.subjects} subjects in {time.monotonic() - started:.2f}s: "
+            f"{report.appended} new assessments, {report.level_changes} level changes."
+        )

@@ -1,0 +1,150 @@
+"""Read-side queries of risk, each a constant number of SQL statements whatever the number of rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from risk.models import Assessment, RegisterEntry, RegisterStatus, SubjectRisk
+from risk.scoring import LEVEL_RANK, ConcernFact
+
+
+def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
+    """The current risk level of each subject (one query); subjects never assessed are absent."""
+    return dict(SubjectRisk.objects.filter(subject_id__in=list(subject_ids)).values_list("subject_id", "level"))
+
+
+def load_facts(subject_ids: list[Any]) -> dict[Any, list[ConcernFact]]:
+    """The scoring facts of many subjects in two queries: their concerns, and the concerns' indicators."""
+    from referrals.models import Concern
+
+    facts: dict[Any, list[ConcernFact]] = {pk: [] for pk in subject_ids}
+    if not subject_ids:
+        return facts
+    rows = list(Concern.objects.filter(subject_id__in=subject_ids).values_list(
+        "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried"))
+    through = Concern.indicators.through
+    indicators: dict[Any, list[tuple[str, str]]] = {}
+    for concern_id, code, kind in through.objects.filter(concern__subject_id__in=subject_ids).values_list(
+            "concern_id", "indicator__code", "indicator__kind"):
+        indicators.setdefault(concern_id, []).append((code, kind))
+    for concern_id, reference, subject_id, agency_id, observed_on, worried in rows:
+        facts[subject_id].append(ConcernFact(
+            reference=reference, agency_id=agency_id, observed_on=observed_on, seriously_worried=worried,
+            indicators=tuple(sorted(indicators.get(concern_id, ())))))
+    return facts
+
+
+def timeline(subject_id: Any) -> list[Assessment]:
+    """A subject's assessments, oldest first (one query)."""
+    return list(Assessment.objects.filter(subject_id=subject_id).order_by("assessed_at", "id"))
+
+
+def lead_candidates(borough_id: int) -> QuerySet:
+    """Users who may be named lead professional: active members of active agencies in the borough."""
+    return get_user_model().objects.filter(
+        is_active=True, membership__is_active=True, membership__agency__is_active=True,
+        membership__agency__borough_id=borough_id,
+    ).order_by("last_name", "first_name", "username")
+
+
+SORTS = {
+    # name: (field, descending)
+    "level": ("level_rank", True),
+    "review": ("next_review_on", False),
+    "newest": ("added_at", True),
+}
+
+
+def register_entries(borough_id: int, *, level: str = "", rising: bool = False, overdue: bool = False,
+                     new: bool = False, lead: int | None = None, agency: int | None = None,
+                     today: dt.date, now: dt.datetime, rising_days: int = 28) -> QuerySet:
+    """The borough's register (entries on it), filtered; annotated with ``rising``."""
+    from referrals.models import Concern
+
+    entries = (
+        # Merged and erased records leave the register with their subject (their concerns, and so their
+        # risk, moved to the surviving record, which is assessed in its own right).
+        RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
+        .select_related("subject", "lead_professional", "subject__risk")
+    )
+    if level:
+        entries = entries.filter(level=level)
+    if rising:
+        entries = entries.filter(pk__in=_rising_ids(borough_id, now, rising_days))
+    if overdue:
+        entries = entries.filter(next_review_on__lt=today)
+    if new:
+        entries = entries.filter(added_at__gte=now - dt.timedelta(days=7))
+    if lead:
+        entries = entries.filter(lead_professional_id=lead)
+    if agency:
+        entries = entries.filter(Exists(Concern.objects.filter(subject_id=OuterRef("subject_id"), agency_id=agency)))
+    return entries
+
+
+def _rising_ids(borough_id: int, now: dt.datetime, days: int) -> QuerySet:
+    """Entries whose level went up within the last ``days`` (a subquery, not a separate round trip)."""
+    previous_rank = Case(*[When(subject__risk__previous_level=lvl, then=Value(rank))
+                           for lvl, rank in LEVEL_RANK.items()], output_field=IntegerField())
+    return (RegisterEntry.objects.filter(borough_id=borough_id,
+                                         subject__risk__level_changed_at__gte=now - dt.timedelta(days=days))
+            .annotate(previous_rank=previous_rank)
+            .filter(subject__risk__level_rank__gt=F("previous_rank")).values("pk"))
+
+
+def is_rising(risk: SubjectRisk | None, now: dt.datetime, days: int = 28) -> bool:
+    return bool(risk and risk.level_changed_at and risk.level_changed_at >= now - dt.timedelta(days=days)
+                and risk.level_rank > LEVEL_RANK[risk.previous_level])
+
+
+def level_counts(borough_id: int) -> dict[str, int]:
+    """How many entries are on the borough's register at each level (one query)."""
+    rows = (RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
+            .values("level").annotate(n=Count("pk")))
+    return {row["level"]: row["n"] for row in rows}
+
+
+def keyset_page(entries: QuerySet, sort: str, after: str, size: int) -> tuple[list[RegisterEntry], str]:
+    """One page after the cursor ``after`` ("value~id"); returns the rows and the next cursor ("" at the end).
+
+    Keyset pagination on (sort field, id): the cost of a page does not grow with how far one has paged.
+    """
+    field, descending = SORTS.get(sort, SORTS["level"])
+    order = [f"-{field}", "-id"] if descending else [field, "id"]
+    if after and "~" in after:
+        raw_value, _sep, raw_id = after.rpartition("~")
+        try:
+            last_id = int(raw_id)
+            value: Any = _parse(field, raw_value)
+        except ValueError:
+            value = None
+        if value is not None:
+            if descending:
+                entries = entries.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": last_id}))
+            else:
+                entries = entries.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": last_id}))
+    rows = list(entries.order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    cursor = ""
+    if more and rows:
+        last = rows[-1]
+        raw = getattr(last, field)
+        cursor = f"{raw.isoformat() if hasattr(raw, 'isoformat') else raw}~{last.pk}"
+    return rows, cursor
+
+
+def _parse(field: str, raw: str) -> Any:
+    if field == "level_rank":
+        return int(raw)
+    if field == "next_review_on":
+        return dt.date.fromisoformat(raw)
+    parsed = dt.datetime.fromisoformat(raw)
+    if parsed.tzinfo is None:
+        raise ValueError("naive cursor")
+    return parsed

@@ -1,0 +1,220 @@
+"""The borough risk register and the risk of one subject. Thin views: parse, restrict, one service, render.
+
+The register shows reference numbers, never names: a printed or exported register that escapes is a
+list of numbers (the lesson of the Gangs Violence Matrix, DESIGN.md §1). Names are one click away, on
+the subject page, behind its own audited view.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agencies.choices import RoleCode
+from agencies.models import Agency
+from audit.api import audited_view
+from audit.choices import Action
+from referrals.models import Subject
+from risk import queries, services
+from risk.chart import trajectory_svg
+from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
+from risk.models import LEVEL_CHOICES, RegisterEntry, ScoringModel, SubjectRisk
+from risk.scoring import LEVELS
+
+PAGE_SIZE = 50
+LEVEL_LABELS = dict(LEVEL_CHOICES)
+
+
+def _mash_borough(request: HttpRequest) -> Any:
+    membership = getattr(request, "membership", None)
+    if membership is None or RoleCode.MASH_LEAD not in membership.role_codes:
+        raise Http404
+    return membership.agency.borough
+
+
+def _filtered(request: HttpRequest, borough: Any) -> tuple[RegisterFilterForm, Any]:
+    form = RegisterFilterForm(request.GET or None, borough=borough)
+    data = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    model = ScoringModel.objects.active()
+    rising_days = int(model.config.get("rising_window_days", 28)) if model else 28
+    entries = queries.register_entries(
+        borough.pk, level=data.get("level") or "", rising=bool(data.get("rising")),
+        overdue=bool(data.get("overdue")), new=bool(data.get("new")),
+        lead=data["lead"].pk if data.get("lead") else None,
+        agency=data["agency"].pk if data.get("agency") else None,
+        today=timezone.localdate(), now=now, rising_days=rising_days,
+    )
+    return form, entries
+
+
+def _row(entry: RegisterEntry, now: Any, today: Any) -> dict[str, Any]:
+    risk = getattr(entry.subject, "risk", None)
+    return {
+        "entry": entry, "reference": entry.subject.reference, "level": entry.level,
+        "level_label": LEVEL_LABELS[entry.level], "rising": queries.is_rising(risk, now),
+        "new": entry.added_at >= now - timezone.timedelta(days=7),
+        "overdue": entry.next_review_on < today, "score": risk.score if risk else None,
+    }
+
+
+@require_GET
+@audited_view(Action.LIST, object_type="register")
+def register(request: HttpRequest) -> HttpResponse:
+    """The borough's risk register for its MASH leads: counts, filters, sorting, keyset pages."""
+    borough = _mash_borough(request)
+    request.audit_borough = borough  # type: ignore[attr-defined]
+    form, entries = _filtered(request, borough)
+    sort = request.GET.get("sort", "level")
+    sort = sort if sort in queries.SORTS else "level"
+    rows, cursor = queries.keyset_page(entries, sort, request.GET.get("after", ""), PAGE_SIZE)
+    now, today = timezone.now(), timezone.localdate()
+    counts = queries.level_counts(borough.pk)
+    params = request.GET.copy()
+    params.pop("after", None)
+    return render(request, "risk/register.html", {
+        "borough": borough, "form": form, "rows": [_row(e, now, today) for e in rows],
+        "counts": [(LEVEL_LABELS[lvl], counts.get(lvl, 0), lvl) for lvl in reversed(LEVELS) if lvl != "none"],
+        "total": sum(counts.values()), "sort": sort, "next_cursor": cursor, "query": params.urlencode(),
+        "first_page": not request.GET.get("after"),
+    })
+
+
+@require_GET
+@audited_view(Action.EXPORT, object_type="register")
+def register_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as CSV: references, levels and dates only (no names)."""
+    borough = _mash_borough(request)
+    request.audit_borough = borough  # type: ignore[attr-defined]
+    _form, entries = _filtered(request, borough)
+    now, today = timezone.now(), timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="risk-register-{borough.slug}-{today.isoformat()}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(["reference", "level", "score", "rising", "on register since", "next review",
+                     "review overdue", "review cadence (days)", "lead professional"])
+    for entry in entries.order_by("-level_rank", "-id").iterator(chunk_size=500):
+        row = _row(entry, now, today)
+        lead = entry.lead_professional
+        writer.writerow([row["reference"], row["level_label"], row["score"], "yes" if row["rising"] else "no",
+                         entry.added_at.date().isoformat(), entry.next_review_on.isoformat(),
+                         "yes" if row["overdue"] else "no", entry.review_cadence_days,
+                         (lead.get_full_name() or lead.username) if lead else ""])
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.VIEW, object_type="register_entry", reference_kwarg="reference")
+def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
+    """One subject's register entry: level, cadence, reviews, history; review, remove, reinstate, lead."""
+    borough = _mash_borough(request)
+    subject = get_object_or_404(
+        Subject.objects.restrict(request.user, "view").select_related("home_borough"),
+        reference=reference, home_borough=borough,
+    )
+    request.audit_borough = borough  # type: ignore[attr-defined]
+    entry = RegisterEntry.objects.filter(subject=subject).select_related("lead_professional", "subject").first()
+    forms: dict[str, Any] = {
+        "review_form": ReviewForm(), "remove_form": ReasonForm(prefix="remove"),
+        "reinstate_form": ReasonForm(prefix="reinstate"),
+        "lead_form": LeadForm(borough=borough, initial={"lead": entry.lead_professional_id if entry else None}),
+    }
+    if request.method == "POST":
+        if entry is None:
+            raise Http404
+        action = request.POST.get("action")
+        try:
+            if action == "review":
+                form = forms["review_form"] = ReviewForm(request.POST)
+                if form.is_valid():
+                    services.do_record_review(entry=entry, outcome=form.cleaned_data["outcome"],
+                                              notes=form.cleaned_data["notes"], actor=request.user)
+                    messages.success(request, "Review recorded.")
+                    return redirect("register-entry", reference=reference)
+            elif action in {"remove", "reinstate"}:
+                form = forms[f"{action}_form"] = ReasonForm(request.POST, prefix=action)
+                if form.is_valid():
+                    service = (services.do_remove_from_register if action == "remove"
+                               else services.do_reinstate_register_entry)
+                    service(entry=entry, reason=form.cleaned_data["reason"], actor=request.user)
+                    messages.success(request, "Removed from the register." if action == "remove"
+                                     else "Back on the register.")
+                    return redirect("register-entry", reference=reference)
+            elif action == "lead":
+                form = forms["lead_form"] = LeadForm(request.POST, borough=borough)
+                if form.is_valid():
+                    services.do_set_lead_professional(entry=entry, lead=form.cleaned_data["lead"],
+                                                      actor=request.user)
+                    messages.success(request, "Lead professional updated.")
+                    return redirect("register-entry", reference=reference)
+            else:
+                messages.error(request, "Choose what to do.")
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+    reviews = list(entry.reviews.select_related("reviewed_by")) if entry else []
+    history = list(entry.history.select_related("history_user").order_by("-history_date")[:20]) if entry else []
+    return render(request, "risk/register_entry.html", {
+        "subject": subject, "entry": entry, "reviews": reviews, "history": history,
+        "overdue": bool(entry and entry.is_on and entry.next_review_on < timezone.localdate()),
+        "risk": SubjectRisk.objects.filter(subject=subject).first(), **forms,
+    })
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="risk", reference_kwarg="reference")
+def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
+    """A subject's current level and, for those who see the whole record, the score, its explanation and
+    the trajectory. Practitioners and DSLs see the level and only the signs their own agency recorded:
+    a practitioner is never told what other agencies know (DESIGN.md §6)."""
+    subject = get_object_or_404(
+        Subject.objects.restrict(request.user, "view").select_related("home_borough"), reference=reference,
+    )
+    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    full = bool({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & membership.role_codes)
+    risk = SubjectRisk.objects.filter(subject=subject).first()
+    timeline = queries.timeline(subject.pk) if full else []
+    latest = timeline[-1] if timeline else None
+    explanation = (latest.explanation if latest else {}) if full else {}
+    items = explanation.get("indicators", [])
+    agency_ids = {a for item in items for a in item.get("agencies", [])}
+    agencies = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name")) if agency_ids else {}
+    labels = dict(_indicator_labels({item["code"] for item in items}))
+    explained = [{**item, "label": labels.get(item["code"], item["code"]),
+                  "agency_name": agencies.get(item["agency"], ""),
+                  "other_agencies": [agencies.get(a, "") for a in item.get("agencies", []) if a != item["agency"]]}
+                 for item in items]
+    own_signs: list[str] = []
+    if not full:
+        own_signs = _visible_signs(subject, request.user)
+    return render(request, "risk/subject_risk.html", {
+        "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
+        "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
+        "own_signs": own_signs, "level_labels": LEVEL_LABELS,
+        "on_register": full and RegisterEntry.objects.filter(subject=subject, status="on").exists(),
+        "is_mash": (RoleCode.MASH_LEAD in membership.role_codes
+                    and subject.home_borough_id == membership.agency.borough_id),
+    })
+
+
+def _indicator_labels(codes: set[str]) -> list[tuple[str, str]]:
+    from risk.models import Indicator
+
+    return list(Indicator.objects.filter(code__in=codes).values_list("code", "label")) if codes else []
+
+
+def _visible_signs(subject: Subject, user: Any) -> list[str]:
+    from referrals.models import Concern
+    from risk.models import Indicator
+
+    concerns = Concern.objects.restrict(user, "view").filter(subject=subject)
+    return list(Indicator.objects.filter(concerns__in=concerns).distinct().values_list("label", flat=True))
+

@@ -1,0 +1,221 @@
+"""Assessments, rescore and the register, through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from agencies.models import Borough
+from referrals import services as referrals
+from referrals.services import SubjectDetails
+from risk import queries, services
+from risk.models import Assessment, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
+from risk.scoring import V1_CONFIG
+from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
+from tests.cases import record
+
+pytestmark = pytest.mark.django_db
+
+
+def concern(world, recorder, given, *, days_ago=0, signs=("absent-from-school",), worried=False,
+            borough="Lambeth", now=None):
+    from risk.models import Indicator
+
+    observed = (now or timezone.now()).date() - dt.timedelta(days=days_ago)
+    made, _ = referrals.do_record_concern(
+        details=SubjectDetails(given_name=given, family_name="Riskcase", date_of_birth=dt.date(2010, 1, 1)),
+        home_borough=Borough.objects.get(name=borough), observed_on=observed,
+        indicators=list(Indicator.objects.filter(code__in=signs)), narrative="Seen with older men.",
+        seriously_worried=worried, idempotency_key=uuid.uuid4(), actor=world.user(recorder))
+    return made
+
+
+def test_a_concern_assesses_its_subject_at_once_with_its_own_event(world):
+    made = concern(world, "teacher_lambeth", "Ada")
+    assert_audit("create", object_type="concern", reference=made.reference)
+    audit_checkpoint()
+    made = concern(world, "teacher_lambeth", "Ada", signs=("self-harm",))
+    events = new_audit_events()
+    assert [(e.action, e.object_type) for e in events] == [("create", "concern"), ("update", "risk")]
+    risk = SubjectRisk.objects.get(subject=made.subject)
+    assert risk.level == "low" and risk.model_version == 1
+    assert Assessment.objects.filter(subject=made.subject).count() == 2
+    assert queries.current_levels([made.subject.pk]) == {made.subject.pk: "low"}
+
+
+def test_reaching_the_threshold_puts_her_on_the_register_and_notifies_mash_leads_without_names(
+        world, django_capture_on_commit_callbacks):
+    lead = world.user("mash_lambeth")
+    lead.email = "mash.lead@lambeth.example"
+    lead.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = concern(world, "teacher_lambeth", "Bisi", signs=("missing-from-home-or-care",), worried=True)
+    entry = RegisterEntry.objects.get(subject=made.subject)
+    assert entry.is_on and entry.level == "high" and entry.borough.name == "Lambeth"
+    assert entry.review_cadence_days == 30
+    assert entry.next_review_on == timezone.localdate() + dt.timedelta(days=30)
+    event = [e for e in new_audit_events() if e.object_type == "risk"][0]
+    assert event.detail["register"] == "added"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [world.user("mash_lambeth").email]
+    assert made.subject.reference in message.body and "/register/" in message.body
+    for text in (message.subject, message.body):
+        assert "Bisi" not in text and "Riskcase" not in text and "older" not in text
+
+
+def test_the_cadence_follows_the_level(world):
+    made = concern(world, "teacher_lambeth", "Cleo", signs=("older-boyfriend-or-associate",
+                                                                   "gifts-from-unknown-sources"))
+    entry = RegisterEntry.objects.get(subject=made.subject)
+    assert (entry.level, entry.review_cadence_days) == ("medium", 91)
+    concern(world, "gp_lambeth", "Cleo", signs=("older-boyfriend-or-associate", "carrying-for-others",
+                                               "gifts-from-unknown-sources", "unexplained-phones-or-money",
+                                               "missing-from-home-or-care"))
+    entry.refresh_from_db()
+    assert (entry.level, entry.review_cadence_days) == ("very_high", 14)
+    assert entry.next_review_on == timezone.localdate() + dt.timedelta(days=14)
+    assert entry.history.count() == 2
+
+
+def test_rescore_equals_incremental_and_a_second_run_writes_nothing(world):
+    made = [concern(world, "teacher_lambeth", name, signs=signs, worried=worried) for name, signs, worried in [
+        ("Dee", ("absent-from-school",), False),
+        ("Eve", ("older-boyfriend-or-associate", "gifts-from-unknown-sources", "carrying-for-others"), False),
+        ("Fay", ("missing-from-home-or-care",), True),
+    ]]
+    later = timezone.now() + dt.timedelta(days=200)
+    # Incremental: assess each subject on its own at ``later``.
+    incremental = {}
+    for m in made:
+        services.do_assess_subject(m.subject, actor=None, reason="check", now=later)
+        incremental[m.subject.pk] = SubjectRisk.objects.values_list("level", "score").get(subject=m.subject)
+    # Set-based, from the same starting point, gives the same.
+    Assessment.objects.filter(reason="check").delete()
+    for m in made:
+        services.do_assess_subject(m.subject, actor=None, reason="reset", now=timezone.now())
+    report = services.rescore_all(now=later)
+    assert report.subjects == 3
+    setbased = {m.subject.pk: SubjectRisk.objects.values_list("level", "score").get(subject=m.subject) for m in made}
+    assert setbased == incremental
+    audit_checkpoint()
+    before = Assessment.objects.count()
+    again = services.rescore_all(now=later)
+    assert again.appended == 0 and Assessment.objects.count() == before and new_audit_events() == []
+
+
+def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
+    made = concern(world, "teacher_lambeth", "Gia", signs=("older-boyfriend-or-associate", "carrying-for-others"))
+    assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
+    audit_checkpoint()
+    services.rescore_all(now=timezone.now() + dt.timedelta(days=180))
+    risk = SubjectRisk.objects.get(subject=made.subject)
+    assert (risk.level, risk.previous_level) == ("low", "medium")
+    assert_audit("update", object_type="risk", reference=made.subject.reference)  # plus the run's own event
+    entry = RegisterEntry.objects.get(subject=made.subject)
+    assert entry.is_on and entry.level == "low"  # a falling level never removes anyone
+
+
+def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_assert_max_num_queries):
+    for n in range(12):
+        concern(world, "teacher_lambeth", f"Q{n}", signs=("absent-from-school",))
+    later = timezone.now() + dt.timedelta(days=30)
+    # batch of 50: subjects, concerns, indicators, current rows, bulk insert, bulk update, run event (3),
+    # next empty batch; no level changes here (low stays low). 15 on PostgreSQL, 14 on SQLite.
+    with django_assert_max_num_queries(16):  # PostgreSQL adds the audit chain's advisory lock
+        report = services.rescore_all(now=later, batch_size=50)
+    assert report.appended == 12 and report.level_changes == 0
+
+
+def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
+    made = concern(world, "teacher_lambeth", "Hana", signs=("absent-from-school",))
+    v2 = ScoringModel.objects.create(version=2, title="v2", config={**V1_CONFIG, "version": 2})
+    services.do_activate_scoring_model(model=v2, actor=world.user("administrator"))
+    assert_audit("update", object_type="scoring_model", reference="2")
+    report = services.rescore_all()
+    assert report.appended >= 1
+    latest = Assessment.objects.filter(subject=made.subject).order_by("-id").first()
+    assert latest.model_version == 2 and latest.explanation["model_version"] == 2
+
+
+def test_review_removal_and_reinstatement_keep_the_history(world):
+    made = concern(world, "teacher_lambeth", "Ivy", signs=("missing-from-home-or-care",), worried=True)
+    entry = RegisterEntry.objects.get(subject=made.subject)
+    lead = world.user("mash_lambeth")
+    audit_checkpoint()
+    review = services.do_record_review(entry=entry, outcome="continue", notes="Met with Ivy at school.", actor=lead)
+    assert_audit("update", actor=lead, object_type="register_entry", reference=made.subject.reference)
+    assert RegisterReview.objects.get(pk=review.pk).notes == "Met with Ivy at school."
+    services.do_set_lead_professional(entry=entry, lead=world.user("csc_lambeth"), actor=lead)
+    assert_audit("update", actor=lead, object_type="register_entry")
+    services.do_remove_from_register(entry=entry, reason="Moved out of the area", actor=lead)
+    assert_audit("update", actor=lead, object_type="register_entry")
+    entry.refresh_from_db()
+    assert entry.status == "removed" and entry.removal_reason == "Moved out of the area"
+    with pytest.raises(Exception, match="reason"):
+        services.do_reinstate_register_entry(entry=entry, reason=" ", actor=lead)
+    services.do_reinstate_register_entry(entry=entry, reason="Back in Lambeth", actor=lead)
+    assert_audit("update", actor=lead, object_type="register_entry")
+    entry.refresh_from_db()
+    assert entry.is_on and entry.removal_reason == ""
+    statuses = list(entry.history.order_by("history_date").values_list("status", flat=True))
+    assert statuses[-3:] == ["on", "removed", "on"]
+    assert RegisterEntry.objects.filter(subject=made.subject).count() == 1
+
+
+def test_only_the_boroughs_mash_lead_keeps_the_register(world):
+    made = concern(world, "teacher_lambeth", "Jo", signs=("missing-from-home-or-care",), worried=True)
+    entry = RegisterEntry.objects.get(subject=made.subject)
+    from django.core.exceptions import PermissionDenied
+
+    for persona in ("mash_southwark", "teacher_lambeth"):
+        with pytest.raises(PermissionDenied):
+            services.do_remove_from_register(entry=entry, reason="x", actor=world.user(persona))
+    assert new_audit_events() == [] or all(e.object_type != "register_entry" for e in new_audit_events())
+
+
+def test_overdue_reviews_are_found(world):
+    made = concern(world, "teacher_lambeth", "Kat", signs=("missing-from-home-or-care",), worried=True)
+    now = timezone.now() + dt.timedelta(days=31)
+    overdue = queries.register_entries(Borough.objects.get(name="Lambeth").pk, overdue=True,
+                                       today=now.date(), now=now)
+    assert [e.subject_id for e in overdue] == [made.subject.pk]
+    assert not queries.register_entries(Borough.objects.get(name="Lambeth").pk, overdue=True,
+                                        today=timezone.localdate(), now=timezone.now()).exists()
+
+
+def test_removed_entry_is_reinstated_when_the_level_rises_above_it(world):
+    made = concern(world, "teacher_lambeth", "Lou", signs=("older-boyfriend-or-associate",
+                                                                   "gifts-from-unknown-sources"))
+    entry = RegisterEntry.objects.get(subject=made.subject)
+    services.do_remove_from_register(entry=entry, reason="Support in place", actor=world.user("mash_lambeth"))
+    concern(world, "gp_lambeth", "Lou", signs=("missing-from-home-or-care",), worried=True)
+    entry.refresh_from_db()
+    assert entry.is_on and entry.level == "high"
+
+
+def test_cases_helper_still_records(world):
+    assert record(world, "teacher_lambeth", given="Mo", family="Case", dob=None, borough="Lambeth", age=14)
+
+
+def test_a_merged_record_leaves_the_register(world):
+    first = concern(world, "teacher_lambeth", "Nell", signs=("missing-from-home-or-care",), worried=True)
+    from referrals.models import Subject
+
+    second = record(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
+                    indicators=("absent-from-school",))
+    lambeth = Borough.objects.get(name="Lambeth").pk
+    now = timezone.now()
+    assert queries.level_counts(lambeth) == {"high": 1}
+    referrals.do_merge_subjects(survivor=Subject.objects.get(pk=second.subject.pk),
+                                duplicate=Subject.objects.get(pk=first.subject.pk), reason="Same girl",
+                                actor=world.user("mash_lambeth"))
+    assert queries.level_counts(lambeth) == {}
+    assert not queries.register_entries(lambeth, today=now.date(), now=now).exists()
+    services.rescore_all()
+    assert queries.level_counts(lambeth) == {"high": 1}
+    assert queries.current_levels([second.subject.pk]) == {second.subject.pk: "high"}

@@ -1,0 +1,117 @@
+"""The register, its export and entry page, and the subject's risk page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from risk.models import RegisterEntry
+from tests.audit_helpers import assert_audit
+from tests.risk.test_services import concern
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_register(world):
+    made = [concern(world, "teacher_lambeth", f"Reg{n}", signs=("missing-from-home-or-care",), worried=True)
+            for n in range(3)]
+    return [m.subject for m in made]
+
+
+def test_register_lists_the_boroughs_entries_with_counts_and_no_names(client_for, on_register):
+    response = client_for("mash_lambeth").get(reverse("register"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for subject in on_register:
+        assert subject.reference in html
+    assert "Reg0" not in html and "Riskcase" not in html
+    assert_audit("list", object_type="register")
+    other = client_for("mash_southwark").get(reverse("register")).content.decode()
+    assert on_register[0].reference not in other
+
+
+def test_register_filters_and_keyset_pages(client_for, on_register, world):
+    client = client_for("mash_lambeth")
+    assert on_register[0].reference not in client.get(reverse("register"), {"level": "low"}).content.decode()
+    assert on_register[0].reference in client.get(reverse("register"), {"level": "high"}).content.decode()
+    assert on_register[0].reference not in client.get(reverse("register"), {"overdue": "on"}).content.decode()
+    assert on_register[0].reference in client.get(reverse("register"), {"new": "on"}).content.decode()
+    agency = world.agencies["lambeth_school"].pk
+    assert on_register[0].reference in client.get(reverse("register"), {"agency": agency}).content.decode()
+    gp = world.agencies["lambeth_gp"].pk
+    assert on_register[0].reference not in client.get(reverse("register"), {"agency": gp}).content.decode()
+    import risk.views
+
+    seen = []
+    old, risk.views.PAGE_SIZE = risk.views.PAGE_SIZE, 2
+    try:
+        for sort in ("level", "review", "newest"):
+            page = client.get(reverse("register"), {"sort": sort})
+            cursor = page.context["next_cursor"]
+            assert cursor
+            second = client.get(reverse("register"), {"sort": sort, "after": cursor})
+            refs = [r["reference"] for r in page.context["rows"]] + [r["reference"] for r in second.context["rows"]]
+            assert sorted(refs) == sorted(s.reference for s in on_register)
+            seen.append(refs)
+        assert client.get(reverse("register"), {"after": "garbage~x"}).status_code == 200
+    finally:
+        risk.views.PAGE_SIZE = old
+
+
+def test_register_page_costs_constant_queries(client_for, world, django_assert_max_num_queries):
+    client = client_for("mash_lambeth")
+    concern(world, "teacher_lambeth", "Few", signs=("missing-from-home-or-care",), worried=True)
+    with django_assert_max_num_queries(24) as few:
+        client.get(reverse("register"))
+    for n in range(8):
+        concern(world, "gp_lambeth", f"Many{n}", signs=("missing-from-home-or-care",), worried=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("register"))
+
+
+def test_export_is_audited_and_carries_no_names(client_for, on_register):
+    response = client_for("mash_lambeth").get(reverse("register-export"))
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/csv")
+    assert on_register[0].reference in body and "Reg0" not in body
+    assert_audit("export", object_type="register")
+
+
+def test_entry_page_review_remove_and_reinstate(client_for, on_register, world):
+    client = client_for("mash_lambeth")
+    subject = on_register[0]
+    url = reverse("register-entry", kwargs={"reference": subject.reference})
+    assert client.get(url).status_code == 200
+    # Bad input: a clear message and nothing written.
+    response = client.post(url, {"action": "remove", "remove-reason": "  "})
+    assert response.status_code == 200 and "required" in response.content.decode()
+    assert RegisterEntry.objects.get(subject=subject).is_on
+    response = client.post(url, {"action": "review", "outcome": "continue", "notes": "Spoke to school."})
+    assert response.status_code == 302
+    assert_audit("update", object_type="register_entry", reference=subject.reference)
+    client.post(url, {"action": "remove", "remove-reason": "Support in place"})
+    assert RegisterEntry.objects.get(subject=subject).status == "removed"
+    client.post(url, {"action": "reinstate", "reinstate-reason": "New concerns"})
+    assert RegisterEntry.objects.get(subject=subject).is_on
+    html = client.get(url).content.decode()
+    assert "Support in place" in html and "Spoke to school." in html
+    assert client_for("mash_southwark").get(url).status_code == 404
+
+
+def test_subject_risk_page_shows_the_explanation_and_chart_to_the_mash_lead_only(
+        client_for, world, django_assert_max_num_queries):
+    made = concern(world, "teacher_lambeth", "Nia", signs=("older-boyfriend-or-associate",))
+    concern(world, "gp_lambeth", "Nia", signs=("older-boyfriend-or-associate", "missing-from-home-or-care"))
+    url = reverse("subject-risk", kwargs={"reference": made.subject.reference})
+    mash = client_for("mash_lambeth")
+    with django_assert_max_num_queries(20):
+        response = mash.get(url)
+    html = response.content.decode()
+    assert "<svg" in html and "Corroborated" in html and "Lambeth Test Surgery" in html
+    assert "style=" not in html
+    assert_audit("view", object_type="risk", reference=made.subject.reference)
+    teacher = client_for("teacher_lambeth").get(url).content.decode()
+    assert "Lambeth Test Surgery" not in teacher and "<svg" not in teacher and "Medium" in teacher
+    subject_page = client_for("teacher_lambeth").get(reverse("subject-detail", args=[made.subject.reference]))
+    assert url in subject_page.content.decode()
