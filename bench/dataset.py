@@ -87,21 +87,41 @@ def _people(rng: random.Random, ds: Dataset) -> dict[int, list[tuple[Any, Agency
     return by_borough
 
 
-def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261127) -> Dataset:
-    """Load the dataset into the (empty, migrated) current database."""
+def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261127,
+             on_tenth: Any = None) -> Dataset:
+    """Load the dataset into the (empty, migrated) current database.
+
+    ``on_tenth(ds)``, when given, is called once a tenth of the subjects (with their risk and register
+    rows) are in, so the harness can measure the same page at a tenth of the scale.
+    """
     rng = random.Random(seed)
     ds = Dataset()
     started = time.perf_counter()
     with transaction.atomic():
         by_borough = _people(rng, ds)
+    tenth = max(1, subjects // 10)
+    _subjects(rng, ds, by_borough, tenth)
+    if on_tenth is not None:
+        loaded = time.perf_counter()
+        on_tenth(ds)
+        started += time.perf_counter() - loaded  # measuring is not loading
+    _subjects(rng, ds, by_borough, subjects - tenth)
+    ds.events = _load_trail(rng, events, list(Borough.objects.order_by("ons_code")), ds)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    ds.seconds = time.perf_counter() - started
+    return ds
+
+
+def _subjects(rng: random.Random, ds: Dataset, by_borough: dict[int, list[tuple[Any, Agency]]], count: int) -> None:
     boroughs = list(Borough.objects.order_by("ons_code"))
     indicators = list(Indicator.objects.current())
     through = Concern.indicators.through
     today = timezone.localdate()
     now = timezone.now()
-
-    for start in range(0, subjects, BATCH):
-        size = min(BATCH, subjects - start)
+    for start in range(0, count, BATCH):
+        size = min(BATCH, count - start)
         data_keys, people, blind, concerns, links = [], [], [], [], []
         for _ in range(size):
             key_id = _uuid(rng)
@@ -140,17 +160,42 @@ def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261
             BlindIndex.objects.bulk_create(blind)
             Concern.objects.bulk_create(concerns)
             through.objects.bulk_create(links)
+            _risk_rows(people, now, today)
         ds.subjects += size
         ds.concerns += len(concerns)
         if len(ds.sample_subjects) < 200:
             ds.sample_subjects.extend(s.reference for s in people[:20])
 
-    ds.events = _load_trail(rng, events, boroughs, ds)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    ds.seconds = time.perf_counter() - started
-    return ds
+
+def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
+    """Assessments, current risk and register entries for a batch, scored by the real engine, set-based."""
+    from risk import queries as risk_queries
+    from risk.models import Assessment, RegisterEntry, ScoringModel, SubjectRisk
+    from risk.scoring import assess
+    from risk.services import cadence_for
+
+    model = ScoringModel.objects.active()
+    facts = risk_queries.load_facts([s.pk for s in people])
+    threshold = model.config.get("register_threshold", "medium")
+    from risk.scoring import LEVEL_RANK
+
+    assessments, risks, entries = [], [], []
+    for subject in people:
+        result = assess(facts[subject.pk], model.config, now)
+        assessments.append(Assessment(subject=subject, assessed_at=now, score=result.score, level=result.level,
+                                      model_version=model.version, reason="rescore",
+                                      explanation=result.explanation))
+        risks.append(SubjectRisk(subject=subject, score=result.score, level=result.level, level_rank=result.rank,
+                                 previous_level="none", level_changed_at=now, model_version=model.version,
+                                 assessed_at=now))
+        if LEVEL_RANK[result.level] >= LEVEL_RANK[threshold]:
+            cadence = cadence_for(result.level, model.config)
+            entries.append(RegisterEntry(subject=subject, borough_id=subject.home_borough_id, level=result.level,
+                                         level_rank=result.rank, review_cadence_days=cadence,
+                                         next_review_on=today + dt.timedelta(days=cadence), added_at=now))
+    Assessment.objects.bulk_create(assessments)
+    SubjectRisk.objects.bulk_create(risks)
+    RegisterEntry.objects.bulk_create(entries)
 
 
 def _load_trail(rng: random.Random, events: int, boroughs: list[Borough], ds: Dataset) -> int:
