@@ -66,3 +66,5 @@ class Indicator(models.Model):
     @property
     def is_retired(self) -> bool:
         return self.retired_in_id is not None
+
+from risk.map_models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map, issue 8)
