@@ -71,6 +71,11 @@ class Neighbourhood:
     nodes: dict[str, MapNode] = field(default_factory=dict)
     edges: list[MapEdge] = field(default_factory=list)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """The links as rows for the accessible list beside the graph: the same nodes and links."""
+        return [{"link": edge.link, "from_node": self.nodes[edge.source], "to_node": self.nodes[edge.target]}
+                for edge in self.edges]
+
     def graph_json(self) -> dict[str, Any]:
         return {"nodes": [node.as_json() for node in self.nodes.values()],
                 "edges": [edge.as_json() for edge in self.edges]}
