@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from agencies.choices import RoleCode
@@ -207,15 +208,14 @@ def do_erase_unlinked_associates(*, actor: AbstractBaseUser | None = None, today
     candidates = (
         Associate._base_manager.filter(erased_at__isnull=True)
         .exclude(pk__in=live.filter(associate__isnull=False).values("associate_id"))
-        .annotate(last_removed=Max("links__removed_at"), last_expired=Max("links__expires_on"))
+        # A link ended when it was removed, or else when it expired.
+        .annotate(ended=Max(Coalesce(TruncDate("links__removed_at"), F("links__expires_on"))))
         .select_related("data_key")
         .only("id", "created_at", "data_key")
     )
     erased: list[Any] = []
     for associate in candidates:
-        removed = associate.last_removed.date() if associate.last_removed else None
-        ended = max([d for d in (removed, associate.last_expired) if d is not None],
-                    default=associate.created_at.date())
+        ended = associate.ended or associate.created_at.date()
         if ended > cutoff:
             continue
         encryption.do_shred_data_key(associate.data_key, actor=actor, reason="Associate retention reached")

@@ -30,6 +30,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = seed_users(password)
             concerns = seed_cases()
+            from risk.map_demo import seed_map  # the association map (issue 8)
+
+            seed_map()
         if created:
             self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
         else:
