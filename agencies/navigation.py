@@ -42,6 +42,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Possible duplicates", "duplicate-list", _has_role(RoleCode.MASH_LEAD)),
     NavItem("Risk register", "register", _has_role(RoleCode.MASH_LEAD)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
+    NavItem("Contexts of concern", "contexts", _has_role(RoleCode.MASH_LEAD)),  # association map (issue 8)
 ]
 
 

@@ -285,3 +285,13 @@ AUDIT_PAGE_SIZE = 50
 # date of birth plus the retention period, unless on legal hold.
 SUBJECT_MAX_AGE = env_int("SUBJECT_MAX_AGE", 25)
 SUBJECT_RETENTION_YEARS = env_int("SUBJECT_RETENTION_YEARS", 25)
+
+# The association map (issue 8).
+# A place, person or group linked (actively) to at least this many young people is a context of concern.
+MAP_CONTEXT_THRESHOLD = env_int("MAP_CONTEXT_THRESHOLD", 2)
+# At most this many links are followed from any one node when drawing a neighbourhood (hubs are capped).
+MAP_FANOUT_CAP = env_int("MAP_FANOUT_CAP", 25)
+# A link stops counting this many days after it was last seen, unless an earlier expiry is set.
+MAP_LINK_EXPIRY_DAYS = env_int("MAP_LINK_EXPIRY_DAYS", 365)
+# An associate's identity is crypto-shredded this many days after their last link ended.
+MAP_ASSOCIATE_RETENTION_DAYS = env_int("MAP_ASSOCIATE_RETENTION_DAYS", 365)

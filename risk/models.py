@@ -220,3 +220,6 @@ class RegisterReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review {self.pk}"
+
+
+from risk.map_models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map, issue 8)

@@ -142,3 +142,50 @@ for _persona in MEMBER_PERSONAS:
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
     rows("subject-risk", [_persona], "lambeth_school", "GET", 302)
     rows("register-entry", [_persona], "lambeth_school", "GET", 302)
+# The association map (issue 8). tests/risk/map_cases.py adds, per relation, an associate, a place and a
+# group linked to that relation's subject by her borough's MASH lead, and the subject-associate link.
+# ---------------------------------------------------------------------------------------------------
+from tests.risk.map_cases import extend as _extend_with_map  # noqa: E402
+
+CASE_EXTENSIONS = [_extend_with_map]
+MAP_OBJECTS = {
+    "map-subject": "subjects", "map-link-add": "subjects", "map-associate": "associates", "map-place": "places",
+    "map-group": "groups", "map-link-remove": "links", "map-link-confirm": "links",
+}
+URL_OBJECTS.update(MAP_OBJECTS)
+# Who sees the map's people, places, groups and links: the MASH lead of the subject's borough, and (read
+# only) the agency the subject is shared with. Practitioners see only links they suggested (none here).
+MAP_VISIBLE: dict[str, set[str]] = {persona: set() for persona in MEMBER_PERSONAS}
+MAP_VISIBLE.update({"mash_lambeth": {"lambeth_school", "lambeth_gp"},
+                    "mash_southwark": {"southwark_school", "shared", "share_revoked"},
+                    "csc_lambeth": {"shared"}})
+SUGGESTERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
+              "yot_southwark"]
+for _persona in MEMBER_PERSONAS:
+    for _relation in RELATIONS:
+        _subject_visible = _relation in VISIBLE[_persona]
+        _node_visible = _relation in MAP_VISIBLE[_persona]
+        _mash = _persona in MASH_LEADS
+        ROWS.append(("map-subject", _persona, _relation, "GET", 200 if _subject_visible else 404))
+        ROWS.append(("map-subject", _persona, _relation, "POST", 405))
+        # Add (MASH lead) or suggest (practitioner, DSL); a receiving worker sees the subject read-only: 403.
+        _add = 404
+        if _subject_visible:
+            _add = 200 if (_mash or _persona in SUGGESTERS) else 403
+        ROWS.append(("map-link-add", _persona, _relation, "GET", _add))
+        for _name in ("map-associate", "map-place", "map-group"):
+            ROWS.append((_name, _persona, _relation, "GET", 200 if _node_visible else 404))
+        # Removing: the borough's MASH lead; visible read-only: 403; hidden: 404.
+        ROWS.append(("map-link-remove", _persona, _relation, "GET",
+                     (200 if _mash else 403) if _node_visible else 404))
+        # Confirming an already confirmed link: the MASH lead is told so and sent back (302).
+        ROWS.append(("map-link-confirm", _persona, _relation, "POST",
+                     (302 if _mash else 403) if _node_visible else 404))
+        ROWS.append(("map-link-confirm", _persona, _relation, "GET", 405))
+for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
+    for _url in MAP_OBJECTS:
+        rows(_url, [_persona], "lambeth_school", "GET", 302)
+rows("contexts", MASH_LEADS, "-", "GET", 200)
+rows("contexts", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
+rows("contexts", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("contexts", MASH_LEADS, "-", "POST", 405)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.authz.matrix import COVERED_BY_ADMIN_SITE, ROWS, URL_OBJECTS, VISIBLE
+from tests.authz.matrix import CASE_EXTENSIONS, COVERED_BY_ADMIN_SITE, ROWS, URL_OBJECTS, VISIBLE
 from tests.cases import build_cases
 
 
 @pytest.fixture
 def cases(world):
-    return build_cases(world)
+    built = build_cases(world)
+    for extend in CASE_EXTENSIONS:  # later issues add collections (e.g. the association map's nodes)
+        extend(world, built)
+    return built
 
 
 def _url(url_name: str, relation: str, request) -> str:

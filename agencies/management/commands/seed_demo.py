@@ -33,6 +33,10 @@ class Command(BaseCommand):
             from risk.demo import seed_risk  # issue 6: subjects at every risk level
 
             concerns += seed_risk()
+
+            from risk.map_demo import seed_map  # the association map (issue 8)
+
+            seed_map()
         if created:
             self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
         else:

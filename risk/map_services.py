@@ -1,0 +1,228 @@
+"""Business actions on the association map (DESIGN.md §5.3): add or suggest, confirm and remove links,
+and erase associates who are no longer linked past retention.
+
+Each runs in one transaction, sets the history user, writes exactly one access event (references only:
+an associate's name never reaches the trail) and re-checks that the actor can still see what they wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from agencies.choices import RoleCode
+from agencies.models import Agency, Borough
+from agencies.permissions import active_membership
+from audit.api import record
+from audit.choices import Action
+from encryption import services as encryption
+from referrals.references import new_reference
+from risk.map_models import Associate, Confidence, Link, LinkStatus, LinkType
+
+Node = Any  # a Subject, Associate, Place or Group
+PREFIX = {"associate": "A", "place": "P", "group": "G", "link": "L"}
+
+
+def node_kind(node: Node) -> str:
+    """'subject', 'associate', 'place' or 'group'."""
+    return type(node).__name__.lower()
+
+
+def _unique_reference(model: type, prefix: str) -> str:
+    for _ in range(10):
+        reference = new_reference(prefix)
+        if not model._base_manager.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("Could not allocate a unique reference.")  # pragma: no cover
+
+
+def _save_new_node(node: Node, borough: Borough, actor: AbstractBaseUser) -> None:
+    """Save an associate, place or group the form built but did not save (its first link creates it)."""
+    kind = node_kind(node)
+    node.reference = _unique_reference(type(node), PREFIX[kind])
+    if kind == "associate":
+        # Their own data key, so their identity can be erased on its own (crypto-shredding).
+        node.data_key = encryption.do_create_data_key(actor=actor)
+        node.borough = borough
+    elif node.borough_id is None:
+        node.borough = borough
+    node._history_user = actor
+    node.save()
+
+
+def _is_new(node: Node) -> bool:
+    return node._state.adding
+
+
+@transaction.atomic
+def do_add_link(
+    *,
+    ends: tuple[Node, Node],
+    link_type: str,
+    first_seen: dt.date,
+    last_seen: dt.date | None = None,
+    confidence: str = Confidence.MEDIUM,
+    source_agency: Agency | None = None,
+    expires_on: dt.date | None = None,
+    suggested_from: Any = None,
+    actor: AbstractBaseUser,
+) -> Link:
+    """Link two nodes. A MASH lead's link is confirmed at once; a practitioner's or DSL's is a
+    suggestion that waits for the MASH lead. New (unsaved) associates, places or groups among ``ends``
+    are created with the link. Receiving workers (read-only) may not add links."""
+    from referrals.models import Subject
+
+    membership = active_membership(actor)
+    if membership is None:
+        raise PermissionDenied("No active membership.")
+    roles = membership.role_codes
+    kinds = [node_kind(node) for node in ends]
+    if len(set(kinds)) != 2 or not set(kinds) <= {"subject", "associate", "place", "group"}:
+        raise ValidationError("A link joins two different kinds: a young person, a person, a place or a group.")
+    if link_type not in LinkType.values:
+        raise ValidationError("Choose the type of link.")
+    if confidence not in Confidence.values:
+        raise ValidationError("Choose how confident you are.")
+    today = timezone.localdate()
+    last_seen = last_seen or first_seen
+    if first_seen > today or last_seen > today:
+        raise ValidationError("Dates seen cannot be in the future.")
+    if last_seen < first_seen:
+        raise ValidationError("Last seen must be on or after first seen.")
+    subject = next((node for node in ends if node_kind(node) == "subject"), None)
+    is_mash = RoleCode.MASH_LEAD in roles
+    if subject is not None:
+        if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
+            raise PermissionDenied("Not visible.")
+        if subject.is_erased:
+            raise ValidationError("This record has been erased.")
+        borough = subject.home_borough
+    elif is_mash:
+        borough = membership.agency.borough
+    else:
+        raise PermissionDenied("Only a MASH lead links people, places and groups to each other.")
+    if is_mash and borough.pk != membership.agency.borough_id:
+        is_mash = False
+    if not is_mash and not ({RoleCode.PRACTITIONER, RoleCode.DSL} & roles and subject is not None):
+        raise PermissionDenied("Read-only.")
+    for node in ends:
+        if node_kind(node) == "subject" or _is_new(node):
+            continue
+        if not type(node).objects.restrict(actor, "view").filter(pk=node.pk).exists():
+            raise PermissionDenied("Not visible.")
+        if node_kind(node) == "associate" and node.erased_at is not None:
+            raise ValidationError("This person's details have been erased.")
+    for node in ends:
+        if node_kind(node) != "subject" and _is_new(node):
+            _save_new_node(node, borough, actor)
+
+    now = timezone.now()
+    link = Link(
+        reference=_unique_reference(Link, "L"), link_type=link_type, borough=borough,
+        source_agency=source_agency or membership.agency, first_seen=first_seen, last_seen=last_seen,
+        confidence=confidence,
+        expires_on=expires_on or last_seen + dt.timedelta(days=settings.MAP_LINK_EXPIRY_DAYS),
+        status=LinkStatus.CONFIRMED if is_mash else LinkStatus.PENDING, suggested_by=actor,
+        suggested_from=suggested_from,
+        confirmed_by=actor if is_mash else None, confirmed_at=now if is_mash else None,
+    )
+    for node in ends:
+        setattr(link, node_kind(node), node)
+    link._history_user = actor
+    link.save()
+    record(Action.CREATE, actor=actor, object_type="map_link", reference=link.reference, borough=borough,
+           detail={"status": link.status, "link_type": link_type, "ends": "+".join(sorted(kinds)),
+                   **{kind: getattr(node, "reference", "") for kind, node in zip(kinds, ends, strict=True)}})
+    if not Link.objects.restrict(actor, "view").filter(pk=link.pk).exists():
+        raise PermissionDenied("You would not be able to see this link.")  # rolls back
+    return link
+
+
+def _require_mash_for(link: Link, actor: AbstractBaseUser) -> None:
+    if not Link.objects.restrict(actor, "change").filter(pk=link.pk).exists():
+        raise PermissionDenied("Only the borough's MASH lead can do this.")
+
+
+@transaction.atomic
+def do_confirm_link(link: Link, *, actor: AbstractBaseUser) -> Link:
+    """Confirm a practitioner's suggestion (MASH lead of the link's borough)."""
+    _require_mash_for(link, actor)
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.status != LinkStatus.PENDING:
+        raise ValidationError("Only a suggested link can be confirmed.")
+    link.status, link.confirmed_by, link.confirmed_at = LinkStatus.CONFIRMED, actor, timezone.now()
+    link._history_user = actor
+    link.save()
+    record(Action.DECIDE, actor=actor, object_type="map_link", reference=link.reference, borough=link.borough,
+           detail={"decision": "confirmed"})
+    return link
+
+
+@transaction.atomic
+def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
+    """Remove a link: recorded (status, who, when, why), never deleted. The MASH lead removes any link
+    of the borough; whoever suggested a link may withdraw it while it is still a suggestion."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the reason for removing this link.")
+    if len(reason) > 200:
+        raise ValidationError("The reason must be 200 characters or fewer.")
+    locked = Link.objects.select_for_update().get(pk=link.pk)
+    own_suggestion = locked.status == LinkStatus.PENDING and locked.suggested_by_id == actor.pk
+    if not own_suggestion:
+        _require_mash_for(locked, actor)
+    if locked.status == LinkStatus.REMOVED:
+        raise ValidationError("This link has already been removed.")
+    locked.status, locked.removed_by, locked.removed_at = LinkStatus.REMOVED, actor, timezone.now()
+    locked.removal_reason = reason
+    locked._history_user = actor
+    locked.save()
+    # The reason is free text and may name someone: it stays on the row, not in the trail.
+    record(Action.REVOKE, actor=actor, object_type="map_link", reference=locked.reference,
+           borough=locked.borough, detail={"withdrawn": own_suggestion})
+    return locked
+
+
+def active_links_q(prefix: str = "", today: dt.date | None = None) -> Q:
+    """Links that count: confirmed and not expired."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}status": LinkStatus.CONFIRMED, f"{prefix}expires_on__gte": today})
+
+
+@transaction.atomic
+def do_erase_unlinked_associates(*, actor: AbstractBaseUser | None = None, today: dt.date | None = None) -> int:
+    """Crypto-shred the identity of every associate with no counting link (confirmed and unexpired, or
+    still pending) whose last link ended more than ``MAP_ASSOCIATE_RETENTION_DAYS`` ago. A set-based
+    retention job: one access event for the run. Returns how many were erased."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=settings.MAP_ASSOCIATE_RETENTION_DAYS)
+    live = Link._base_manager.filter(active_links_q(today=today) | Q(status=LinkStatus.PENDING))
+    candidates = (
+        Associate._base_manager.filter(erased_at__isnull=True)
+        .exclude(pk__in=live.filter(associate__isnull=False).values("associate_id"))
+        # A link ended when it was removed, or else when it expired.
+        .annotate(ended=Max(Coalesce(TruncDate("links__removed_at"), F("links__expires_on"))))
+        .select_related("data_key")
+        .only("id", "created_at", "data_key")
+    )
+    erased: list[Any] = []
+    for associate in candidates:
+        ended = associate.ended or associate.created_at.date()
+        if ended > cutoff:
+            continue
+        encryption.do_shred_data_key(associate.data_key, actor=actor, reason="Associate retention reached")
+        erased.append(associate.pk)
+    # Documented set-based job (DESIGN.md §5.5): saving each row would re-encrypt the identity into a new
+    # history row under a key that no longer exists; the key's shredded_at is the record of erasure.
+    Associate._base_manager.filter(pk__in=erased).update(erased_at=timezone.now())
+    record(Action.ERASE, actor=actor, object_type="associate", detail={"job": "associate_retention",
+                                                                       "erased": len(erased)})
+    return len(erased)

@@ -1,0 +1,195 @@
+"""Pages of the association map. Thin: parse, restrict, call one service, render; every page audited.
+
+Associates' names appear on pages (the people allowed to see them need them), never in URLs or the
+access trail: URLs carry references and the trail records references only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies.choices import RoleCode
+from audit.api import audited_view
+from audit.choices import Action
+from referrals.models import Subject
+from risk import map_queries, map_services
+from risk.map_forms import LinkForm, RemoveLinkForm
+from risk.map_models import Associate, Group, Link, LinkStatus, Place
+
+MAP_ROLES = {RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER, RoleCode.PRACTITIONER, RoleCode.DSL}
+SUGGESTERS = {RoleCode.PRACTITIONER, RoleCode.DSL}
+NODE_MODELS: dict[str, Any] = {"S": Subject, "A": Associate, "P": Place, "G": Group}
+
+
+def _roles(request: HttpRequest) -> frozenset[str]:
+    return request.membership.role_codes  # type: ignore[attr-defined]
+
+
+def _require_map_role(request: HttpRequest) -> None:
+    if not MAP_ROLES & _roles(request):
+        raise Http404
+
+
+def _is_mash_of(request: HttpRequest, borough_id: int) -> bool:
+    membership = request.membership  # type: ignore[attr-defined]
+    return RoleCode.MASH_LEAD in _roles(request) and membership.agency.borough_id == borough_id
+
+
+def _visible_node(request: HttpRequest, reference: str) -> Any:
+    model = NODE_MODELS.get(reference[:1])
+    if model is None:
+        return None
+    return model.objects.restrict(request.user, "view").filter(reference=reference).first()
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="subject_map", reference_kwarg="reference")
+def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
+    """The map panel: a network graph and, beside it, an accessible list of the same links."""
+    _require_map_role(request)
+    subject = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
+                                reference=reference)
+    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    hood = map_queries.neighbourhood(subject, request.user)
+    can_add = _is_mash_of(request, subject.home_borough_id) or bool(SUGGESTERS & _roles(request))
+    return render(request, "risk/map/subject_map.html", {
+        "subject": subject, "hood": hood, "graph": hood.graph_json(), "edge_rows": hood.rows(),
+        "can_add": can_add and not subject.is_erased,
+        "is_mash": _is_mash_of(request, subject.home_borough_id),
+        "capped": any(n.more for n in hood.nodes.values()),
+    })
+
+
+def _node_page(request: HttpRequest, model: Any, reference: str, kind: str) -> HttpResponse:
+    _require_map_role(request)
+    node = get_object_or_404(model.objects.restrict(request.user, "view").select_related("borough"),
+                             reference=reference)
+    request.audit_borough = node.borough  # type: ignore[attr-defined]
+    rows = map_queries.linked_subjects(node, request.user)
+    return render(request, "risk/map/node_detail.html", {
+        "node": node, "kind": kind, "rows": rows, "is_mash": _is_mash_of(request, node.borough_id),
+    })
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="associate", reference_kwarg="reference")
+def associate_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One associate (person) and who they are linked to."""
+    return _node_page(request, Associate, reference, "associate")
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="place", reference_kwarg="reference")
+def place_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One place and who is linked to it."""
+    return _node_page(request, Place, reference, "place")
+
+
+@require_GET
+@audited_view(Action.VIEW, object_type="group", reference_kwarg="reference")
+def group_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One group and who is linked to it."""
+    return _node_page(request, Group, reference, "group")
+
+
+@require_GET
+@audited_view(Action.LIST, object_type="context_of_concern")
+def contexts(request: HttpRequest) -> HttpResponse:
+    """Contexts of concern in the MASH lead's borough: people, places and groups linked to several girls."""
+    if RoleCode.MASH_LEAD not in _roles(request):
+        raise Http404
+    request.audit_borough = request.membership.agency.borough  # type: ignore[attr-defined]
+    found = map_queries.contexts_of_concern(request.user)
+    return render(request, "risk/map/contexts.html", {"contexts": found})
+
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.VIEW, object_type="map_link_form", reference_kwarg="reference")
+def link_add(request: HttpRequest, reference: str) -> HttpResponse:
+    """Link a young person (or a person, place or group) to someone or somewhere: added at once by the
+    borough's MASH lead, or suggested by a practitioner for the MASH lead to confirm."""
+    _require_map_role(request)
+    origin = _visible_node(request, reference)
+    if origin is None:
+        raise Http404
+    borough = origin.home_borough if isinstance(origin, Subject) else origin.borough
+    request.audit_borough = borough  # type: ignore[attr-defined]
+    is_mash = _is_mash_of(request, borough.pk)
+    if not is_mash and not (isinstance(origin, Subject) and SUGGESTERS & _roles(request)):
+        raise PermissionDenied  # visible, read-only
+    form = LinkForm(request.POST or None, node_lookup=lambda ref: _visible_node(request, ref))
+    back = "map-subject" if isinstance(origin, Subject) else f"map-{type(origin).__name__.lower()}"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            link = map_services.do_add_link(
+                ends=(origin, form.node), link_type=data["link_type"], first_seen=data["first_seen"],
+                last_seen=data.get("last_seen"), confidence=data["confidence"],
+                source_agency=data.get("source_agency"), expires_on=data.get("expires_on"), actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except PermissionDenied:
+            form.add_error(None, "You cannot link these. Check the reference.")
+        else:
+            verb = "added" if link.status == LinkStatus.CONFIRMED else "suggested to the MASH lead"
+            messages.success(request, f"Link {link.reference} {verb}.")
+            return redirect(back, reference=origin.reference)
+    return render(request, "risk/map/link_form.html", {
+        "form": form, "origin": origin, "is_mash": is_mash, "back": back,
+    })
+
+
+@require_POST
+@audited_view(Action.DECIDE, object_type="map_link", reference_kwarg="reference")
+def link_confirm(request: HttpRequest, reference: str) -> HttpResponse:
+    """Confirm a suggested link (the borough's MASH lead)."""
+    _require_map_role(request)
+    link = get_object_or_404(Link.objects.restrict(request.user, "view").select_related("borough", "subject"),
+                             reference=reference)
+    request.audit_borough = link.borough  # type: ignore[attr-defined]
+    try:
+        map_services.do_confirm_link(link, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Link {link.reference} confirmed.")
+    return _back_to(link)
+
+
+def _back_to(link: Link) -> HttpResponse:
+    kind, node = link.endpoints()[0]
+    return redirect(map_queries.URL_NAMES[kind], reference=node.reference)
+
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.VIEW, object_type="map_link", reference_kwarg="reference")
+def link_remove(request: HttpRequest, reference: str) -> HttpResponse:
+    """Remove a link (recorded with the reason, never deleted); or withdraw one's own suggestion."""
+    _require_map_role(request)
+    link = get_object_or_404(
+        Link.objects.restrict(request.user, "view").select_related("borough", "subject", "associate", "place",
+                                                                   "group"),
+        reference=reference)
+    request.audit_borough = link.borough  # type: ignore[attr-defined]
+    own = link.status == LinkStatus.PENDING and link.suggested_by_id == request.user.pk
+    if not own and not _is_mash_of(request, link.borough_id):
+        raise PermissionDenied
+    if link.status == LinkStatus.REMOVED:
+        raise Http404
+    form = RemoveLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            map_services.do_remove_link(link, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Link {link.reference} removed.")
+            return _back_to(link)
+    return render(request, "risk/map/link_remove.html", {"form": form, "link": link})
