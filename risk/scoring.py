@@ -73,8 +73,10 @@ def _age(observed_on: dt.date, today: dt.date) -> int:
     return max(0, (today - observed_on).days)
 
 
-def assess(facts: Iterable[ConcernFact], config: Mapping[str, Any], now: dt.datetime | dt.date) -> Result:
-    """Score one subject's concerns under one scoring model at ``now``; see the module docstring."""
+def assess(facts: Iterable[ConcernFact], config: Mapping[str, Any], now: dt.datetime | dt.date,
+           map_facts: Iterable[Mapping[str, Any]] = ()) -> Result:
+    """Score one subject's concerns (and, from model v2, her links on the association map) under one
+    scoring model at ``now``; see the module docstring."""
     today = now.date() if isinstance(now, dt.datetime) else now
     concerns = sorted(facts, key=lambda c: (c.observed_on, c.reference))
     weights: Mapping[str, float] = config.get("weights", {})
@@ -145,6 +147,8 @@ def assess(facts: Iterable[ConcernFact], config: Mapping[str, Any], now: dt.date
             if LEVEL_RANK[rule["level"]] > LEVEL_RANK[level]:
                 level = rule["level"]
 
+    map_counted, score, level = _map_factor(map_facts, config.get("map"), score, level, thresholds)
+
     explanation = {
         "model_version": config.get("version"),
         "assessed_on": today.isoformat(),
@@ -154,7 +158,37 @@ def assess(facts: Iterable[ConcernFact], config: Mapping[str, Any], now: dt.date
         "lifts": fired,
         "concerns": len(concerns),
     }
+    if config.get("map"):
+        explanation["map"] = map_counted
     return Result(score=score, level=level, explanation=explanation)
+
+
+def _map_factor(map_facts: Iterable[Mapping[str, Any]], rule: Mapping[str, Any] | None, score: float, level: str,
+                thresholds: Mapping[str, float]) -> tuple[list[dict[str, Any]], float, str]:
+    """Links to a context of concern or an associate of concern add to the score, but on their own they
+    may lift the level only as far as ``max_level`` (medium): association must not become a label."""
+    if not rule:
+        return [], score, level
+    weights: Mapping[str, float] = rule.get("weights", {})
+    counted: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for fact in sorted(map_facts, key=lambda f: (f["kind"], f["node"])):
+        key = (fact["kind"], fact["node"])
+        weight = float(weights.get(fact["kind"], 0))
+        if key in seen or weight <= 0:
+            continue
+        seen.add(key)
+        counted.append({"kind": fact["kind"], "node": fact["node"], "node_type": fact.get("node_type", ""),
+                        "subjects": fact.get("subjects"), "contribution": weight})
+    extra = round(sum(item["contribution"] for item in counted), 2)
+    if not extra:
+        return counted, score, level
+    with_map = level_for_score(round(score + extra, 2), thresholds)
+    cap = rule.get("max_level", "medium")
+    capped = with_map if LEVEL_RANK[with_map] <= LEVEL_RANK[cap] else cap
+    if LEVEL_RANK[capped] > LEVEL_RANK[level]:
+        level = capped
+    return counted, round(score + extra, 2), level
 
 
 # Version 1 of the scoring model, loaded as data by migration 0003. Later versions are new rows.
@@ -189,4 +223,13 @@ V1_CONFIG: dict[str, Any] = {
     "review_cadence_days": {"very_high": 14, "high": 30, "medium": 91, "low": 91, "none": 91},
     "rescore_delta": 0.5,
     "rising_window_days": 28,
+}
+
+# Version 2 (migration 0005): v1 plus the association map. Being linked to a context of concern (a person,
+# place or group linked to several young people) or to an associate who may pose a risk adds to the score,
+# explained per link; on its own it can lift the level to medium at most.
+V2_CONFIG: dict[str, Any] = {
+    **V1_CONFIG,
+    "version": 2,
+    "map": {"weights": {"context_of_concern": 3.0, "associate_of_concern": 4.0}, "max_level": "medium"},
 }

@@ -59,6 +59,15 @@ def _should_append(current: SubjectRisk | None, result: Result, version: int, de
             or abs(current.score - result.score) > delta)
 
 
+def _map_facts(subject_ids: list[Any], config: dict[str, Any], now: dt.datetime) -> dict[Any, list[dict[str, Any]]]:
+    """The association-map facts for these subjects, only when the model weighs them (constant queries)."""
+    if not config.get("map"):
+        return {}
+    from risk.map_queries import context_factors
+
+    return context_factors(subject_ids, today=now.date())
+
+
 def cadence_for(level: str, config: dict[str, Any]) -> int:
     return int(config["review_cadence_days"].get(level, 91))
 
@@ -77,7 +86,7 @@ class _Outcome:
 def _assess_one(subject: Subject, model: ScoringModel, now: dt.datetime, reason: str,
                 actor: AbstractBaseUser | None) -> _Outcome:
     facts = queries.load_facts([subject.pk])[subject.pk]
-    result = assess(facts, model.config, now)
+    result = assess(facts, model.config, now, _map_facts([subject.pk], model.config, now).get(subject.pk, ()))
     current = SubjectRisk.objects.select_for_update().filter(subject=subject).first()
     old_level = current.level if current else "none"
     if not _should_append(current, result, model.version, float(model.config.get("rescore_delta", 0))):
@@ -162,10 +171,11 @@ def rescore_all(*, now: dt.datetime | None = None, actor: AbstractBaseUser | Non
             last_pk = batch[-1].pk
             ids = [s.pk for s in batch]
             facts = queries.load_facts(ids)
+            map_facts = _map_facts(ids, model.config, now)
             current = {r.subject_id: r for r in SubjectRisk.objects.filter(subject_id__in=ids)}
             new_assessments, to_create, to_update, changed = [], [], [], []
             for subject in batch:
-                result = assess(facts[subject.pk], model.config, now)
+                result = assess(facts[subject.pk], model.config, now, map_facts.get(subject.pk, ()))
                 row = current.get(subject.pk)
                 if not _should_append(row, result, model.version, delta):
                     continue

@@ -103,3 +103,37 @@ def test_thresholds(score, level):
 def test_thresholds_are_configuration():
     config = {**V1_CONFIG, "thresholds": {"low": 1, "medium": 2, "high": 3, "very_high": 4}, "lifts": []}
     assert assess([c(0, ABSENT)], config, TODAY).level == "high"
+
+
+# --- Model v2: the association map (a context of concern, an associate of concern) -----------------------
+from risk.scoring import V2_CONFIG  # noqa: E402
+
+CONTEXT = {"kind": "context_of_concern", "node": "P-AAAA-AAAA", "node_type": "place", "subjects": 3}
+ASSOCIATE = {"kind": "associate_of_concern", "node": "A-BBBB-BBBB", "node_type": "associate", "subjects": 2}
+
+
+def test_map_links_are_explained_and_lift_at_most_to_medium():
+    # Nothing else known: map links alone, however many, reach medium and no further.
+    many = [CONTEXT, ASSOCIATE, {**CONTEXT, "node": "G-CCCC-CCCC"}, {**ASSOCIATE, "node": "A-DDDD-DDDD"},
+            {**CONTEXT, "node": "P-EEEE-EEEE"}]
+    result = assess([], V2_CONFIG, TODAY, many)
+    assert result.level == "medium"
+    assert {item["node"] for item in result.explanation["map"]} == {f["node"] for f in many}
+    assert result.explanation["model_version"] == 2
+
+
+def test_map_links_never_lower_a_level_and_add_to_a_high_one_only_by_score():
+    worried = [c(0, BOYFRIEND, worried=True)]
+    assert assess(worried, V2_CONFIG, TODAY, [CONTEXT]).level == assess(worried, V1_CONFIG, TODAY).level == "high"
+
+
+def test_removing_the_link_lowers_the_level_at_the_next_assessment():
+    signs = [c(0, BOYFRIEND)]
+    with_link = assess(signs, V2_CONFIG, TODAY, [CONTEXT, ASSOCIATE])
+    without = assess(signs, V2_CONFIG, TODAY, [])
+    assert with_link.score > without.score and with_link.level == "medium" and without.level == "low"
+    assert without.explanation["map"] == []
+
+
+def test_the_same_node_counts_once():
+    assert assess([], V2_CONFIG, TODAY, [CONTEXT, CONTEXT]).score == 3.0

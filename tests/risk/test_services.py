@@ -42,7 +42,7 @@ def test_a_concern_assesses_its_subject_at_once_with_its_own_event(world):
     events = new_audit_events()
     assert [(e.action, e.object_type) for e in events] == [("create", "concern"), ("update", "risk")]
     risk = SubjectRisk.objects.get(subject=made.subject)
-    assert risk.level == "low" and risk.model_version == 1
+    assert risk.level == "low" and risk.model_version == ScoringModel.objects.active().version
     assert Assessment.objects.filter(subject=made.subject).count() == 2
     assert queries.current_levels([made.subject.pk]) == {made.subject.pk: "low"}
 
@@ -133,13 +133,13 @@ def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_asser
 
 def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
     made = concern(world, "teacher_lambeth", "Hana", signs=("absent-from-school",))
-    v2 = ScoringModel.objects.create(version=2, title="v2", config={**V1_CONFIG, "version": 2})
+    v2 = ScoringModel.objects.create(version=3, title="v3", config={**V1_CONFIG, "version": 3})
     services.do_activate_scoring_model(model=v2, actor=world.user("administrator"))
-    assert_audit("update", object_type="scoring_model", reference="2")
+    assert_audit("update", object_type="scoring_model", reference="3")
     report = services.rescore_all()
     assert report.appended >= 1
     latest = Assessment.objects.filter(subject=made.subject).order_by("-id").first()
-    assert latest.model_version == 2 and latest.explanation["model_version"] == 2
+    assert latest.model_version == 3 and latest.explanation["model_version"] == 3
 
 
 def test_review_removal_and_reinstatement_keep_the_history(world):
@@ -219,3 +219,29 @@ def test_a_merged_record_leaves_the_register(world):
     services.rescore_all()
     assert queries.level_counts(lambeth) == {"high": 1}
     assert queries.current_levels([second.subject.pk]) == {second.subject.pk: "high"}
+
+
+def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowers_the_score(world):
+    import datetime as dt
+
+    from agencies.models import Borough
+    from risk import map_services
+    from risk.map_models import LinkType, Place, PlaceKind
+
+    first = concern(world, "teacher_lambeth", "Ayla", signs=("absent-from-school",))
+    second = concern(world, "gp_lambeth", "Bea", signs=("absent-from-school",))
+    mash = world.user("mash_lambeth")
+    place = Place(name="Test Estate stairwell", kind=PlaceKind.ESTATE, borough=Borough.objects.get(name="Lambeth"))
+    seen = timezone.localdate() - dt.timedelta(days=2)
+    link = map_services.do_add_link(ends=(first.subject, place), link_type=LinkType.SEEN_AT, first_seen=seen,
+                                    actor=mash)
+    map_services.do_add_link(ends=(second.subject, place), link_type=LinkType.SEEN_AT, first_seen=seen, actor=mash)
+    before = SubjectRisk.objects.get(subject=first.subject).score
+    services.do_assess_subject(first.subject, actor=mash, reason="map")
+    with_link = Assessment.objects.filter(subject=first.subject).order_by("-id").first()
+    assert [item["node"] for item in with_link.explanation["map"]] == [place.reference]
+    assert with_link.score > before and with_link.explanation["model_version"] == 2
+    map_services.do_remove_link(link, reason="Recorded in error", actor=mash)
+    services.do_assess_subject(first.subject, actor=mash, reason="map")
+    without = Assessment.objects.filter(subject=first.subject).order_by("-id").first()
+    assert without.explanation["map"] == [] and without.score == before
