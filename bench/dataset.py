@@ -53,6 +53,8 @@ class Dataset:
     mash_leads: dict[int, Any] = field(default_factory=dict)  # borough id -> user
     auditor: Any = None
     sample_subjects: list[str] = field(default_factory=list)
+    links: int = 0
+    hub_subject: Any = None
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -105,7 +107,12 @@ def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261
         loaded = time.perf_counter()
         on_tenth(ds)
         started += time.perf_counter() - loaded  # measuring is not loading
-    _subjects(rng, ds, by_borough, subjects - tenth)
+    rest = _subjects(rng, ds, by_borough, subjects - tenth, with_risk=False)
+    _map(rng, ds, subjects)
+    # The rest are scored after the map is in, so their stored risk already counts their links.
+    for start in range(0, len(rest), BATCH):
+        with transaction.atomic():
+            _risk_rows(rest[start:start + BATCH], timezone.now(), timezone.localdate())
     ds.events = _load_trail(rng, events, list(Borough.objects.order_by("ons_code")), ds)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -114,12 +121,14 @@ def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261
     return ds
 
 
-def _subjects(rng: random.Random, ds: Dataset, by_borough: dict[int, list[tuple[Any, Agency]]], count: int) -> None:
+def _subjects(rng: random.Random, ds: Dataset, by_borough: dict[int, list[tuple[Any, Agency]]], count: int,
+              with_risk: bool = True) -> list[Subject]:
     boroughs = list(Borough.objects.order_by("ons_code"))
     indicators = list(Indicator.objects.current())
     through = Concern.indicators.through
     today = timezone.localdate()
     now = timezone.now()
+    made: list[Subject] = []
     for start in range(0, count, BATCH):
         size = min(BATCH, count - start)
         data_keys, people, blind, concerns, links = [], [], [], [], []
@@ -160,11 +169,15 @@ def _subjects(rng: random.Random, ds: Dataset, by_borough: dict[int, list[tuple[
             BlindIndex.objects.bulk_create(blind)
             Concern.objects.bulk_create(concerns)
             through.objects.bulk_create(links)
-            _risk_rows(people, now, today)
+            if with_risk:
+                _risk_rows(people, now, today)
+            else:
+                made.extend(people)
         ds.subjects += size
         ds.concerns += len(concerns)
         if len(ds.sample_subjects) < 200:
             ds.sample_subjects.extend(s.reference for s in people[:20])
+    return made
 
 
 def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
@@ -172,16 +185,17 @@ def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
     from risk import queries as risk_queries
     from risk.models import Assessment, RegisterEntry, ScoringModel, SubjectRisk
     from risk.scoring import assess
-    from risk.services import cadence_for
+    from risk.services import _map_facts, cadence_for
 
     model = ScoringModel.objects.active()
     facts = risk_queries.load_facts([s.pk for s in people])
+    map_facts = _map_facts([s.pk for s in people], model.config, now)
     threshold = model.config.get("register_threshold", "medium")
     from risk.scoring import LEVEL_RANK
 
     assessments, risks, entries = [], [], []
     for subject in people:
-        result = assess(facts[subject.pk], model.config, now)
+        result = assess(facts[subject.pk], model.config, now, map_facts.get(subject.pk, ()))
         assessments.append(Assessment(subject=subject, assessed_at=now, score=result.score, level=result.level,
                                       model_version=model.version, reason="rescore",
                                       explanation=result.explanation))
@@ -196,6 +210,61 @@ def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
     Assessment.objects.bulk_create(assessments)
     SubjectRisk.objects.bulk_create(risks)
     RegisterEntry.objects.bulk_create(entries)
+
+
+def _map(rng: random.Random, ds: Dataset, subjects: int) -> None:
+    """Associates (own data keys), places and groups with confirmed links: about one associate per ten
+    subjects and one place per fifty, each subject linked to up to three of them in her borough, plus
+    one hub associate linked to 200 girls (far over the fan-out cap)."""
+    from risk.map_models import Associate, AssociateRole, Link, LinkStatus, LinkType, Place, PlaceKind
+
+    today = timezone.localdate()
+    by_borough: dict[int, list[Any]] = {}
+    for pk, borough_id in Subject.objects.values_list("pk", "home_borough_id"):
+        by_borough.setdefault(borough_id, []).append(pk)
+    links: list[Link] = []
+    sources = {agency.borough_id: agency for _user, agency in ds.practitioners}
+    hub = None
+    for borough_id, subject_ids in sorted(by_borough.items()):
+        mash = ds.mash_leads[borough_id]
+        data_keys, associates, places = [], [], []
+        for _ in range(max(1, len(subject_ids) // 10)):
+            key_id = _uuid(rng)
+            raw = keys.new_raw_key()
+            kek_id, wrapped = keys.wrap_key(key_id, raw)
+            keys.remember_raw_key(key_id, raw)
+            data_keys.append(DataKey(id=key_id, kek_id=kek_id, wrapped_key=wrapped))
+            associates.append(Associate(id=_uuid(rng), reference=_reference(rng, "A"), data_key_id=key_id,
+                                        name=f"Associate {rng.randrange(10**6)}", borough_id=borough_id,
+                                        role=rng.choice([AssociateRole.FRIEND, AssociateRole.PEER_AT_RISK,
+                                                         AssociateRole.OLDER_ASSOCIATE])))
+        for _ in range(max(1, len(subject_ids) // 50)):
+            places.append(Place(id=_uuid(rng), reference=_reference(rng, "P"), name="Bench estate",
+                                kind=PlaceKind.ESTATE, borough_id=borough_id))
+        if hub is None:
+            hub = associates[0]
+        nodes = [("associate", a) for a in associates] + [("place", p) for p in places]
+
+        def link(subject_id: Any, kind: str, node: Any, borough_id: int = borough_id, mash: Any = mash) -> Link:
+            return Link(id=_uuid(rng), reference=_reference(rng, "L"), subject_id=subject_id, **{kind: node},
+                        link_type=LinkType.ASSOCIATES_WITH if kind == "associate" else LinkType.FREQUENTS,
+                        borough_id=borough_id, source_agency=sources[borough_id], first_seen=today,
+                        last_seen=today, expires_on=today + dt.timedelta(days=365),
+                        status=LinkStatus.CONFIRMED, suggested_by=mash, confirmed_by=mash)
+
+        for subject_id in subject_ids:
+            for kind, node in rng.sample(nodes, min(len(nodes), rng.randrange(0, 4))):
+                links.append(link(subject_id, kind, node))
+        if hub is associates[0]:
+            links.extend(link(subject_id, "associate", hub) for subject_id in subject_ids[:200])
+            ds.hub_subject = subject_ids[0]
+        with transaction.atomic():
+            DataKey.objects.bulk_create(data_keys)
+            Associate.objects.bulk_create(associates)
+            Place.objects.bulk_create(places)
+    for start in range(0, len(links), BATCH * 5):
+        Link.objects.bulk_create(links[start:start + BATCH * 5])
+    ds.links = len(links)
 
 
 def _load_trail(rng: random.Random, events: int, boroughs: list[Borough], ds: Dataset) -> int:

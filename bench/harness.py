@@ -267,6 +267,34 @@ def g6(ds: Any, rounds: int) -> list[Result]:
     return [result]
 
 
+# --- G7: the association map, two hops vs one ------------------------------------------------------------
+
+def g7(ds: Any, rounds: int) -> list[Result]:
+    from referrals.models import Subject
+    from risk.map_models import Link
+    from risk.map_queries import neighbourhood
+
+    hub_subject = Subject.objects.select_related("home_borough").get(pk=ds.hub_subject)
+    ordinary = (Subject.objects.filter(home_borough=hub_subject.home_borough, map_links__isnull=False)
+                .exclude(map_links__associate_id__in=Link.objects.filter(subject=hub_subject).values("associate_id"))
+                .select_related("home_borough").first())
+    mash = ds.mash_leads[hub_subject.home_borough_id]
+
+    def one_hop(subject: Any) -> Callable[[], None]:
+        return lambda: list(Link.objects.restrict(mash, "view").filter(subject=subject, status="confirmed")
+                            .select_related("associate", "place", "group"))
+
+    def two_hops(subject: Any) -> Callable[[], None]:
+        return lambda: neighbourhood(subject, mash).rows()
+
+    results = [compare("G7", "two-hop map through a hub over the fan-out cap", "one-hop links of the same girl",
+                       two_hops(hub_subject), one_hop(hub_subject), rounds, throughput=False, goal="≤ 5×")]
+    if ordinary is not None and ordinary.pk != hub_subject.pk:
+        results.append(compare("G7", "two-hop map, ordinary girl", "one-hop links of the same girl",
+                               two_hops(ordinary), one_hop(ordinary), rounds, throughput=False, goal="≤ 5×"))
+    return results
+
+
 # --- G5: auditor queries ----------------------------------------------------------------------------------
 
 def g5(ds: Any, rounds: int) -> list[Result]:
@@ -370,13 +398,14 @@ def run(subjects: int, events: int, rounds: int) -> dict[str, Any]:
     results += g4(ds, rounds)
     results += g5(ds, rounds)
     results += g6(ds, rounds)
+    results += g7(ds, rounds)
     for measure in EXTRA_MEASURES:
         results += measure(ds, rounds)
     results += g8(rounds)
     return {
         "machine": {"cores": os.cpu_count(), "database": connection.vendor,
                     "database_url": url.rsplit("@", 1)[-1]},
-        "dataset": {"subjects": ds.subjects, "concerns": ds.concerns, "events": ds.events,
+        "dataset": {"subjects": ds.subjects, "concerns": ds.concerns, "events": ds.events, "map_links": ds.links,
                     "load_seconds": round(ds.seconds, 1)},
         "rounds": rounds,
         "results": [asdict(r) for r in results],
