@@ -40,6 +40,8 @@ NAVIGATION: list[NavItem] = [
         _has_any_role(RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER),
     ),
     NavItem("Possible duplicates", "duplicate-list", _has_role(RoleCode.MASH_LEAD)),
+    NavItem("Referrals", "referral-list", _has_any_role(RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)),
+    NavItem("My referrals", "my-referrals", _has_role(RoleCode.DSL)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
 ]
 

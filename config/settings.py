@@ -285,3 +285,8 @@ AUDIT_PAGE_SIZE = 50
 # date of birth plus the retention period, unless on legal hold.
 SUBJECT_MAX_AGE = env_int("SUBJECT_MAX_AGE", 25)
 SUBJECT_RETENTION_YEARS = env_int("SUBJECT_RETENTION_YEARS", 25)
+
+# Referrals (issue 7): how long routing shares a subject with the receiving agency, and how long that
+# share lasts after the referral is closed (0 ends it at once).
+REFERRAL_SHARE_DAYS = env_int("REFERRAL_SHARE_DAYS", 90)
+REFERRAL_SHARE_GRACE_DAYS = env_int("REFERRAL_SHARE_GRACE_DAYS", 14)
