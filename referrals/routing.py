@@ -138,8 +138,9 @@ def _mash_leads(referral: Referral) -> list[AbstractBaseUser]:
 
 
 def _new_referral(subject: Subject, *, from_agency: Agency, actor: AbstractBaseUser | None, automatic: bool,
-                  summary: str, legal_basis: str, consent: str, consent_override_reason: str) -> Referral:
-    now = timezone.now()
+                  summary: str, legal_basis: str, consent: str, consent_override_reason: str,
+                  received_at: dt.datetime | None = None) -> Referral:
+    now = received_at or timezone.now()
     mash = mash_for(subject)
     referral = Referral(
         reference=services._unique_reference(Referral, "R"), subject=subject, borough_id=subject.home_borough_id,
@@ -162,11 +163,16 @@ def _new_referral(subject: Subject, *, from_agency: Agency, actor: AbstractBaseU
 
 @transaction.atomic
 def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consent: str,
-                     consent_override_reason: str = "", actor: AbstractBaseUser) -> Referral:
+                     consent_override_reason: str = "", received_at: dt.datetime | None = None,
+                     actor: AbstractBaseUser) -> Referral:
     """A DSL or MASH lead refers a subject to her home borough's MASH.
 
     Refused while another referral about her is open (which also makes a double submit harmless).
+    ``received_at`` (default now) is for a referral first made by telephone and recorded afterwards;
+    the one-working-day deadline runs from it.
     """
+    if received_at is not None and received_at > timezone.now():
+        raise ValidationError("A referral cannot be received in the future.")
     membership = active_membership(actor)
     if membership is None or not {RoleCode.DSL, RoleCode.MASH_LEAD} & membership.role_codes:
         raise PermissionDenied("Only designated safeguarding leads and MASH leads can refer.")
@@ -188,7 +194,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
         raise ValidationError(f"There is already an open referral for {subject.reference}: {existing.reference}.")
     referral = _new_referral(subject, from_agency=membership.agency, actor=actor, automatic=False, summary=summary,
                              legal_basis=legal_basis, consent=consent,
-                             consent_override_reason=consent_override_reason)
+                             consent_override_reason=consent_override_reason, received_at=received_at)
     if not Referral.objects.restrict(actor, "view").filter(pk=referral.pk).exists():
         raise PermissionDenied("The referral would not be visible to the person making it.")
     return referral
