@@ -286,3 +286,22 @@ def test_transition_reason_is_encrypted_at_rest(world):
         (stored,) = cursor.fetchone()
     assert "Family moved away" not in str(stored)
     assert ReferralTransition.objects.get(referral=referral, to_state="withdrawn").reason == "Family moved away"
+
+
+def test_overdue_alert_names_references_only(world, settings):
+    from django.core.management import call_command
+
+    lead = world.user("mash_lambeth")
+    lead.email = "mash@example.org"
+    lead.save()
+    subject = new_subject(world, 1)
+    referral = routing.do_make_referral(subject, summary="Secret summary", legal_basis="safeguarding",
+                                        consent="given", received_at=timezone.now() - dt.timedelta(days=5),
+                                        actor=world.user("dsl_lambeth"))
+    mail.outbox.clear()
+    call_command("alert_overdue_referrals")
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mash@example.org"]
+    body = mail.outbox[0].body
+    assert referral.reference in body and settings.SITE_URL in body
+    for secret in [subject.given_name, subject.family_name, subject.reference, "Secret summary"]:
+        assert secret not in body
