@@ -217,7 +217,7 @@ def raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None
 
 
 def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor: AbstractBaseUser,
-          require_reason: bool = False) -> tuple[Referral, str]:
+          require_reason: bool = False) -> tuple[Referral, str, str]:
     """Lock, check version, table and capacity; write the new state and the transition row."""
     locked = Referral.objects.select_for_update().filter(pk=referral.pk).first()
     if locked is None:
@@ -241,7 +241,7 @@ def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor
         raise ValidationError("Give a reason.")
     locked.state = to_state
     locked.version += 1
-    return locked, sorted(mine)[0]
+    return locked, sorted(mine)[0], from_state
 
 
 def _finish(referral: Referral, from_state: str, *, reason: str, actor: AbstractBaseUser, who: str,
@@ -275,8 +275,7 @@ def _share_for(referral: Referral) -> SubjectShare | None:
 @transaction.atomic
 def do_start_screening(referral: Referral, *, version: int, actor: AbstractBaseUser, reason: str = "") -> Referral:
     """A MASH lead takes a submitted (or declined) referral into screening."""
-    from_state = Referral.objects.get(pk=referral.pk).state
-    locked, who = _move(referral, S.SCREENING, version=version, reason=reason, actor=actor)
+    locked, who, from_state = _move(referral, S.SCREENING, version=version, reason=reason, actor=actor)
     if from_state == S.DECLINED:
         locked.decision, locked.pathway, locked.receiving_agency, locked.decided_at = "", "", None, None
     return _finish(locked, from_state, reason=reason, actor=actor, who=who)
@@ -287,12 +286,12 @@ def do_decide_referral(referral: Referral, *, decision: str, reason: str, versio
                        pathway: str = "", receiving_agency: Agency | None = None) -> Referral:
     """The MASH decides: route to a pathway (sharing the subject with the receiving agency for a stated
     purpose until an expiry), no further action, or signposting. A reason is always required."""
-    from_state = S.SCREENING
     if decision not in ReferralDecision.values:
         raise ValidationError("Choose a decision.")
     if not reason.strip():
         raise ValidationError("Give the reason for the decision.")
-    locked, who = _move(referral, S.DECIDED, version=version, reason=reason, actor=actor, require_reason=True)
+    locked, who, from_state = _move(referral, S.DECIDED, version=version, reason=reason, actor=actor,
+                                    require_reason=True)
     if decision == ReferralDecision.ROUTED:
         if pathway not in Pathway.values:
             raise ValidationError("Choose the pathway.")
@@ -325,12 +324,12 @@ def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, ver
                            actor: AbstractBaseUser) -> Referral:
     """The receiving service accepts (a children's social care assessment is then due in 45 working days)
     or declines (reason required; the share ends at once)."""
-    locked, who = _move(referral, S.ACCEPTED if accept else S.DECLINED, version=version, reason=reason,
+    locked, who, from_state = _move(referral, S.ACCEPTED if accept else S.DECLINED, version=version, reason=reason,
                         actor=actor, require_reason=not accept)
     locked.responded_at = timezone.now()
     if accept and locked.pathway == Pathway.CSC_ASSESSMENT:
         locked.assessment_due_on = add_working_days(timezone.localdate(), ASSESSMENT_WORKING_DAYS)
-    _finish(locked, S.DECIDED, reason=reason, actor=actor, who=who)
+    _finish(locked, from_state, reason=reason, actor=actor, who=who)
     if not accept:
         share = _share_for(locked)
         if share is not None:
@@ -343,8 +342,8 @@ def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, ver
 def do_close_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
     """Close a referral; the receiving agency's share ends after the grace period
     (``REFERRAL_SHARE_GRACE_DAYS``, at once when 0)."""
-    from_state = Referral.objects.get(pk=referral.pk).state
-    locked, who = _move(referral, S.CLOSED, version=version, reason=reason, actor=actor, require_reason=True)
+    locked, who, from_state = _move(referral, S.CLOSED, version=version, reason=reason, actor=actor,
+                                    require_reason=True)
     locked.closed_at = timezone.now()
     _finish(locked, from_state, reason=reason, actor=actor, who=who)
     share = _share_for(locked) if locked.decision == ReferralDecision.ROUTED else None
@@ -363,8 +362,8 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: A
 @transaction.atomic
 def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
     """The referrer (or their DSL) withdraws a referral the MASH has not yet decided."""
-    from_state = Referral.objects.get(pk=referral.pk).state
-    locked, who = _move(referral, S.WITHDRAWN, version=version, reason=reason, actor=actor, require_reason=True)
+    locked, who, from_state = _move(referral, S.WITHDRAWN, version=version, reason=reason, actor=actor,
+                                    require_reason=True)
     locked.closed_at = timezone.now()
     _finish(locked, from_state, reason=reason, actor=actor, who=who)
     _notify(locked, _mash_leads(locked))
