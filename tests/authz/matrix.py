@@ -157,12 +157,13 @@ for _persona in MEMBER_PERSONAS:
     for _relation in REFERRAL_RELATIONS:
         _seen = _relation in REFERRAL_VISIBLE[_persona]
         ROWS.append(("referral-detail", _persona, _relation, "GET", 200 if _seen else 404))
-        # An empty POST is a form error on the page, never a change.
-        ROWS.append(("referral-detail", _persona, _relation, "POST", 200 if _seen else 404))
         ROWS.append(("referral-decide", _persona, _relation, "GET",
                      200 if _seen and _persona in MASH_LEADS else 404))
         ROWS.append(("subject-detail", _persona, _relation, "GET",
                      200 if _relation in REFERRAL_SUBJECT_VISIBLE[_persona] else 404))
+    # An empty POST is a form error on the page, never a change (one state is enough for the method).
+    ROWS.append(("referral-detail", _persona, "ref_screening", "POST",
+                 200 if "ref_screening" in REFERRAL_VISIBLE[_persona] else 404))
 for _url in ["referral-detail", "referral-decide"]:
     rows(_url, ["anonymous", *LOCKED_OUT_PERSONAS], "ref_submitted", "GET", 302)
 
