@@ -41,6 +41,8 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("Possible duplicates", "duplicate-list", _has_role(RoleCode.MASH_LEAD)),
     NavItem("Risk register", "register", _has_role(RoleCode.MASH_LEAD)),
+    NavItem("Referrals", "referral-list", _has_any_role(RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)),
+    NavItem("My referrals", "my-referrals", _has_role(RoleCode.DSL)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
     NavItem("Contexts of concern", "contexts", _has_role(RoleCode.MASH_LEAD)),  # association map (issue 8)
 ]

@@ -295,3 +295,7 @@ MAP_FANOUT_CAP = env_int("MAP_FANOUT_CAP", 25)
 MAP_LINK_EXPIRY_DAYS = env_int("MAP_LINK_EXPIRY_DAYS", 365)
 # An associate's identity is crypto-shredded this many days after their last link ended.
 MAP_ASSOCIATE_RETENTION_DAYS = env_int("MAP_ASSOCIATE_RETENTION_DAYS", 365)
+# Referrals (issue 7): how long routing shares a subject with the receiving agency, and how long that
+# share lasts after the referral is closed (0 ends it at once).
+REFERRAL_SHARE_DAYS = env_int("REFERRAL_SHARE_DAYS", 90)
+REFERRAL_SHARE_GRACE_DAYS = env_int("REFERRAL_SHARE_GRACE_DAYS", 14)

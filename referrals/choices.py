@@ -15,3 +15,54 @@ class ShareScope(models.TextChoices):
     """What an explicit share lets the receiving agency do."""
 
     VIEW = "view_subject", "View the subject and their chronology"
+
+
+class ReferralState(models.TextChoices):
+    """Where a referral stands in its workflow (the allowed moves are ``referrals.routing.TRANSITIONS``)."""
+
+    SUBMITTED = "submitted", "Submitted to the MASH"
+    SCREENING = "screening", "Being screened by the MASH"
+    DECIDED = "decided", "Decided by the MASH"
+    ACCEPTED = "accepted", "Accepted by the receiving service"
+    DECLINED = "declined", "Declined by the receiving service"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ReferralDecision(models.TextChoices):
+    """What the MASH decided."""
+
+    ROUTED = "routed", "Referred on to a service"
+    NO_FURTHER_ACTION = "nfa", "No further action"
+    SIGNPOSTED = "signposted", "Signposted to universal or community support"
+
+
+class Pathway(models.TextChoices):
+    """The services a MASH can route a referral to (issue 7)."""
+
+    CSC_ASSESSMENT = "csc_assessment", "Children's social care: child in need assessment"
+    CSC_STRATEGY = "csc_strategy", "Children's social care: strategy discussion (significant harm)"
+    EARLY_HELP = "early_help", "Early help"
+    SPECIALIST_CSE = "specialist_cse", "Specialist sexual exploitation or gang-exit service"
+    POLICE_SOT = "police_sot", "Police: specialist sexual offences team"
+    SEXUAL_HEALTH = "sexual_health", "Sexual health"
+    YOUTH_OFFENDING = "youth_offending", "Youth offending"
+
+
+class LegalBasis(models.TextChoices):
+    """The lawful basis on which the referral shares personal data."""
+
+    SAFEGUARDING = "safeguarding", (
+        "Public task (UK GDPR art. 6(1)(e)) and safeguarding of children (DPA 2018 sch. 1 para. 18)"
+    )
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (UK GDPR art. 6(1)(c); Children Act 1989 s. 47)"
+    VITAL_INTERESTS = "vital_interests", "Vital interests (UK GDPR art. 6(1)(d))"
+    CONSENT = "consent", "Consent (UK GDPR art. 6(1)(a))"
+
+
+class ConsentPosition(models.TextChoices):
+    """Whether the young person (or a parent) consented to the referral."""
+
+    GIVEN = "given", "Consent given"
+    NOT_SOUGHT_RISK = "not_sought_risk", "Not sought: asking would increase the risk of harm"
+    OVERRIDDEN = "overridden", "Consent refused or withdrawn and overridden"

@@ -60,3 +60,90 @@ def seed_cases() -> int:
         )
         created_count += int(created)
     return created_count
+
+
+# ---------------------------------------------------------------------------------------------------
+# Demo referrals (issue 7): one in every state, two overdue. A demo subject that already has any
+# referral is left alone, so a second run changes nothing.
+# ---------------------------------------------------------------------------------------------------
+
+def _demo_subject(demo_id: str):
+    from referrals.services import find_exact_subject
+
+    for row in DEMO_CONCERNS:
+        if row[0] == demo_id:
+            return find_exact_subject(SubjectDetails(given_name=row[2], family_name=row[3], date_of_birth=row[4]))
+    raise KeyError(demo_id)
+
+
+def seed_referrals() -> int:
+    """Make the demo referrals not yet made; return how many were new."""
+    from agencies.models import Agency
+    from referrals import routing
+    from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
+
+    users = {u.username: u for u in User.objects.filter(username__in=[
+        "dsl.lambeth", "mash.lambeth", "csc.lambeth", "mash.southwark", "mash.hackney"])}
+    agency = {a.name: a for a in Agency.objects.filter(name__in=[
+        "Lambeth Children's Social Care", "Hackney Children and Families Service"])}
+    now = timezone.now()
+    made = 0
+
+    def refer(subject, actor, summary, *, days_ago=0, consent=ConsentPosition.GIVEN, override=""):
+        return routing.do_make_referral(subject, summary=summary, legal_basis=LegalBasis.SAFEGUARDING,
+                                        consent=consent, consent_override_reason=override,
+                                        received_at=now - dt.timedelta(days=days_ago), actor=users[actor])
+
+    def screen(referral, actor):
+        return routing.do_start_screening(referral, version=referral.version, actor=users[actor])
+
+    def route(referral, actor, pathway, receiving, reason):
+        return routing.do_decide_referral(referral, decision=ReferralDecision.ROUTED, pathway=pathway,
+                                          receiving_agency=agency[receiving], reason=reason,
+                                          version=referral.version, actor=users[actor])
+
+    lam1 = _demo_subject("lam-1a")
+    if lam1 is not None and not lam1.referrals.exists():
+        withdrawn = refer(lam1, "dsl.lambeth", "Attendance falling; new unexplained items.", days_ago=20)
+        routing.do_withdraw_referral(withdrawn, reason="Made in error: police referral already in progress.",
+                                     version=withdrawn.version, actor=users["dsl.lambeth"])
+        accepted = screen(refer(lam1, "dsl.lambeth", "Found in a car with two adult men after going missing.",
+                                days_ago=4, consent=ConsentPosition.NOT_SOUGHT_RISK), "mash.lambeth")
+        accepted = route(accepted, "mash.lambeth", Pathway.CSC_ASSESSMENT, "Lambeth Children's Social Care",
+                         "Escalating missing episodes with adults of concern.")
+        routing.do_respond_to_referral(accepted, accept=True, reason="Allocated to the exploitation team.",
+                                       version=accepted.version, actor=users["csc.lambeth"])
+        made += 2
+    lam2 = _demo_subject("lam-2a")
+    if lam2 is not None and not lam2.referrals.exists():
+        closed = screen(refer(lam2, "mash.lambeth", "Self-harm and cannabis use.", days_ago=10), "mash.lambeth")
+        closed = routing.do_decide_referral(closed, decision=ReferralDecision.SIGNPOSTED,
+                                            reason="GP and school counsellor already involved.",
+                                            version=closed.version, actor=users["mash.lambeth"])
+        routing.do_close_referral(closed, reason="Signposted; no further MASH action.", version=closed.version,
+                                  actor=users["mash.lambeth"])
+        refer(lam2, "mash.lambeth", "New self-harm presentation.", days_ago=3)  # submitted, overdue
+        made += 2
+    lam3 = _demo_subject("lam-3a")
+    if lam3 is not None and not lam3.referrals.exists():
+        declined = screen(refer(lam3, "dsl.lambeth", "Brother's gang involvement; she is being asked to carry.",
+                                days_ago=2, consent=ConsentPosition.OVERRIDDEN,
+                                override="Parent refused; risk of significant harm."), "mash.lambeth")
+        declined = route(declined, "mash.lambeth", Pathway.EARLY_HELP, "Lambeth Children's Social Care",
+                         "Family support first.")
+        routing.do_respond_to_referral(declined, accept=False, reason="Threshold for statutory work met instead.",
+                                       version=declined.version, actor=users["csc.lambeth"])
+        made += 1
+    sou1 = _demo_subject("sou-1a")
+    if sou1 is not None and not sou1.referrals.exists():
+        screen(refer(sou1, "mash.southwark", "Carrying packages for others; two phones.", days_ago=6),
+               "mash.southwark")  # screening, overdue
+        made += 1
+    hac1 = _demo_subject("hac-1a")
+    if hac1 is not None and not hac1.referrals.exists():
+        routed = screen(refer(hac1, "mash.hackney", "Territorial restrictions; estranged from family."),
+                        "mash.hackney")
+        route(routed, "mash.hackney", Pathway.CSC_STRATEGY, "Hackney Children and Families Service",
+              "Strategy discussion within the day.")  # decided, awaiting the receiving service
+        made += 1
+    return made

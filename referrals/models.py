@@ -190,3 +190,132 @@ class SubjectShare(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "subject share"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Referrals (issue 7): from an agency to its borough's MASH, and from the MASH to a pathway.
+# ---------------------------------------------------------------------------------------------------
+
+from referrals.choices import (  # noqa: E402 - appended block, kept together for the merge
+    ConsentPosition,
+    LegalBasis,
+    Pathway,
+    ReferralDecision,
+    ReferralState,
+)
+
+# Receiving workers see a routed referral while it waits for them or is being worked on.
+RECEIVER_STATES = (ReferralState.DECIDED, ReferralState.ACCEPTED)
+OPEN_STATES = (
+    ReferralState.SUBMITTED, ReferralState.SCREENING, ReferralState.DECIDED, ReferralState.ACCEPTED,
+    ReferralState.DECLINED,
+)
+
+
+class Referral(models.Model):
+    """A referral of one subject to her home borough's MASH, and the MASH's decision on where it goes.
+
+    The state moves only through ``referrals.routing`` services; ``version`` is the optimistic lock that
+    stops two MASH leads deciding the same referral over each other. Free text (reasons) is encrypted
+    under the subject's key; what is clear is what routing and timescales need.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=11, unique=True, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="referrals")
+    borough = models.ForeignKey(Borough, on_delete=models.PROTECT, related_name="referrals",
+                                help_text="The borough whose MASH screens the referral.")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made",
+                                    null=True, blank=True, help_text="Empty when raised automatically.")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_received",
+                                  help_text="The borough MASH.")
+    automatic = models.BooleanField(default=False, help_text="Raised when the subject reached high on the register.")
+    summary = EncryptedTextField(data_key="subject.data_key_id", blank=True, null=True)
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
+    consent = models.CharField(max_length=20, choices=ConsentPosition.choices)
+    consent_override_reason = EncryptedTextField(data_key="subject.data_key_id", blank=True, null=True)
+
+    state = models.CharField(max_length=12, choices=ReferralState.choices, default=ReferralState.SUBMITTED)
+    decision = models.CharField(max_length=12, choices=ReferralDecision.choices, blank=True)
+    pathway = models.CharField(max_length=20, choices=Pathway.choices, blank=True)
+    receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_routed",
+                                         null=True, blank=True)
+    decision_reason = EncryptedTextField(data_key="subject.data_key_id", blank=True, null=True)
+
+    received_at = models.DateTimeField(default=timezone.now)
+    decision_due_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    assessment_due_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["decision_due_at", "reference"]
+        indexes = [
+            models.Index(fields=["borough", "state", "decision_due_at"], name="referral_inbox"),
+            models.Index(fields=["receiving_agency", "state"], name="referral_receiving"),
+            models.Index(fields=["from_agency", "-received_at"], name="referral_by_agency"),
+            models.Index(fields=["subject", "state"], name="referral_by_subject"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=ReferralState.values), name="referral_state_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(decision=ReferralDecision.ROUTED)
+                | (models.Q(receiving_agency__isnull=False) & ~models.Q(pathway="")),
+                name="referral_routed_has_pathway",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for the MASH's decision after the one-working-day deadline."""
+        waiting = self.state in (ReferralState.SUBMITTED, ReferralState.SCREENING)
+        return waiting and self.decision_due_at < timezone.now()
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Referrer and their agency's DSLs (status and decision only), the borough's MASH leads, and the
+        receiving agency's workers while the referral waits for them or is being worked on."""
+        roles = membership.role_codes
+        rule = NOTHING
+        if action == "view":
+            rule |= models.Q(referred_by_id=membership.user_id)
+            if RoleCode.DSL in roles:
+                rule |= models.Q(from_agency_id=membership.agency_id)
+        if action in ("view", "decide") and RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(borough_id=membership.agency.borough_id)
+        if action in ("view", "respond") and RoleCode.RECEIVING_WORKER in roles:
+            rule |= models.Q(receiving_agency_id=membership.agency_id, decision=ReferralDecision.ROUTED,
+                             state__in=RECEIVER_STATES)
+        return rule
+
+
+class ReferralTransition(models.Model):
+    """One move of a referral from one state to another: who, when and why (append-only in use)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="transitions")
+    from_state = models.CharField(max_length=12, choices=ReferralState.choices, blank=True)
+    to_state = models.CharField(max_length=12, choices=ReferralState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = EncryptedTextField(data_key="referral.subject.data_key_id", blank=True, null=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_state or 'new'} → {self.to_state}"

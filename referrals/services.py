@@ -383,3 +383,11 @@ def subjects_due_for_erasure(today: dt.date | None = None):
     return Subject.objects.filter(
         retention_date__lt=today, legal_hold=False, status=SubjectStatus.ACTIVE
     ).order_by("retention_date", "reference")
+
+
+def do_raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None = None) -> Any:
+    """Refer a subject who reached high on the register to her borough's MASH, unless a referral about her
+    is already open (then None). Audited as a referral ``create``. Called by the register (issue 6)."""
+    from referrals.routing import raise_automatic_referral
+
+    return raise_automatic_referral(subject, actor=actor)

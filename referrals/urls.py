@@ -33,3 +33,20 @@ urlpatterns = [
     path("subjects/<subject_ref:reference>/", views.subject_detail, name="subject-detail"),
     path("subjects/<subject_ref:reference>/merge/", views.subject_merge, name="subject-merge"),
 ]
+
+
+class ReferralReference(_Reference):
+    regex = reference_pattern("R")
+
+
+register_converter(ReferralReference, "referral_ref")
+
+from referrals import views_referrals as referral_views  # noqa: E402 - appended block (issue 7)
+
+urlpatterns += [
+    path("subjects/<subject_ref:reference>/refer/", referral_views.referral_create, name="referral-create"),
+    path("referrals/", referral_views.referral_list, name="referral-list"),
+    path("referrals/mine/", referral_views.my_referrals, name="my-referrals"),
+    path("referrals/<referral_ref:reference>/", referral_views.referral_detail, name="referral-detail"),
+    path("referrals/<referral_ref:reference>/decide/", referral_views.referral_decide, name="referral-decide"),
+]

@@ -120,6 +120,7 @@ def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "subject": subject, "identity": identity, "chronology": chronology,
         "can_merge": RoleCode.MASH_LEAD in _roles(request),
         "can_record": bool({RoleCode.PRACTITIONER, RoleCode.DSL} & _roles(request)) and not subject.is_erased,
+        "can_refer": bool({RoleCode.DSL, RoleCode.MASH_LEAD} & _roles(request)),
     })
 
 

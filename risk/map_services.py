@@ -36,18 +36,10 @@ def node_kind(node: Node) -> str:
     return type(node).__name__.lower()
 
 
-def _unique_reference(model: type, prefix: str) -> str:
-    for _ in range(10):
-        reference = new_reference(prefix)
-        if not model._base_manager.filter(reference=reference).exists():
-            return reference
-    raise RuntimeError("Could not allocate a unique reference.")  # pragma: no cover
-
-
 def _save_new_node(node: Node, borough: Borough, actor: AbstractBaseUser) -> None:
     """Save an associate, place or group the form built but did not save (its first link creates it)."""
     kind = node_kind(node)
-    node.reference = _unique_reference(type(node), PREFIX[kind])
+    node.reference = new_reference(PREFIX[kind])
     if kind == "associate":
         # Their own data key, so their identity can be erased on its own (crypto-shredding).
         node.data_key = encryption.do_create_data_key(actor=actor)
@@ -126,7 +118,7 @@ def do_add_link(
 
     now = timezone.now()
     link = Link(
-        reference=_unique_reference(Link, "L"), link_type=link_type, borough=borough,
+        reference=new_reference("L"), link_type=link_type, borough=borough,
         source_agency=source_agency or membership.agency, first_seen=first_seen, last_seen=last_seen,
         confidence=confidence,
         expires_on=expires_on or last_seen + dt.timedelta(days=settings.MAP_LINK_EXPIRY_DAYS),

@@ -241,7 +241,8 @@ def _on_level_change(subject: Subject, old_level: str, new_level: str, *, actor:
     * on the register, the level and review cadence follow (a shorter cadence brings the review forward);
     * a falling level never removes anyone: removal is a person's decision with a reason.
 
-    The integrator adds the automatic referral on reaching "high" here.
+    * reaching "high" (or above) while on the register raises an automatic referral to her borough's
+      MASH, unless a referral is already open.
     """
     now = now or timezone.now()
     config = config or ScoringModel.objects.active().config
@@ -271,6 +272,10 @@ def _on_level_change(subject: Subject, old_level: str, new_level: str, *, actor:
     entry.save()
     if happened in {"added", "reinstated"} or (happened == "updated" and rising):
         _notify_mash_leads(entry, happened)
+    if rank >= LEVEL_RANK["high"] > LEVEL_RANK[old_level]:
+        from referrals.services import do_raise_automatic_referral
+
+        do_raise_automatic_referral(subject, actor=actor)
     return happened
 
 

@@ -189,3 +189,59 @@ rows("contexts", MASH_LEADS, "-", "GET", 200)
 rows("contexts", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
 rows("contexts", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("contexts", MASH_LEADS, "-", "POST", 405)
+# Referrals (issue 7). Referral relations name the fixtures in tests/referral_cases.py; referral-create
+# takes a subject, so it uses the subject relations above.
+# ---------------------------------------------------------------------------------------------------
+from tests.referral_cases import LAMBETH_REFERRALS, REFERRAL_RELATIONS  # noqa: E402
+
+URL_OBJECTS["referral-create"] = "subjects"
+# URL name -> collection of tests/referral_cases.py for the referral relations.
+REFERRAL_URL_OBJECTS = {"referral-detail": "referrals", "referral-decide": "referrals", "subject-detail": "subjects"}
+
+REFERRERS = ["dsl_lambeth", "mash_lambeth", "mash_southwark"]
+for _persona in MEMBER_PERSONAS:
+    for _relation in RELATIONS:
+        _ok = _persona in REFERRERS and _relation in VISIBLE[_persona]
+        ROWS.append(("referral-create", _persona, _relation, "GET", 200 if _ok else 404))
+rows("referral-create", ["anonymous", *LOCKED_OUT_PERSONAS], "lambeth_school", "GET", 302)
+rows("referral-create", ["anonymous", *LOCKED_OUT_PERSONAS], "lambeth_school", "POST", 302)
+
+# Who sees which referral: the referrer's DSL (status and decision only), the borough's MASH leads, the
+# receiving service while the referral waits for it or is being worked on.
+REFERRAL_VISIBLE: dict[str, set[str]] = {p: set() for p in MEMBER_PERSONAS}
+REFERRAL_VISIBLE["dsl_lambeth"] = set(LAMBETH_REFERRALS)
+REFERRAL_VISIBLE["mash_lambeth"] = set(LAMBETH_REFERRALS)
+REFERRAL_VISIBLE["csc_lambeth"] = {"ref_routed", "ref_accepted"}
+REFERRAL_VISIBLE["mash_southwark"] = {"ref_southwark"}
+
+# Shares appear and disappear exactly as routing and closure say: the subject of each referral, as seen
+# by Lambeth children's social care (the receiving service) and everyone else.
+REFERRAL_SUBJECT_VISIBLE: dict[str, set[str]] = {p: set() for p in MEMBER_PERSONAS}
+for _p in ["teacher_lambeth", "dsl_lambeth", "mash_lambeth"]:
+    REFERRAL_SUBJECT_VISIBLE[_p] = set(LAMBETH_REFERRALS)
+REFERRAL_SUBJECT_VISIBLE["csc_lambeth"] = {"ref_routed", "ref_accepted", "ref_closed_grace"}
+REFERRAL_SUBJECT_VISIBLE["teacher_southwark"] = {"ref_southwark"}
+REFERRAL_SUBJECT_VISIBLE["mash_southwark"] = {"ref_southwark"}
+
+for _persona in MEMBER_PERSONAS:
+    for _relation in REFERRAL_RELATIONS:
+        _seen = _relation in REFERRAL_VISIBLE[_persona]
+        ROWS.append(("referral-detail", _persona, _relation, "GET", 200 if _seen else 404))
+        ROWS.append(("referral-decide", _persona, _relation, "GET",
+                     200 if _seen and _persona in MASH_LEADS else 404))
+        ROWS.append(("subject-detail", _persona, _relation, "GET",
+                     200 if _relation in REFERRAL_SUBJECT_VISIBLE[_persona] else 404))
+    # An empty POST is a form error on the page, never a change (one state is enough for the method).
+    ROWS.append(("referral-detail", _persona, "ref_screening", "POST",
+                 200 if "ref_screening" in REFERRAL_VISIBLE[_persona] else 404))
+for _url in ["referral-detail", "referral-decide"]:
+    rows(_url, ["anonymous", *LOCKED_OUT_PERSONAS], "ref_submitted", "GET", 302)
+
+rows("referral-list", [*MASH_LEADS, "csc_lambeth"], "-", "GET", 200)
+rows("referral-list", [p for p in MEMBER_PERSONAS if p not in [*MASH_LEADS, "csc_lambeth"]], "-", "GET", 404)
+rows("referral-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("referral-list", MEMBER_PERSONAS, "-", "POST", 405)
+_MY_REFERRALS = [*RECORDERS, *MASH_LEADS]
+rows("my-referrals", _MY_REFERRALS, "-", "GET", 200)
+rows("my-referrals", [p for p in MEMBER_PERSONAS if p not in _MY_REFERRALS], "-", "GET", 404)
+rows("my-referrals", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)

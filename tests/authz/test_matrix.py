@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.authz.matrix import CASE_EXTENSIONS, COVERED_BY_ADMIN_SITE, ROWS, URL_OBJECTS, VISIBLE
+from tests.authz.matrix import (
+    CASE_EXTENSIONS,
+    COVERED_BY_ADMIN_SITE,
+    REFERRAL_URL_OBJECTS,
+    ROWS,
+    URL_OBJECTS,
+    VISIBLE,
+)
 from tests.cases import build_cases
+from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 
 
 @pytest.fixture
@@ -17,9 +25,17 @@ def cases(world):
     return built
 
 
+@pytest.fixture
+def referral_cases(world):
+    return build_referral_cases(world)
+
+
 def _url(url_name: str, relation: str, request) -> str:
     if relation == "-":
         return reverse(url_name)
+    if relation in REFERRAL_RELATIONS:
+        collection = getattr(request.getfixturevalue("referral_cases"), REFERRAL_URL_OBJECTS[url_name])
+        return reverse(url_name, kwargs={"reference": collection[relation].reference})
     cases = request.getfixturevalue("cases")
     collection = getattr(cases, URL_OBJECTS[url_name])
     return reverse(url_name, kwargs={"reference": collection[relation].reference})
@@ -73,3 +89,11 @@ def test_object_urls_are_covered_for_every_relation_and_persona():
     for url_name in URL_OBJECTS:
         cells = {(row[1], row[2]) for row in ROWS if row[0] == url_name and row[3] == "GET"}
         assert {(p, r) for p in MEMBER_PERSONAS for r in RELATIONS} <= cells, url_name
+
+
+def test_referral_urls_are_covered_for_every_relation_and_persona():
+    from tests.personas import MEMBER_PERSONAS
+
+    for url_name in REFERRAL_URL_OBJECTS:
+        cells = {(row[1], row[2]) for row in ROWS if row[0] == url_name and row[3] == "GET"}
+        assert {(p, r) for p in MEMBER_PERSONAS for r in REFERRAL_RELATIONS} <= cells, url_name

@@ -245,3 +245,15 @@ def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowe
     services.do_assess_subject(first.subject, actor=mash, reason="map")
     without = Assessment.objects.filter(subject=first.subject).order_by("-id").first()
     assert without.explanation["map"] == [] and without.score == before
+
+
+def test_reaching_high_raises_one_automatic_referral_to_the_mash(world):
+    from referrals.models import Referral
+
+    made = concern(world, "teacher_lambeth", "Cara", signs=("older-boyfriend-or-associate",), worried=True)
+    referral = Referral.objects.get(subject=made.subject)
+    assert referral.automatic and referral.to_agency.kind == "mash"
+    assert referral.borough == made.subject.home_borough
+    # Still high after another concern: the open referral is not duplicated.
+    concern(world, "gp_lambeth", "Cara", signs=("missing-from-home-or-care",), worried=True)
+    assert Referral.objects.filter(subject=made.subject).count() == 1

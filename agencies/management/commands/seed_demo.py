@@ -25,7 +25,7 @@ class Command(BaseCommand):
                     "Set DEMO_PASSWORD: the documented default demo password is only allowed with DEBUG on."
                 )
             password = DEFAULT_DEMO_PASSWORD
-        from referrals.demo import seed_cases
+        from referrals.demo import seed_cases, seed_referrals
 
         with transaction.atomic():
             created = seed_users(password)
@@ -37,6 +37,8 @@ class Command(BaseCommand):
             from risk.map_demo import seed_map  # the association map (issue 8)
 
             seed_map()
+
+            referrals = seed_referrals()
         if created:
             self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
         else:
@@ -44,3 +46,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users: {', '.join(u.username for u in DEMO_USERS)}.")
         if concerns:
             self.stdout.write(f"Recorded {concerns} demo concerns.")
+        if referrals:
+            self.stdout.write(f"Made {referrals} demo referrals.")

@@ -1,0 +1,76 @@
+"""Forms for referral routing (issue 7)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from agencies.models import Agency
+from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
+from referrals.routing import PATHWAY_AGENCY_KINDS
+
+
+class ReferralForm(forms.Form):
+    """Refer a subject to her borough's MASH."""
+
+    summary = forms.CharField(label="Why are you referring?", widget=forms.Textarea(attrs={"rows": 5}),
+                              max_length=4000, error_messages={"required": "Say why you are referring."},
+                              help_text="What you are worried about now. The MASH sees the concerns already recorded.")
+    legal_basis = forms.ChoiceField(label="Legal basis for sharing", choices=LegalBasis.choices,
+                                    widget=forms.RadioSelect,
+                                    error_messages={"required": "Choose the legal basis for sharing."})
+    consent = forms.ChoiceField(label="Consent", choices=ConsentPosition.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Say whether consent was given."})
+    consent_override_reason = forms.CharField(label="If consent was overridden, why?", required=False,
+                                              widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        reason = (data.get("consent_override_reason") or "").strip()
+        if data.get("consent") == ConsentPosition.OVERRIDDEN and not reason:
+            self.add_error("consent_override_reason", "Give the reason for overriding consent.")
+        return data
+
+
+def _pathway_agencies():
+    kinds = set().union(*PATHWAY_AGENCY_KINDS.values())
+    return Agency.objects.filter(kind__in=kinds, is_active=True).select_related("borough")
+
+
+class DecisionForm(forms.Form):
+    """The MASH's decision. The version is the referral's as the lead loaded it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label="Decision", choices=ReferralDecision.choices, widget=forms.RadioSelect,
+                                 error_messages={"required": "Choose a decision."})
+    pathway = forms.ChoiceField(label="Pathway (when referring on)", choices=[("", "Choose a pathway"),
+                                                                              *Pathway.choices], required=False)
+    receiving_agency = forms.ModelChoiceField(label="Service to refer to", queryset=Agency.objects.none(),
+                                              required=False, empty_label="Choose a service")
+    reason = forms.CharField(label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 5}),
+                             max_length=4000, error_messages={"required": "Give the reason for the decision."})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["receiving_agency"].queryset = _pathway_agencies()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == ReferralDecision.ROUTED:
+            if not data.get("pathway"):
+                self.add_error("pathway", "Choose the pathway.")
+            if not data.get("receiving_agency"):
+                self.add_error("receiving_agency", "Choose the service to refer to.")
+        elif data.get("decision") and (data.get("pathway") or data.get("receiving_agency")):
+            self.add_error("pathway", "Only a referral on to a service has a pathway. Clear the pathway and service.")
+        return data
+
+
+class ReferralActionForm(forms.Form):
+    """Any other move on the referral page: screen, accept, decline, close, withdraw."""
+
+    ACTIONS = [("screen", "Start screening"), ("accept", "Accept"), ("decline", "Decline"), ("close", "Close"),
+               ("withdraw", "Withdraw")]
+    action = forms.ChoiceField(choices=ACTIONS, error_messages={"invalid_choice": "Choose what to do."})
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=4000)

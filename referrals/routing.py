@@ -1,0 +1,376 @@
+"""Referral routing (issue 7): every move of a referral is a service here.
+
+The allowed moves are data (``TRANSITIONS``: from state, to state, who may make it). Each service locks
+the referral, checks the caller's version against the stored one (optimistic concurrency: the loser of
+a race is told, and their form is kept), checks the table, writes the new state, one
+``ReferralTransition`` row and one access event, and notifies by email after commit. Reasons are kept
+encrypted on the transition row, never in the access trail or an email.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.choices import AgencyKind, RoleCode
+from agencies.models import Agency, Membership
+from agencies.permissions import active_membership
+from audit.api import record
+from audit.choices import Action
+from referrals import services
+from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, ReferralState
+from referrals.models import OPEN_STATES, Referral, ReferralTransition, Subject, SubjectShare
+from referrals.references import new_reference
+from referrals.workdays import add_working_days, working_deadline
+
+S = ReferralState
+MASH, RECEIVER, REFERRER = "mash", "receiver", "referrer"
+
+# (from state, to state, who may make the move). Anything not listed is refused.
+TRANSITIONS: list[tuple[str, str, str]] = [
+    (S.SUBMITTED, S.SCREENING, MASH),
+    (S.DECLINED, S.SCREENING, MASH),       # the receiving service declined: the MASH screens again
+    (S.SCREENING, S.DECIDED, MASH),
+    (S.DECIDED, S.ACCEPTED, RECEIVER),
+    (S.DECIDED, S.DECLINED, RECEIVER),
+    (S.DECIDED, S.CLOSED, MASH),           # no further action or signposting, or routing withdrawn
+    (S.ACCEPTED, S.CLOSED, MASH),
+    (S.ACCEPTED, S.CLOSED, RECEIVER),
+    (S.DECLINED, S.CLOSED, MASH),
+    (S.SUBMITTED, S.WITHDRAWN, REFERRER),
+    (S.SCREENING, S.WITHDRAWN, REFERRER),
+]
+ALLOWED = {(a, b): {w for (x, y, w) in TRANSITIONS if (x, y) == (a, b)} for (a, b, _w) in TRANSITIONS}
+
+# Which kinds of agency can take each pathway.
+PATHWAY_AGENCY_KINDS: dict[str, set[str]] = {
+    Pathway.CSC_ASSESSMENT: {AgencyKind.CHILDRENS_SOCIAL_CARE},
+    Pathway.CSC_STRATEGY: {AgencyKind.CHILDRENS_SOCIAL_CARE},
+    Pathway.EARLY_HELP: {AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.VOLUNTARY_SECTOR},
+    Pathway.SPECIALIST_CSE: {AgencyKind.VOLUNTARY_SECTOR},
+    Pathway.POLICE_SOT: {AgencyKind.POLICE},
+    Pathway.SEXUAL_HEALTH: {AgencyKind.HEALTH},
+    Pathway.YOUTH_OFFENDING: {AgencyKind.YOUTH_OFFENDING_TEAM},
+}
+ASSESSMENT_WORKING_DAYS = 45
+DECISION_WORKING_DAYS = 1
+
+# What the access trail calls each move.
+_ACTIONS = {S.SCREENING: Action.UPDATE, S.DECIDED: Action.DECIDE, S.ACCEPTED: Action.DECIDE,
+            S.DECLINED: Action.DECIDE, S.CLOSED: Action.UPDATE, S.WITHDRAWN: Action.UPDATE}
+
+
+class StaleReferral(ValidationError):
+    """Someone else changed the referral after the caller loaded it."""
+
+
+class TransitionNotAllowed(ValidationError):
+    """The move is not in the table, or not for this person."""
+
+
+def capacities(referral: Referral, actor: AbstractBaseUser | None) -> set[str]:
+    """In which capacities ``actor`` stands to ``referral`` (MASH lead, receiving worker, referrer)."""
+    membership = active_membership(actor)
+    if membership is None:
+        return set()
+    roles = membership.role_codes
+    found: set[str] = set()
+    if RoleCode.MASH_LEAD in roles and membership.agency.borough_id == referral.borough_id:
+        found.add(MASH)
+    if (RoleCode.RECEIVING_WORKER in roles and referral.receiving_agency_id == membership.agency_id
+            and referral.decision == ReferralDecision.ROUTED):
+        found.add(RECEIVER)
+    if referral.referred_by_id == actor.pk or (RoleCode.DSL in roles
+                                                and referral.from_agency_id == membership.agency_id):
+        found.add(REFERRER)
+    return found
+
+
+def mash_for(subject: Subject) -> Agency:
+    """The MASH of the subject's home borough (the MASH responsible where she lives)."""
+    mash = Agency.objects.filter(borough_id=subject.home_borough_id, kind=AgencyKind.MASH,
+                                 is_active=True).order_by("pk").first()
+    if mash is None:
+        raise ValidationError("There is no MASH set up for this young person's borough.")
+    return mash
+
+
+def open_referral(subject: Subject) -> Referral | None:
+    return Referral.objects.filter(subject=subject, state__in=OPEN_STATES).first()
+
+
+def _notify(referral: Referral, users: Iterable[AbstractBaseUser]) -> None:
+    """Email a reference and a link, after commit: never a name, a narrative or a reason."""
+    recipients = sorted({u.email for u in users if getattr(u, "email", "")})
+    if not recipients:
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse("referral-detail", kwargs={"reference": referral.reference})
+    subject_line = f"Referral {referral.reference}: {referral.get_state_display().lower()}"
+    body = (f"There is an update on referral {referral.reference}.\n\n"
+            f"Sign in to see it: {link}\n\n"
+            "This email deliberately contains no personal details.")
+    transaction.on_commit(lambda: send_mail(subject_line, body, None, recipients, fail_silently=True))
+
+
+def _members(agency_ids: Iterable[int], role: str) -> list[AbstractBaseUser]:
+    return [m.user for m in Membership.objects.filter(agency_id__in=list(agency_ids), is_active=True,
+                                                      user__is_active=True, roles__code=role)
+            .select_related("user")]
+
+
+def _referrer_side(referral: Referral) -> list[AbstractBaseUser]:
+    users = _members([referral.from_agency_id], RoleCode.DSL)
+    if referral.referred_by is not None and referral.referred_by.is_active:
+        users.append(referral.referred_by)
+    return users
+
+
+def _mash_leads(referral: Referral) -> list[AbstractBaseUser]:
+    return _members(Agency.objects.filter(borough_id=referral.borough_id, kind=AgencyKind.MASH)
+                    .values_list("pk", flat=True), RoleCode.MASH_LEAD)
+
+
+def _new_referral(subject: Subject, *, from_agency: Agency, actor: AbstractBaseUser | None, automatic: bool,
+                  summary: str, legal_basis: str, consent: str, consent_override_reason: str,
+                  received_at: dt.datetime | None = None) -> Referral:
+    now = received_at or timezone.now()
+    mash = mash_for(subject)
+    referral = Referral(
+        reference=new_reference("R"), subject=subject, borough_id=subject.home_borough_id,
+        from_agency=from_agency, referred_by=actor, to_agency=mash, automatic=automatic,
+        summary=summary.strip() or None, legal_basis=legal_basis, consent=consent,
+        consent_override_reason=consent_override_reason.strip() or None,
+        received_at=now, decision_due_at=working_deadline(now, DECISION_WORKING_DAYS),
+    )
+    services._history_user(referral, actor)
+    referral.save()
+    ReferralTransition.objects.create(referral=referral, from_state="", to_state=S.SUBMITTED, actor=actor, at=now,
+                                      reason=summary.strip() or None)
+    record(Action.CREATE, actor=actor, object_type="referral", reference=referral.reference,
+           borough=subject.home_borough, purpose="Referral to the MASH",
+           detail={"subject": subject.reference, "automatic": automatic, "legal_basis": legal_basis,
+                   "consent": consent})
+    _notify(referral, _mash_leads(referral))
+    return referral
+
+
+@transaction.atomic
+def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consent: str,
+                     consent_override_reason: str = "", received_at: dt.datetime | None = None,
+                     actor: AbstractBaseUser) -> Referral:
+    """A DSL or MASH lead refers a subject to her home borough's MASH.
+
+    Refused while another referral about her is open (which also makes a double submit harmless).
+    ``received_at`` (default now) is for a referral first made by telephone and recorded afterwards;
+    the one-working-day deadline runs from it.
+    """
+    if received_at is not None and received_at > timezone.now():
+        raise ValidationError("A referral cannot be received in the future.")
+    membership = active_membership(actor)
+    if membership is None or not {RoleCode.DSL, RoleCode.MASH_LEAD} & membership.role_codes:
+        raise PermissionDenied("Only designated safeguarding leads and MASH leads can refer.")
+    if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
+        raise PermissionDenied("Not visible.")
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if subject.status != "active":
+        raise ValidationError("This record can no longer be referred.")
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError("Choose the legal basis for sharing.")
+    if consent not in ConsentPosition.values:
+        raise ValidationError("Say whether consent was given.")
+    if consent == ConsentPosition.OVERRIDDEN and not consent_override_reason.strip():
+        raise ValidationError("Give the reason for overriding consent.")
+    if not summary.strip():
+        raise ValidationError("Say why you are referring.")
+    existing = open_referral(subject)
+    if existing is not None:
+        raise ValidationError(f"There is already an open referral for {subject.reference}: {existing.reference}.")
+    referral = _new_referral(subject, from_agency=membership.agency, actor=actor, automatic=False, summary=summary,
+                             legal_basis=legal_basis, consent=consent,
+                             consent_override_reason=consent_override_reason, received_at=received_at)
+    if not Referral.objects.restrict(actor, "view").filter(pk=referral.pk).exists():
+        raise PermissionDenied("The referral would not be visible to the person making it.")
+    return referral
+
+
+@transaction.atomic
+def raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None = None) -> Referral | None:
+    """Refer a subject who has reached high on the register, unless a referral is already open.
+
+    Raised by the register on the MASH's behalf: from and to the borough MASH, lawful basis safeguarding,
+    consent not sought (the MASH confirms the consent position when screening).
+    """
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if subject.status != "active" or open_referral(subject) is not None:
+        return None
+    mash = mash_for(subject)
+    return _new_referral(subject, from_agency=mash, actor=actor, automatic=True, summary="",
+                         legal_basis=LegalBasis.SAFEGUARDING, consent=ConsentPosition.NOT_SOUGHT_RISK,
+                         consent_override_reason="")
+
+
+def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor: AbstractBaseUser,
+          require_reason: bool = False) -> tuple[Referral, str, str]:
+    """Lock, check version, table and capacity; write the new state and the transition row."""
+    locked = Referral.objects.select_for_update().filter(pk=referral.pk).first()
+    if locked is None:
+        raise ValidationError("That referral does not exist.")
+    if locked.version != version:
+        raise StaleReferral(
+            "Someone else changed this referral while you were working on it. Your answers are kept below: "
+            "check the referral's current state, then submit again if it still applies."
+        )
+    from_state = locked.state
+    allowed_for = ALLOWED.get((from_state, to_state))
+    if not allowed_for:
+        raise TransitionNotAllowed(
+            f"A referral that is {locked.get_state_display().lower()} cannot be moved to "
+            f"{ReferralState(to_state).label.lower()}."
+        )
+    mine = capacities(locked, actor) & allowed_for
+    if not mine:
+        raise TransitionNotAllowed("You cannot make that change to this referral.")
+    if require_reason and not reason.strip():
+        raise ValidationError("Give a reason.")
+    locked.state = to_state
+    locked.version += 1
+    return locked, sorted(mine)[0], from_state
+
+
+def _finish(referral: Referral, from_state: str, *, reason: str, actor: AbstractBaseUser, who: str,
+            detail: dict | None = None) -> Referral:
+    services._history_user(referral, actor)
+    referral.save()
+    ReferralTransition.objects.create(referral=referral, from_state=from_state, to_state=referral.state,
+                                      actor=actor, reason=reason.strip() or None)
+    record(_ACTIONS[referral.state], actor=actor, object_type="referral", reference=referral.reference,
+           borough=referral.borough, purpose=f"Referral {from_state} to {referral.state}",
+           detail={"from": from_state, "to": referral.state, "as": who, "version": referral.version,
+                   **(detail or {})})
+    return referral
+
+
+def _share_days() -> int:
+    return int(getattr(settings, "REFERRAL_SHARE_DAYS", 90))
+
+
+def _grace_days() -> int:
+    return int(getattr(settings, "REFERRAL_SHARE_GRACE_DAYS", 14))
+
+
+def _share_for(referral: Referral) -> SubjectShare | None:
+    if referral.receiving_agency is None:
+        return None
+    return SubjectShare.objects.filter(content_object_id=referral.subject_id,
+                                       group_id=referral.receiving_agency.group_id).first()
+
+
+@transaction.atomic
+def do_start_screening(referral: Referral, *, version: int, actor: AbstractBaseUser, reason: str = "") -> Referral:
+    """A MASH lead takes a submitted (or declined) referral into screening."""
+    locked, who, from_state = _move(referral, S.SCREENING, version=version, reason=reason, actor=actor)
+    if from_state == S.DECLINED:
+        locked.decision, locked.pathway, locked.receiving_agency, locked.decided_at = "", "", None, None
+    return _finish(locked, from_state, reason=reason, actor=actor, who=who)
+
+
+@transaction.atomic
+def do_decide_referral(referral: Referral, *, decision: str, reason: str, version: int, actor: AbstractBaseUser,
+                       pathway: str = "", receiving_agency: Agency | None = None) -> Referral:
+    """The MASH decides: route to a pathway (sharing the subject with the receiving agency for a stated
+    purpose until an expiry), no further action, or signposting. A reason is always required."""
+    if decision not in ReferralDecision.values:
+        raise ValidationError("Choose a decision.")
+    if not reason.strip():
+        raise ValidationError("Give the reason for the decision.")
+    locked, who, from_state = _move(referral, S.DECIDED, version=version, reason=reason, actor=actor,
+                                    require_reason=True)
+    if decision == ReferralDecision.ROUTED:
+        if pathway not in Pathway.values:
+            raise ValidationError("Choose the pathway.")
+        if receiving_agency is None or not receiving_agency.is_active:
+            raise ValidationError("Choose the service to refer to.")
+        if receiving_agency.kind not in PATHWAY_AGENCY_KINDS[pathway]:
+            raise ValidationError(f"{receiving_agency.name} does not take the pathway "
+                                  f"\u201c{Pathway(pathway).label}\u201d. Choose another service or pathway.")
+    elif pathway or receiving_agency is not None:
+        raise ValidationError("Only a referral on to a service has a pathway.")
+    now = timezone.now()
+    locked.decision, locked.decision_reason, locked.decided_at = decision, reason.strip(), now
+    locked.pathway = pathway if decision == ReferralDecision.ROUTED else ""
+    locked.receiving_agency = receiving_agency if decision == ReferralDecision.ROUTED else None
+    _finish(locked, from_state, reason=reason, actor=actor, who=who,
+            detail={"decision": decision, "pathway": locked.pathway})
+    recipients = _referrer_side(locked)
+    if decision == ReferralDecision.ROUTED:
+        services.do_share_subject(
+            subject=locked.subject, agency=receiving_agency,  # type: ignore[arg-type]
+            purpose=f"Referral {locked.reference}: {Pathway(pathway).label}",
+            expires_at=now + dt.timedelta(days=_share_days()), actor=actor)
+        recipients += _members([receiving_agency.pk], RoleCode.RECEIVING_WORKER)  # type: ignore[union-attr]
+    _notify(locked, recipients)
+    return locked
+
+
+@transaction.atomic
+def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, version: int,
+                           actor: AbstractBaseUser) -> Referral:
+    """The receiving service accepts (a children's social care assessment is then due in 45 working days)
+    or declines (reason required; the share ends at once)."""
+    locked, who, from_state = _move(referral, S.ACCEPTED if accept else S.DECLINED, version=version, reason=reason,
+                        actor=actor, require_reason=not accept)
+    locked.responded_at = timezone.now()
+    if accept and locked.pathway == Pathway.CSC_ASSESSMENT:
+        locked.assessment_due_on = add_working_days(timezone.localdate(), ASSESSMENT_WORKING_DAYS)
+    _finish(locked, from_state, reason=reason, actor=actor, who=who)
+    if not accept:
+        share = _share_for(locked)
+        if share is not None:
+            services.do_revoke_share(share=share, reason=f"Referral {locked.reference} declined", actor=actor)
+    _notify(locked, _referrer_side(locked) + _mash_leads(locked))
+    return locked
+
+
+@transaction.atomic
+def do_close_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
+    """Close a referral; the receiving agency's share ends after the grace period
+    (``REFERRAL_SHARE_GRACE_DAYS``, at once when 0)."""
+    locked, who, from_state = _move(referral, S.CLOSED, version=version, reason=reason, actor=actor,
+                                    require_reason=True)
+    locked.closed_at = timezone.now()
+    _finish(locked, from_state, reason=reason, actor=actor, who=who)
+    share = _share_for(locked) if locked.decision == ReferralDecision.ROUTED else None
+    if share is not None:
+        grace = _grace_days()
+        ends = locked.closed_at + dt.timedelta(days=grace)
+        if grace <= 0:
+            services.do_revoke_share(share=share, reason=f"Referral {locked.reference} closed", actor=actor)
+        elif share.expires_at > ends:
+            services.do_share_subject(subject=locked.subject, agency=locked.receiving_agency,  # type: ignore[arg-type]
+                                      purpose=share.purpose, expires_at=ends, actor=actor)
+    _notify(locked, _referrer_side(locked))
+    return locked
+
+
+@transaction.atomic
+def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
+    """The referrer (or their DSL) withdraws a referral the MASH has not yet decided."""
+    locked, who, from_state = _move(referral, S.WITHDRAWN, version=version, reason=reason, actor=actor,
+                                    require_reason=True)
+    locked.closed_at = timezone.now()
+    _finish(locked, from_state, reason=reason, actor=actor, who=who)
+    _notify(locked, _mash_leads(locked))
+    return locked
+
+
+def overdue_referrals():
+    """Referrals still waiting for the MASH's decision after their deadline (unrestricted: for the alert job)."""
+    return Referral.objects.filter(state__in=[S.SUBMITTED, S.SCREENING], decision_due_at__lt=timezone.now())

@@ -1,0 +1,25 @@
+"""Demo referrals: every state, some overdue, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from audit.models import AccessEvent
+from referrals.choices import ReferralState
+from referrals.models import Referral, ReferralTransition
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_demo_referrals_cover_every_state_and_are_idempotent(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    assert set(Referral.objects.values_list("state", flat=True)) == set(ReferralState.values)
+    assert sum(r.is_overdue for r in Referral.objects.all()) >= 2
+    snapshot = (Referral.objects.count(), ReferralTransition.objects.count(), Referral.history.count(),
+                AccessEvent.objects.count())
+    call_command("seed_demo")
+    assert snapshot == (Referral.objects.count(), ReferralTransition.objects.count(), Referral.history.count(),
+                        AccessEvent.objects.count())
