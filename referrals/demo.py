@@ -103,17 +103,17 @@ def seed_referrals() -> int:
                                           version=referral.version, actor=users[actor])
 
     lam1 = _demo_subject("lam-1a")
-    if lam1 is not None and not lam1.referrals.exists():
-        withdrawn = refer(lam1, "dsl.lambeth", "Attendance falling; new unexplained items.", days_ago=20)
-        routing.do_withdraw_referral(withdrawn, reason="Made in error: police referral already in progress.",
-                                     version=withdrawn.version, actor=users["dsl.lambeth"])
-        accepted = screen(refer(lam1, "dsl.lambeth", "Found in a car with two adult men after going missing.",
-                                days_ago=4, consent=ConsentPosition.NOT_SOUGHT_RISK), "mash.lambeth")
+    # Her third concern took her to high, which raised an automatic referral: the MASH takes that one on.
+    if lam1 is not None and not lam1.referrals.exclude(state="submitted").exists():
+        accepted = lam1.referrals.filter(state="submitted").first() or refer(
+            lam1, "dsl.lambeth", "Found in a car with two adult men after going missing.", days_ago=4,
+            consent=ConsentPosition.NOT_SOUGHT_RISK)
+        accepted = screen(accepted, "mash.lambeth")
         accepted = route(accepted, "mash.lambeth", Pathway.CSC_ASSESSMENT, "Lambeth Children's Social Care",
                          "Escalating missing episodes with adults of concern.")
         routing.do_respond_to_referral(accepted, accept=True, reason="Allocated to the exploitation team.",
                                        version=accepted.version, actor=users["csc.lambeth"])
-        made += 2
+        made += 1
     lam2 = _demo_subject("lam-2a")
     if lam2 is not None and not lam2.referrals.exists():
         closed = screen(refer(lam2, "mash.lambeth", "Self-harm and cannabis use.", days_ago=10), "mash.lambeth")
@@ -122,6 +122,9 @@ def seed_referrals() -> int:
                                             version=closed.version, actor=users["mash.lambeth"])
         routing.do_close_referral(closed, reason="Signposted; no further MASH action.", version=closed.version,
                                   actor=users["mash.lambeth"])
+        withdrawn = refer(lam2, "mash.lambeth", "Worried about a new older friend.", days_ago=6)
+        routing.do_withdraw_referral(withdrawn, reason="Made in error: the friend is a cousin.",
+                                     version=withdrawn.version, actor=users["mash.lambeth"])
         refer(lam2, "mash.lambeth", "New self-harm presentation.", days_ago=3)  # submitted, overdue
         made += 2
     lam3 = _demo_subject("lam-3a")
