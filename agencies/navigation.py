@@ -44,7 +44,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Referrals", "referral-list", _has_any_role(RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)),
     NavItem("My referrals", "my-referrals", _has_role(RoleCode.DSL)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
-    NavItem("Contexts of concern", "contexts", _has_role(RoleCode.MASH_LEAD)),  # association map (issue 8)
+    NavItem("Contexts of concern", "contexts", _has_role(RoleCode.MASH_LEAD)),  # association map
 ]
 
 

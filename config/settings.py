@@ -286,7 +286,7 @@ AUDIT_PAGE_SIZE = 50
 SUBJECT_MAX_AGE = env_int("SUBJECT_MAX_AGE", 25)
 SUBJECT_RETENTION_YEARS = env_int("SUBJECT_RETENTION_YEARS", 25)
 
-# The association map (issue 8).
+# The association map.
 # A place, person or group linked (actively) to at least this many young people is a context of concern.
 MAP_CONTEXT_THRESHOLD = env_int("MAP_CONTEXT_THRESHOLD", 2)
 # At most this many links are followed from any one node when drawing a neighbourhood (hubs are capped).
@@ -295,7 +295,7 @@ MAP_FANOUT_CAP = env_int("MAP_FANOUT_CAP", 25)
 MAP_LINK_EXPIRY_DAYS = env_int("MAP_LINK_EXPIRY_DAYS", 365)
 # An associate's identity is crypto-shredded this many days after their last link ended.
 MAP_ASSOCIATE_RETENTION_DAYS = env_int("MAP_ASSOCIATE_RETENTION_DAYS", 365)
-# Referrals (issue 7): how long routing shares a subject with the receiving agency, and how long that
+# Referrals: how long routing shares a subject with the receiving agency, and how long that
 # share lasts after the referral is closed (0 ends it at once).
 REFERRAL_SHARE_DAYS = env_int("REFERRAL_SHARE_DAYS", 90)
 REFERRAL_SHARE_GRACE_DAYS = env_int("REFERRAL_SHARE_GRACE_DAYS", 14)

@@ -38,7 +38,7 @@ class ReferralDecision(models.TextChoices):
 
 
 class Pathway(models.TextChoices):
-    """The services a MASH can route a referral to (issue 7)."""
+    """The services a MASH can route a referral to."""
 
     CSC_ASSESSMENT = "csc_assessment", "Children's social care: child in need assessment"
     CSC_STRATEGY = "csc_strategy", "Children's social care: strategy discussion (significant harm)"

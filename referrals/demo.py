@@ -63,7 +63,7 @@ def seed_cases() -> int:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Demo referrals (issue 7): one in every state, two overdue. A demo subject that already has any
+# Demo referrals: one in every state, two overdue. A demo subject that already has any
 # referral is left alone, so a second run changes nothing.
 # ---------------------------------------------------------------------------------------------------
 

@@ -193,7 +193,7 @@ class SubjectShare(GroupObjectPermissionBase):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Referrals (issue 7): from an agency to its borough's MASH, and from the MASH to a pathway.
+# Referrals: from an agency to its borough's MASH, and from the MASH to a pathway.
 # ---------------------------------------------------------------------------------------------------
 
 from referrals.choices import (  # noqa: E402 - appended block, kept together for the merge

@@ -1,4 +1,4 @@
-"""Forms for referral routing (issue 7)."""
+"""Forms for referral routing."""
 
 from __future__ import annotations
 

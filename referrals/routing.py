@@ -1,4 +1,4 @@
-"""Referral routing (issue 7): every move of a referral is a service here.
+"""Referral routing: every move of a referral is a service here.
 
 The allowed moves are data (``TRANSITIONS``: from state, to state, who may make it). Each service locks
 the referral, checks the caller's version against the stored one (optimistic concurrency: the loser of

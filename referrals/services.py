@@ -245,7 +245,7 @@ def _record_concern(
            borough=subject.home_borough, detail={"subject": subject.reference})
     if not Concern.objects.restrict(actor, "view").filter(pk=concern.pk).exists():
         raise PermissionDenied("The concern would not be visible to the person recording it.")
-    # Risk (issue 6): a new concern re-assesses its subject at once, in this transaction; the
+    # Risk: a new concern re-assesses its subject at once, in this transaction; the
     # assessment is its own service with its own access event (see risk/services.py).
     from risk.services import do_assess_subject
 
@@ -387,7 +387,7 @@ def subjects_due_for_erasure(today: dt.date | None = None):
 
 def do_raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None = None) -> Any:
     """Refer a subject who reached high on the register to her borough's MASH, unless a referral about her
-    is already open (then None). Audited as a referral ``create``. Called by the register (issue 6)."""
+    is already open (then None). Audited as a referral ``create``. Called by the register."""
     from referrals.routing import raise_automatic_referral
 
     return raise_automatic_referral(subject, actor=actor)

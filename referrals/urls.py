@@ -41,7 +41,7 @@ class ReferralReference(_Reference):
 
 register_converter(ReferralReference, "referral_ref")
 
-from referrals import views_referrals as referral_views  # noqa: E402 - appended block (issue 7)
+from referrals import views_referrals as referral_views  # noqa: E402 - appended block
 
 urlpatterns += [
     path("subjects/<subject_ref:reference>/refer/", referral_views.referral_create, name="referral-create"),

@@ -1,4 +1,4 @@
-"""Referral pages (issue 7): refer to the MASH, the MASH inbox and the receiving agency's list, the
+"""Referral pages: refer to the MASH, the MASH inbox and the receiving agency's list, the
 referral page with its timeline and actions, the decision form, and "My referrals". Thin views: parse,
 restrict, call one service, render."""
 

@@ -1,4 +1,4 @@
-"""URLs of the association map (issue 8): references only, matched by strict converters."""
+"""URLs of the association map: references only, matched by strict converters."""
 
 from django.urls import path, register_converter
 

@@ -74,7 +74,7 @@ class Indicator(models.Model):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Scoring model, assessments and the borough risk register (issue 6).
+# Scoring model, assessments and the borough risk register.
 # ---------------------------------------------------------------------------------------------------
 LEVEL_CHOICES = [("none", "None"), ("low", "Low"), ("medium", "Medium"), ("high", "High"),
                  ("very_high", "Very high")]
@@ -222,4 +222,4 @@ class RegisterReview(models.Model):
         return f"Review {self.pk}"
 
 
-from risk.map_models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map, issue 8)
+from risk.map_models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map)

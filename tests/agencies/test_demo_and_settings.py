@@ -20,8 +20,8 @@ from agencies.models import Agency, Membership
 User = get_user_model()
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "p" + "Zq8vN3rT6wY1uI4oP7aS0dF2gH5jK8lM1nB4vC7xZ0qW3eR6tY9uI2oP5aS8d"
-# Production also needs its own key for signing audit anchors (issue 4), the encryption keyring and
-# the blind-index key (issue 3); these are test-only values.
+# Production also needs its own key for signing audit anchors, the encryption keyring and
+# the blind-index key; these are test-only values.
 ANCHOR_KEY = "a" + "Nc7vX2bM9qL4wE8rT1yU6iO3pA5sD0fG7hJ2kL9zX4cV1bN8mQ5wE3rT6yU0iO"
 PRODUCTION_ENCRYPTION = {
     "ENCRYPTION_KEYRING": '{"active": "p1", "keys": {"p1": "cHJvZC10ZXN0LWtlay1wMS0wMDAwMDAwMDAwMDAwMDA="}}',

@@ -49,7 +49,7 @@ rows("admin_login_redirect", ["anonymous"], "-", "GET", 302)
 # ``admin_view`` staff check as admin:index, which the rows above exercise for every persona.
 COVERED_BY_ADMIN_SITE = "admin:"
 
-# The access trail (issue 4): auditors only. Everyone else who is signed in gets 404, never 403, so the
+# The access trail: auditors only. Everyone else who is signed in gets 404, never 403, so the
 # pages' existence is not disclosed; visitors are sent to sign in.
 AUDIT_PAGES = ["audit-log", "audit-export", "audit-object", "audit-anomalies", "audit-chain"]
 NOT_AUDITORS = [p for p in MEMBER_PERSONAS if p != "auditor"]
@@ -119,7 +119,7 @@ rows("duplicate-list", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-",
 rows("duplicate-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 
 # ---------------------------------------------------------------------------------------------------
-# Risk and the register (issue 6).
+# Risk and the register.
 # ---------------------------------------------------------------------------------------------------
 URL_OBJECTS["subject-risk"] = "subjects"
 URL_OBJECTS["register-entry"] = "subjects"
@@ -142,7 +142,7 @@ for _persona in MEMBER_PERSONAS:
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
     rows("subject-risk", [_persona], "lambeth_school", "GET", 302)
     rows("register-entry", [_persona], "lambeth_school", "GET", 302)
-# The association map (issue 8). tests/risk/map_cases.py adds, per relation, an associate, a place and a
+# The association map. tests/risk/map_cases.py adds, per relation, an associate, a place and a
 # group linked to that relation's subject by her borough's MASH lead, and the subject-associate link.
 # ---------------------------------------------------------------------------------------------------
 from tests.risk.map_cases import extend as _extend_with_map  # noqa: E402
@@ -189,7 +189,7 @@ rows("contexts", MASH_LEADS, "-", "GET", 200)
 rows("contexts", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
 rows("contexts", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("contexts", MASH_LEADS, "-", "POST", 405)
-# Referrals (issue 7). Referral relations name the fixtures in tests/referral_cases.py; referral-create
+# Referrals. Referral relations name the fixtures in tests/referral_cases.py; referral-create
 # takes a subject, so it uses the subject relations above.
 # ---------------------------------------------------------------------------------------------------
 from tests.referral_cases import LAMBETH_REFERRALS, REFERRAL_RELATIONS  # noqa: E402

@@ -150,7 +150,7 @@ def test_a_double_submit_creates_one_concern(client_for):
 def test_recording_a_concern_costs_a_bounded_number_of_queries(client_for, django_assert_max_num_queries):
     client = client_for("teacher_lambeth")
     record_through_pages(client)  # warm caches: content types, permissions
-    # 40 for the concern, plus 12 for the risk assessment it triggers (issue 6): model, facts (2), current
+    # 40 for the concern, plus 12 for the risk assessment it triggers: model, facts (2), current
     # row, assessment, current row, register entry and its history, and the assessment's access event
     # (one more on PostgreSQL: the audit chain's advisory lock).
     with django_assert_max_num_queries(54):

@@ -30,11 +30,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = seed_users(password)
             concerns = seed_cases()
-            from risk.demo import seed_risk  # issue 6: subjects at every risk level
+            from risk.demo import seed_risk  # subjects at every risk level
 
             concerns += seed_risk()
 
-            from risk.map_demo import seed_map  # the association map (issue 8)
+            from risk.map_demo import seed_map  # the association map
 
             seed_map()
 
