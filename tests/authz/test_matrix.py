@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.authz.matrix import (
@@ -14,20 +17,45 @@ from tests.authz.matrix import (
     VISIBLE,
 )
 from tests.cases import build_cases
+from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 
 
-@pytest.fixture
-def cases(world):
-    built = build_cases(world)
-    for extend in CASE_EXTENSIONS:  # later issues add collections (e.g. the association map's nodes)
-        extend(world, built)
-    return built
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker):
+    """Build the personas and every case once per module, inside a transaction rolled back at the end.
+
+    Each row still runs in its own savepoint (pytest-django's ``db``), so a row that writes leaves
+    nothing behind for the next; building the world per row instead made this matrix most of the
+    suite's running time.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+            built = build_cases(world)
+            for extend in CASE_EXTENSIONS:  # later collections (e.g. the association map's nodes)
+                extend(world, built)
+            yield SimpleNamespace(world=world, cases=built, referral_cases=build_referral_cases(world))
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def referral_cases(world):
-    return build_referral_cases(world)
+def world(db, _shared_world):
+    return _shared_world.world
+
+
+@pytest.fixture
+def cases(world, _shared_world):
+    return _shared_world.cases
+
+
+@pytest.fixture
+def referral_cases(world, _shared_world):
+    return _shared_world.referral_cases
 
 
 def _url(url_name: str, relation: str, request) -> str:
