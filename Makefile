@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint bench bench-quick frontend clean
+.PHONY: install demo test lint bench bench-quick frontend clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,23 @@ demo: install
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# The browser tests drive Debian's Chromium (never a browser build downloaded by Playwright).
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "$(CHROMIUM) is missing: installing Debian's chromium and chromium-driver."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "Cannot install Chromium: not root and no sudo. Install Debian's chromium package, or run the suite with PYTEST_ARGS='-m \"not browser\"'." >&2; exit 1; fi; \
+	  if ! { $$SUDO apt-get update && \
+	         DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium chromium-driver; }; then \
+	    echo "Cannot install Chromium with apt-get. Install Debian's chromium package, or run the suite with PYTEST_ARGS='-m \"not browser\"'." >&2; exit 1; \
+	  fi; \
+	  [ -x "$(CHROMIUM)" ] || { echo "apt-get finished but $(CHROMIUM) is still missing." >&2; exit 1; }; \
+	fi
+
+test: install browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
