@@ -1,6 +1,7 @@
-# Two commands set everything up on a fresh machine (Python 3.11+ only):
+# Two commands set everything up on a fresh machine (Python 3.11+; the tests add Debian's Chromium):
 #   make demo   virtual environment, install, migrate SQLite, seed the demo, serve on 127.0.0.1:$(PORT)
-#   make test   install and run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+#   make test   install (Chromium too, if missing) and run the whole suite (SQLite by default; set
+#               DATABASE_URL for PostgreSQL)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -31,10 +32,10 @@ browser:
 	  echo "$(CHROMIUM) is missing: installing Debian's chromium and chromium-driver."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
 	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
-	  else echo "Cannot install Chromium: not root and no sudo. Install Debian's chromium package, or run the suite with PYTEST_ARGS='-m \"not browser\"'." >&2; exit 1; fi; \
+	  else echo "Cannot install Chromium: not root and no sudo. Install Debian's chromium package, or run the other tests alone: $(BIN)/python -m pytest -m 'not browser'." >&2; exit 1; fi; \
 	  if ! { $$SUDO apt-get update && \
-	         DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium chromium-driver; }; then \
-	    echo "Cannot install Chromium with apt-get. Install Debian's chromium package, or run the suite with PYTEST_ARGS='-m \"not browser\"'." >&2; exit 1; \
+	         $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }; then \
+	    echo "Cannot install Chromium with apt-get. Install Debian's chromium package, or run the other tests alone: $(BIN)/python -m pytest -m 'not browser'." >&2; exit 1; \
 	  fi; \
 	  [ -x "$(CHROMIUM)" ] || { echo "apt-get finished but $(CHROMIUM) is still missing." >&2; exit 1; }; \
 	fi

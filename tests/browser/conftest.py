@@ -6,6 +6,7 @@ Debian's ``/usr/bin/chromium`` (``make test`` installs it), never a build downlo
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -35,6 +36,7 @@ DEMO_PASSWORD = "safeguarding-demo"
 TIMEOUT_MS = 15_000
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The browser tests run last in each process: Playwright's synchronous API keeps an event loop on
     # the test thread from the first browser test to the end of the run, which no other test should see.
@@ -47,7 +49,7 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: `make browser` (or `make test`) installs Debian's chromium; "
-            "deselect these tests with -m 'not browser'.",
+            "run the other tests alone with -m 'not browser'.",
             pytrace=False,
         )
     from playwright.sync_api import sync_playwright
@@ -80,7 +82,7 @@ def demo(transactional_db, monkeypatch) -> None:
     # Another transactional test may have emptied the tables the data migrations fill.
     ensure_reference_data()
     monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 @dataclass
