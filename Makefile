@@ -1,6 +1,7 @@
-# Two commands set everything up on a fresh machine (Python 3.11+ only):
+# Two commands set everything up on a fresh machine (Python 3.11+; the tests add Debian's Chromium):
 #   make demo   virtual environment, install, migrate SQLite, seed the demo, serve on 127.0.0.1:$(PORT)
-#   make test   install and run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+#   make test   install (Chromium too, if missing) and run the whole suite (SQLite by default; set
+#               DATABASE_URL for PostgreSQL)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint bench bench-quick frontend clean
+.PHONY: install demo test lint bench bench-quick frontend clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,23 @@ demo: install
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# The browser tests drive Debian's Chromium (never a browser build downloaded by Playwright).
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "$(CHROMIUM) is missing: installing Debian's chromium and chromium-driver."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "Cannot install Chromium: not root and no sudo. Install Debian's chromium package, or run the other tests alone: $(BIN)/python -m pytest -m 'not browser'." >&2; exit 1; fi; \
+	  if ! { $$SUDO apt-get update && \
+	         $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }; then \
+	    echo "Cannot install Chromium with apt-get. Install Debian's chromium package, or run the other tests alone: $(BIN)/python -m pytest -m 'not browser'." >&2; exit 1; \
+	  fi; \
+	  [ -x "$(CHROMIUM)" ] || { echo "apt-get finished but $(CHROMIUM) is still missing." >&2; exit 1; }; \
+	fi
+
+test: install browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install

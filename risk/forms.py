@@ -24,9 +24,9 @@ class RegisterFilterForm(forms.Form):
     overdue = forms.BooleanField(required=False, label="Review overdue")
     new = forms.BooleanField(required=False, label="New this week")
     lead = _UserChoice(queryset=None, required=False, empty_label="Any lead professional",
-                       label="Lead professional")
+                       label="Lead professional", widget=forms.Select(attrs={"class": "govuk-select"}))
     agency = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any agency",
-                                    label="Agencies involved")
+                                    label="Agencies involved", widget=forms.Select(attrs={"class": "govuk-select"}))
 
     def __init__(self, *args: Any, borough: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +52,7 @@ class ReasonForm(forms.Form):
 
 class LeadForm(forms.Form):
     lead = _UserChoice(queryset=None, required=False, empty_label="No lead professional",
-                       label="Lead professional")
+                       label="Lead professional", widget=forms.Select(attrs={"class": "govuk-select"}))
 
     def __init__(self, *args: Any, borough: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
