@@ -137,3 +137,42 @@ def test_audit_anchor_key_can_come_from_a_file(tmp_path):
                         SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY="", AUDIT_ANCHOR_KEY_FILE=str(key_file),
                         **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_demo_authenticators_are_refused_without_debug(monkeypatch):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    monkeypatch.setenv("DEMO_PASSWORD", "a demo password for tests")
+    call_command("seed_demo")
+    assert not TOTPDevice.objects.exists()  # members set up their own at first sign-in
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_totp", "mash.lambeth")
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_demo_totp_prints_the_code_of_the_published_key(monkeypatch):
+    import base64
+    import hmac
+    import struct
+    import time
+
+    from agencies.demo import DEMO_TOTP_SECRETS
+
+    monkeypatch.setenv("DEMO_PASSWORD", "a demo password for tests")
+    call_command("seed_demo")
+    out = StringIO()
+    call_command("demo_totp", "mash.lambeth", stdout=out)
+    # RFC 6238 computed independently from the key published in README.md.
+    key = base64.b32decode(DEMO_TOTP_SECRETS["mash.lambeth"])
+    codes = set()
+    for step in (-1, 0, 1):
+        counter = int(time.time()) // 30 + step
+        digest = hmac.new(key, struct.pack(">Q", counter), "sha1").digest()
+        offset = digest[-1] & 0x0F
+        codes.add(f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}")
+    assert out.getvalue().strip() in codes
+    readme = (ROOT / "README.md").read_text()
+    assert all(secret in readme for secret in DEMO_TOTP_SECRETS.values())
