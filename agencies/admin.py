@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from agencies import services
@@ -118,10 +120,45 @@ class SafeguardingUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     list_filter = ["is_active"]
 
+    actions = ["deactivate_users", "reset_two_factor"]
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Deactivate instead: a deleted user would orphan the access trail.
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        # Activation goes through the service, which ends every session of a deactivated user at once.
+        is_active = obj.is_active
+        if change and "is_active" in form.changed_data:
+            obj.is_active = not is_active
+            super().save_model(request, obj, form, change)
+            services.do_set_user_active(obj, is_active=is_active, actor=request.user)
+            obj.is_active = is_active
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Deactivate the selected users and end their sessions", permissions=["change"])
+    def deactivate_users(self, request: HttpRequest, queryset: Any) -> None:
+        users = [user for user in queryset if user.is_active and user.pk != request.user.pk]
+        ended = sum(services.do_set_user_active(user, is_active=False, actor=request.user) for user in users)
+        self.message_user(request, f"Deactivated {len(users)} users and ended {ended} sessions.")
+
+    @admin.action(description="Reset two-factor authentication (lost phone)", permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        users = list(queryset)
+        for user in users:
+            services.do_reset_two_factor(user=user, actor=request.user)
+        self.message_user(
+            request,
+            f"Reset two-factor authentication for {len(users)} users and ended their sessions. Those whose role "
+            "requires it will set up a new authenticator app when they next sign in.",
+        )
 
 
 admin.site.unregister(User)
 admin.site.register(User, SafeguardingUserAdmin)
 admin.site.unregister(Group)
+# Authenticator keys and recovery codes are never for administrators to see or edit: they reset them with
+# the action above, and members set up their own.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -122,3 +122,28 @@ def seed_users(password: str) -> list[str]:
         )
         created.append(demo.username)
     return created
+
+
+# Fixed authenticator keys (base32, as an authenticator app takes them) for the demo users whose roles
+# require two-factor authentication, so a person can add them to an app and sign in. Demo only: seed_demo
+# installs them only with DEBUG on, and they are published in README.md.
+DEMO_TOTP_SECRETS: dict[str, str] = {
+    "dsl.lambeth": "QPF5YJRRMBMYXNCVHXI6JU6W2FYSAO46",
+    "mash.lambeth": "ENPQM67XBYKV4SIDJYQFM3NVQ4FLQBWD",
+    "mash.southwark": "ONZSGCAO2F5THJCWW4PUU56PYKV34BSB",
+    "mash.hackney": "IEIXMVMZWADLPY7CGRFWXPVLGQXSS3FD",
+    "auditor": "TGRUZRUD3N3MGED45WIHHVHMN4HE5MYB",
+    "admin": "JKYBKKYHQT3DEBL7RBQHTZPDFVP6CA6M",
+}
+
+
+def seed_authenticators() -> list[str]:
+    """Give the demo users listed above their fixed authenticator, unless they have one; return who got one."""
+    installed = []
+    for username, secret in DEMO_TOTP_SECRETS.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            continue
+        if services.do_install_known_authenticator(user=user, base32_secret=secret, actor=None):
+            installed.append(username)
+    return installed

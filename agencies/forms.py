@@ -35,3 +35,34 @@ class SignInForm(AuthenticationForm):
             record(Action.LOGIN_FAILED, actor=None, object_type="user", reference=str(user.pk),
                    outcome=Outcome.DENIED, detail={"reason": "no_membership"})
             raise forms.ValidationError(self.error_messages["no_membership"], code="no_membership")
+
+
+class SecondFactorForm(forms.Form):
+    """One field for a code from the authenticator app or a recovery code (named as django-otp names it)."""
+
+    otp_token = forms.CharField(
+        label="Code", max_length=32, strip=True,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app, or a recovery code."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autofocus": True}),
+    )
+
+
+class EnrolmentForm(forms.Form):
+    """The first code from a newly added authenticator app, which proves it was set up correctly."""
+
+    otp_token = forms.CharField(
+        label="Code from your authenticator app", max_length=32, strip=True,
+        error_messages={"required": "Enter the 6-digit code your authenticator app shows for this service."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """Step-up for members without an authenticator: the password again."""
+
+    password = forms.CharField(
+        label="Password", strip=False, max_length=4096,
+        error_messages={"required": "Enter your password."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )

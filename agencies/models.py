@@ -101,3 +101,18 @@ class Membership(models.Model):
 
     def has_role(self, code: str) -> bool:
         return code in self.role_codes
+
+
+class UserSession(models.Model):
+    """A session a user signed in with, written at sign-in.
+
+    Sessions live in a table keyed only by their random key, so without this list there is no way to
+    find, and end at once, every session of a user who is deactivated or loses their membership.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

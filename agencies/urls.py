@@ -2,10 +2,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from agencies import views
+from agencies import views_two_factor as two_factor_views
+from agencies.two_factor import two_factor_exempt
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", login_not_required(views.SignInView.as_view()), name="login"),
-    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("sign-in/verify/", two_factor_views.verify, name="two-factor-verify"),
+    path("sign-in/set-up/", two_factor_views.setup, name="two-factor-setup"),
+    # An unverified session can always sign out.
+    path("sign-out/", two_factor_exempt(views.SignOutView.as_view()), name="logout"),
+    path("account/security/", two_factor_views.account, name="account-security"),
+    path("account/security/recovery-codes/", two_factor_views.recovery_codes, name="account-recovery-codes"),
+    path("account/security/turn-off/", two_factor_views.remove, name="account-two-factor-remove"),
+    path("account/confirm/", two_factor_views.step_up, name="step-up"),
     path("health/", views.health, name="health"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -10,11 +11,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from agencies.forms import SignInForm
+from agencies.models import Membership
 from agencies.roles import ROLE_DESCRIPTIONS
+from agencies.sessions import HAS_DEVICE
+from agencies.two_factor import needs_second_factor
 
 
 class SignInView(auth_views.LoginView):
@@ -28,6 +33,20 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["failure_limit"] = settings.AXES_FAILURE_LIMIT
         return context
+
+    def get_success_url(self) -> str:
+        # Straight on to the second factor when one is needed (the middleware would send them there anyway).
+        destination = super().get_success_url()
+        if getattr(self.request, "membership", None) is None:
+            # The middleware ran while the visitor was still anonymous.
+            self.request.membership = (  # type: ignore[attr-defined]
+                Membership.objects.filter(user=self.request.user, is_active=True, agency__is_active=True)
+                .prefetch_related("roles").first()
+            )
+        if needs_second_factor(self.request):
+            step = "two-factor-verify" if self.request.session.get(HAS_DEVICE) else "two-factor-setup"
+            return f"{reverse(step)}?{urlencode({'next': destination})}"
+        return destination
 
 
 def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.choices import RoleCode
 from agencies.models import Borough
+from agencies.two_factor import step_up_required
 from audit.anomalies import find_anomalies
 from audit.api import OBJECT_TYPE_PATTERN, REFERENCE_PATTERN, audited_view
 from audit.choices import SYSTEM_CHAIN, Action
@@ -107,6 +108,7 @@ class _Echo:
 
 @audited_view(Action.EXPORT, object_type="access_event")
 @auditor_only
+@step_up_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered trail as CSV, streamed (the export itself is an audited event)."""

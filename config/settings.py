@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Two-factor authentication: authenticator apps (TOTP) and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "agencies",
     "encryption",
     "audit",
@@ -82,9 +86,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the user verified when the session holds a second factor (django-otp's session key).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages, so a session that reached its absolute lifetime can be told why it ended.
+    "agencies.sessions.AbsoluteSessionLifetimeMiddleware",
     "agencies.middleware.MembershipMiddleware",
+    # After memberships: whether a second factor is required depends on the member's roles.
+    "agencies.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -160,6 +170,8 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# However active, a session ends this long after signing in (ASVS 7.3.2); checked on every request.
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -234,6 +246,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 SERVICE_NAME = "Safeguarding risk register"
+
+# Two-factor authentication (agencies/two_factor.py). Members holding any of these roles must give a
+# second factor after their password; everyone else may choose to. Codes from an authenticator app
+# (TOTP), or a single-use recovery code.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["dsl", "mash_lead", "auditor", "administrator"])
+OTP_TOTP_ISSUER = SERVICE_NAME
+# Wrong codes double the wait before the next try (1, 2, 4, 8... seconds times this factor).
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+OTP_RECOVERY_CODE_COUNT = 10
+# Exports, merges and erasure ask again for the second factor (or the password, for members without an
+# authenticator) unless it was given within this many minutes.
+STEP_UP_MINUTES = env_int("STEP_UP_MINUTES", 5)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.choices import RoleCode
+from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
 from referrals import queries, services
@@ -156,6 +157,9 @@ def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
     survivor = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
                                  reference=reference, status="active")
     request.audit_borough = survivor.home_borough  # type: ignore[attr-defined]
+    stale = step_up_redirect(request)  # merging is irreversible: ask again, after the 404s
+    if stale is not None:
+        return stale
     lookup = lambda ref: Subject.objects.restrict(request.user, "view").filter(  # noqa: E731
         reference=ref, status="active").select_related("home_borough").first()
     form = MergeForm(request.POST or None, initial={"duplicate": request.GET.get("duplicate", "")},

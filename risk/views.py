@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.choices import RoleCode
 from agencies.models import Agency
+from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
 from audit.choices import Action
 from referrals.models import Subject
@@ -93,6 +94,9 @@ def register_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as CSV: references, levels and dates only (no names)."""
     borough = _mash_borough(request)
     request.audit_borough = borough  # type: ignore[attr-defined]
+    stale = step_up_redirect(request)  # after the 404 for anyone but the borough's MASH leads
+    if stale is not None:
+        return stale
     _form, entries = _filtered(request, borough)
     now, today = timezone.now(), timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")

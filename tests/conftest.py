@@ -6,6 +6,12 @@ from django.test import Client, TransactionTestCase
 from tests.audit.tampering import triggers_off
 from tests.audit_helpers import audit_checkpoint
 from tests.personas import World, build_world
+from tests.two_factor_helpers import (
+    UNVERIFIED_SUFFIX,
+    ensure_authenticator,
+    mark_session_verified,
+    requires_two_factor,
+)
 
 _flush_tables = TransactionTestCase._fixture_teardown
 
@@ -46,12 +52,25 @@ def world(db) -> World:
 
 @pytest.fixture
 def client_for(world: World):
-    """A test client signed in as the named persona (``None`` for anonymous)."""
+    """A test client signed in as the named persona (``None`` for anonymous).
 
-    def make(persona: str | None) -> Client:
+    Members whose roles require two-factor authentication get an authenticator and a *verified* session
+    (django-otp's session key set, as after entering a code), fresh for step-up. ``verified=False``, or the
+    persona suffix ``:unverified`` (used by the authorization matrix), gives a session that has given only
+    the password, by a member who has an authenticator.
+    """
+
+    def make(persona: str | None, verified: bool = True) -> Client:
         client = Client()
-        if persona is not None and persona != "anonymous":
-            client.force_login(world.user(persona), backend="agencies.backends.RoleBackend")
+        if persona is None or persona == "anonymous":
+            return client
+        if persona.endswith(UNVERIFIED_SUFFIX):
+            persona, verified = persona.removesuffix(UNVERIFIED_SUFFIX), False
+        user = world.user(persona)
+        device = ensure_authenticator(user) if (not verified or requires_two_factor(user)) else None
+        client.force_login(user, backend="agencies.backends.RoleBackend")
+        if device is not None and verified:
+            mark_session_verified(client, device)
         return client
 
     return make

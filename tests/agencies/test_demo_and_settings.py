@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from agencies.choices import AgencyKind
-from agencies.demo import DEMO_USERS
+from agencies.demo import DEMO_TOTP_SECRETS, DEMO_USERS
 from agencies.models import Agency, Membership
 
 User = get_user_model()
@@ -70,6 +71,15 @@ def test_every_demo_user_signs_in_and_sees_their_home(monkeypatch, demo):
     client = Client()
     response = client.post("/sign-in/", {"username": demo.username, "password": "a demo password for tests"})
     assert response.status_code == 302, demo.username
+    if demo.username in DEMO_TOTP_SECRETS:
+        # Roles that need a second factor: the code from the demo authenticator, as a person would type it.
+        assert response["Location"].startswith(reverse("two-factor-verify"))
+        out = StringIO()
+        call_command("demo_totp", demo.username, stdout=out)
+        response = client.post(response["Location"], {"otp_token": out.getvalue().strip()})
+        assert response.status_code == 302 and response["Location"] == reverse("home"), demo.username
+    else:
+        assert response["Location"] == reverse("home")
     home = client.get(reverse("home"))
     assert home.status_code == 200 and demo.agency.replace("'", "&#x27;") in home.content.decode()
 
@@ -127,3 +137,42 @@ def test_audit_anchor_key_can_come_from_a_file(tmp_path):
                         SECRET_KEY=PRODUCTION_KEY, AUDIT_ANCHOR_KEY="", AUDIT_ANCHOR_KEY_FILE=str(key_file),
                         **PRODUCTION_ENCRYPTION)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_demo_authenticators_are_refused_without_debug(monkeypatch):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    monkeypatch.setenv("DEMO_PASSWORD", "a demo password for tests")
+    call_command("seed_demo")
+    assert not TOTPDevice.objects.exists()  # members set up their own at first sign-in
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_totp", "mash.lambeth")
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_demo_totp_prints_the_code_of_the_published_key(monkeypatch):
+    import base64
+    import hmac
+    import struct
+    import time
+
+    from agencies.demo import DEMO_TOTP_SECRETS
+
+    monkeypatch.setenv("DEMO_PASSWORD", "a demo password for tests")
+    call_command("seed_demo")
+    out = StringIO()
+    call_command("demo_totp", "mash.lambeth", stdout=out)
+    # RFC 6238 computed independently from the key published in README.md.
+    key = base64.b32decode(DEMO_TOTP_SECRETS["mash.lambeth"])
+    codes = set()
+    for step in (-1, 0, 1):
+        counter = int(time.time()) // 30 + step
+        digest = hmac.new(key, struct.pack(">Q", counter), "sha1").digest()
+        offset = digest[-1] & 0x0F
+        codes.add(f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}")
+    assert out.getvalue().strip() in codes
+    readme = (ROOT / "README.md").read_text()
+    assert all(secret in readme for secret in DEMO_TOTP_SECRETS.values())

@@ -98,11 +98,23 @@ def test_sessions_end_after_thirty_idle_minutes(world, client_for):
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 
 
-def test_removing_a_membership_ends_access_at_the_next_request(world, client_for):
+def test_removing_a_membership_ends_the_session_at_once(world, client_for):
     client = client_for("teacher_lambeth")
     assert client.get(reverse("home")).status_code == 200
+    key = client.session.session_key
     services.do_set_membership(user=world.user("teacher_lambeth"), agency=world.agencies["lambeth_school"],
                                roles=[RoleCode.PRACTITIONER], is_active=False, actor=None)
+    assert not Session.objects.filter(session_key=key).exists()
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_membership_ended_outside_the_services_still_ends_access_at_the_next_request(world, client_for):
+    from agencies.models import Membership
+
+    client = client_for("teacher_lambeth")
+    Membership.objects.filter(user=world.user("teacher_lambeth")).update(is_active=False)
     response = client.get(reverse("home"), follow=True)
     assert response.redirect_chain[0][0].startswith(reverse("login"))
     assert "not linked to an active agency" in response.content.decode()

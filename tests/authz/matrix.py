@@ -245,3 +245,57 @@ _MY_REFERRALS = [*RECORDERS, *MASH_LEADS]
 rows("my-referrals", _MY_REFERRALS, "-", "GET", 200)
 rows("my-referrals", [p for p in MEMBER_PERSONAS if p not in _MY_REFERRALS], "-", "GET", 404)
 rows("my-referrals", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+
+# ---------------------------------------------------------------------------------------------------
+# Two-factor authentication and step-up. Personas whose roles require a second factor have an
+# authenticator and a verified session; the others have neither (client_for in tests/conftest.py).
+# ---------------------------------------------------------------------------------------------------
+from tests.two_factor_helpers import UNVERIFIED_SUFFIX  # noqa: E402
+
+TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", "administrator"]
+OPTIONAL_TWO_FACTOR = [p for p in MEMBER_PERSONAS if p not in TWO_FACTOR_PERSONAS]
+# Sessions that gave the password but not yet the code, of members who must give one.
+UNVERIFIED_PERSONAS = [f"{p}{UNVERIFIED_SUFFIX}" for p in ["dsl_lambeth", "mash_lambeth", "auditor", "administrator"]]
+OUTSIDERS = ["anonymous", *LOCKED_OUT_PERSONAS]
+
+# Verify and set-up are the pages an unverified session may reach; verified members are sent on.
+rows("two-factor-verify", MEMBER_PERSONAS, "-", "GET", 302)
+rows("two-factor-verify", MEMBER_PERSONAS, "-", "POST", 302)
+rows("two-factor-verify", UNVERIFIED_PERSONAS, "-", "GET", 200)
+rows("two-factor-verify", UNVERIFIED_PERSONAS, "-", "POST", 200)  # an empty code: a message on the form
+rows("two-factor-verify", OUTSIDERS, "-", "GET", 302)
+rows("two-factor-setup", TWO_FACTOR_PERSONAS, "-", "GET", 302)  # already set up: to the account page
+rows("two-factor-setup", OPTIONAL_TWO_FACTOR, "-", "GET", 200)  # may choose to set one up
+rows("two-factor-setup", UNVERIFIED_PERSONAS, "-", "GET", 302)  # has one: to verify, never a second one
+rows("two-factor-setup", OUTSIDERS, "-", "GET", 302)
+rows("account-security", MEMBER_PERSONAS, "-", "GET", 200)
+rows("account-security", MEMBER_PERSONAS, "-", "POST", 405)
+rows("account-security", OUTSIDERS, "-", "GET", 302)
+rows("account-recovery-codes", TWO_FACTOR_PERSONAS, "-", "POST", 200)  # new codes, shown once
+rows("account-recovery-codes", OPTIONAL_TWO_FACTOR, "-", "POST", 302)  # nothing to renew
+rows("account-recovery-codes", MEMBER_PERSONAS, "-", "GET", 405)
+rows("account-recovery-codes", OUTSIDERS, "-", "POST", 302)
+rows("account-two-factor-remove", TWO_FACTOR_PERSONAS, "-", "POST", 403)  # required for their role
+rows("account-two-factor-remove", OPTIONAL_TWO_FACTOR, "-", "POST", 302)
+rows("account-two-factor-remove", MEMBER_PERSONAS, "-", "GET", 405)
+rows("account-two-factor-remove", OUTSIDERS, "-", "POST", 302)
+rows("step-up", MEMBER_PERSONAS, "-", "GET", 200)
+rows("step-up", MEMBER_PERSONAS, "-", "POST", 200)  # nothing typed: a message on the form
+rows("step-up", OUTSIDERS, "-", "GET", 302)
+
+# An unverified session reaches nothing else, whatever the URL: pages redirect to verify, other methods
+# are refused. Sign-out and health still answer. One relation per URL is enough: the refusal comes before
+# any lookup. Generated from every URL and method above, so a new URL is covered as soon as it has rows.
+_EXPLICIT = {"two-factor-verify", "two-factor-setup"}
+_seen: set[tuple[str, str]] = set()
+for _url, _persona, _relation, _method, _status in list(ROWS):
+    if _url in _EXPLICIT or (_url, _method) in _seen:
+        continue
+    _seen.add((_url, _method))
+    if _url == "health":
+        _expected = 200
+    elif _url == "logout":
+        _expected = 302 if _method == "POST" else 405
+    else:
+        _expected = 302 if _method == "GET" else 403
+    rows(_url, UNVERIFIED_PERSONAS, _relation, _method, _expected)

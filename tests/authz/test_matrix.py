@@ -19,6 +19,7 @@ from tests.authz.matrix import (
 from tests.cases import build_cases
 from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
+from tests.two_factor_helpers import UNVERIFIED_SUFFIX
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,17 @@ def test_access(client_for, request, url_name, persona, relation, method, expect
     client = client_for(persona)
     response = getattr(client, method.lower())(url)
     assert response.status_code == expected, (url_name, persona, relation, method)
+    if persona.endswith(UNVERIFIED_SUFFIX) and expected == 302 and url_name not in {"login", "logout"}:
+        # Sent to give the second factor, and brought back afterwards.
+        assert response["Location"].startswith(reverse("two-factor-verify") + "?next="), (url_name, persona)
+
+
+def test_every_url_has_unverified_rows():
+    from tests.authz.matrix import UNVERIFIED_PERSONAS
+
+    every = {row[0] for row in ROWS}
+    unverified = {row[0] for row in ROWS if row[1] in UNVERIFIED_PERSONAS}
+    assert every == unverified
 
 
 @pytest.mark.parametrize("persona", list(VISIBLE))

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from agencies.demo import DEMO_USERS, seed_users
+from agencies.demo import DEMO_USERS, seed_authenticators, seed_users
 from config.env import env_secret
 
 DEFAULT_DEMO_PASSWORD = "safeguarding-demo"  # noqa: S105 - documented, refused unless DEBUG is on
@@ -39,6 +39,8 @@ class Command(BaseCommand):
             seed_map()
 
             referrals = seed_referrals()
+            # Published authenticator keys only where the published password would be allowed too.
+            authenticators = seed_authenticators() if settings.DEBUG else []
         if created:
             self.stdout.write(f"Created {len(created)} demo users: {', '.join(created)}.")
         else:
@@ -48,3 +50,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Recorded {concerns} demo concerns.")
         if referrals:
             self.stdout.write(f"Made {referrals} demo referrals.")
+        if authenticators:
+            self.stdout.write(f"Installed the demo authenticators of: {', '.join(authenticators)} "
+                              "(keys in README.md; `python manage.py demo_totp USERNAME` prints a code).")
+        elif not settings.DEBUG:
+            self.stdout.write("Demo users whose roles need two-factor authentication set it up at first sign-in.")
