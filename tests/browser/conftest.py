@@ -83,6 +83,14 @@ def demo(transactional_db, monkeypatch) -> None:
     ensure_reference_data()
     monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
     call_command("seed_demo", stdout=io.StringIO())
+    # seed_demo installs the published authenticator keys only with DEBUG on; the journeys sign in as a
+    # person running the demo would, with those keys.
+    from django.test import override_settings
+
+    from agencies.demo import seed_authenticators
+
+    with override_settings(DEBUG=True):
+        seed_authenticators()
 
 
 @dataclass
