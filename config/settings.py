@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "audit",
     "referrals",
     "risk",
+    "dataprotection",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "agencies.middleware.MembershipMiddleware",
+    # After the membership is known: marks reads of a record opened under emergency (break-glass) access.
+    "dataprotection.middleware.BreakGlassMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -106,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.membership",
+                "dataprotection.context_processors.break_glass",
             ],
         },
     },
@@ -186,7 +190,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -264,7 +268,7 @@ elif not DEBUG and AUDIT_ANCHOR_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
     raise ImproperlyConfigured("AUDIT_ANCHOR_KEY is the development key; production needs its own.")
 
 # Apps whose every URL must record an audit event (checked by audit.E001 and a test).
-AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption"]
+AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection"]
 
 # Anomaly rules for the auditors' page. Times are in TIME_ZONE (London).
 AUDIT_ANOMALY_RULES = {
@@ -299,3 +303,7 @@ MAP_ASSOCIATE_RETENTION_DAYS = env_int("MAP_ASSOCIATE_RETENTION_DAYS", 365)
 # share lasts after the referral is closed (0 ends it at once).
 REFERRAL_SHARE_DAYS = env_int("REFERRAL_SHARE_DAYS", 90)
 REFERRAL_SHARE_GRACE_DAYS = env_int("REFERRAL_SHARE_GRACE_DAYS", 14)
+
+# Emergency (break-glass) access: how long a MASH lead's opening of a record outside their normal
+# access lasts. It is never extended; opening again needs a new reason.
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
