@@ -60,8 +60,8 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.warning(request, f"You opened {subject.reference} under emergency access until "
-                                      f"{timezone.localtime(grant.expires_at):%H:%M}. An auditor will review it.")
+            # The subject page itself says until when (the emergency-access banner).
+            request.audit_detail = {"grant": grant.reference}  # type: ignore[attr-defined]
             return redirect("subject-detail", reference=subject.reference)
     return render(request, "dataprotection/break_glass_form.html", {"form": form})
 

@@ -97,6 +97,9 @@ def test_the_flow_asks_confirms_and_opens_the_subject_page(client_for, world, so
     expected = f"You opened this record under emergency access until {timezone.localtime(grant.expires_at):%H:%M}"
     assert expected in html
     assert "Precious" in html  # the record itself, decrypted, as her borough's lead would see it
+    # Read only: no button leads to a form.
+    for name in ["subject-merge", "referral-create"]:
+        assert reverse(name, args=[southwark.reference]) not in html
 
 
 @pytest.mark.parametrize(("data", "message"), [
