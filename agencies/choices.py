@@ -28,3 +28,4 @@ class RoleCode(models.TextChoices):
     RECEIVING_WORKER = "receiving_worker", "Receiving worker"
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
+    DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"

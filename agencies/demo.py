@@ -85,6 +85,10 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "admin", "Sam", "Osei", "London Safeguarding Information Governance", (RoleCode.ADMINISTRATOR,)
     ),
+    DemoUser(
+        "dpo", "Farah", "Qureshi", "London Safeguarding Information Governance",
+        (RoleCode.DATA_PROTECTION_OFFICER,),
+    ),
 ]
 
 

@@ -45,6 +45,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("My referrals", "my-referrals", _has_role(RoleCode.DSL)),
     NavItem("Administration", "admin:index", _has_role(RoleCode.ADMINISTRATOR)),
     NavItem("Contexts of concern", "contexts", _has_role(RoleCode.MASH_LEAD)),  # association map
+    # Data protection: emergency access for MASH leads; the officer's subject access and erasure pages.
+    NavItem("Emergency access", "break-glass", _has_role(RoleCode.MASH_LEAD)),
+    NavItem("Subject access", "subject-access", _has_role(RoleCode.DATA_PROTECTION_OFFICER)),
+    NavItem("Erasure forecast", "erasure-forecast", _has_role(RoleCode.DATA_PROTECTION_OFFICER)),
 ]
 
 

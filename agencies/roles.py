@@ -33,6 +33,10 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     RoleCode.ADMINISTRATOR: (
         "Manage agencies, users and their roles. Administrators cannot see case records."
     ),
+    RoleCode.DATA_PROTECTION_OFFICER: (
+        "Answer subject access requests with everything held about one young person, and see what the "
+        "retention period will erase soon. Every export is recorded."
+    ),
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -57,6 +61,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             # Releasing a throttled sign-in early, for a user who has proved who they are.
             "axes.view_accessattempt",
             "axes.delete_accessattempt",
+        }
+    ),
+    RoleCode.DATA_PROTECTION_OFFICER: frozenset(
+        {
+            "dataprotection.export_subject_data",
+            "dataprotection.view_erasure_forecast",
         }
     ),
 }

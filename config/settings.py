@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "audit",
     "referrals",
     "risk",
+    "dataprotection",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "agencies.middleware.MembershipMiddleware",
     # After memberships: whether a second factor is required depends on the member's roles.
     "agencies.two_factor.TwoFactorMiddleware",
+    # After the membership is known: marks reads of a record opened under emergency (break-glass) access.
+    "dataprotection.middleware.BreakGlassMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -116,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.membership",
+                "dataprotection.context_processors.break_glass",
             ],
         },
     },
@@ -198,7 +202,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -250,7 +254,9 @@ SERVICE_NAME = "Safeguarding risk register"
 # Two-factor authentication (agencies/two_factor.py). Members holding any of these roles must give a
 # second factor after their password; everyone else may choose to. Codes from an authenticator app
 # (TOTP), or a single-use recovery code.
-OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["dsl", "mash_lead", "auditor", "administrator"])
+OTP_REQUIRED_ROLES = env_list(
+    "OTP_REQUIRED_ROLES", ["dsl", "mash_lead", "auditor", "administrator", "data_protection_officer"]
+)
 OTP_TOTP_ISSUER = SERVICE_NAME
 # Wrong codes double the wait before the next try (1, 2, 4, 8... seconds times this factor).
 OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
@@ -289,7 +295,7 @@ elif not DEBUG and AUDIT_ANCHOR_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
     raise ImproperlyConfigured("AUDIT_ANCHOR_KEY is the development key; production needs its own.")
 
 # Apps whose every URL must record an audit event (checked by audit.E001 and a test).
-AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption"]
+AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection"]
 
 # Anomaly rules for the auditors' page. Times are in TIME_ZONE (London).
 AUDIT_ANOMALY_RULES = {
@@ -324,3 +330,7 @@ MAP_ASSOCIATE_RETENTION_DAYS = env_int("MAP_ASSOCIATE_RETENTION_DAYS", 365)
 # share lasts after the referral is closed (0 ends it at once).
 REFERRAL_SHARE_DAYS = env_int("REFERRAL_SHARE_DAYS", 90)
 REFERRAL_SHARE_GRACE_DAYS = env_int("REFERRAL_SHARE_GRACE_DAYS", 14)
+
+# Emergency (break-glass) access: how long a MASH lead's opening of a record outside their normal
+# access lasts. It is never extended; opening again needs a new reason.
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)

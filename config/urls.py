@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("risk.urls")),
     path("", include("risk.map_urls")),
+    path("", include("dataprotection.urls")),
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from agencies.choices import RoleCode
 from agencies.models import Agency, Borough, Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet
+from dataprotection.rules import break_glass_rule
 from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from referrals.choices import SubjectStatus
 from risk.models import Indicator
@@ -82,10 +83,16 @@ class Subject(models.Model):
 
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
-        """Who may see which subjects (DESIGN.md §2): a union over the member's roles."""
+        """Who may see which subjects (DESIGN.md §2): a union over the member's roles.
+
+        ``export`` (everything held about her, decrypted) is the data protection officer's alone, for
+        every borough: a subject access request can come from anywhere.
+        """
+        roles = membership.role_codes
+        if action == "export":
+            return models.Q(pk__isnull=False) if RoleCode.DATA_PROTECTION_OFFICER in roles else NOTHING
         if action != "view":
             return NOTHING
-        roles = membership.role_codes
         rule = NOTHING
         if RoleCode.PRACTITIONER in roles:
             rule |= models.Q(concerns__recorded_by_id=membership.user_id)
@@ -99,7 +106,8 @@ class Subject(models.Model):
                     "content_object_id"
                 )
             )
-        return rule
+        # Emergency access: the one subject a MASH lead opened under break-glass, on read-only pages.
+        return rule | break_glass_rule(membership, "pk")
 
 
 class Concern(models.Model):
@@ -161,7 +169,7 @@ class Concern(models.Model):
                     "content_object_id"
                 )
             )
-        return rule
+        return rule | break_glass_rule(membership, "subject_id")
 
 
 class SubjectShareQuerySet(models.QuerySet["SubjectShare"]):
@@ -299,6 +307,8 @@ class Referral(models.Model):
         if action in ("view", "respond") and RoleCode.RECEIVING_WORKER in roles:
             rule |= models.Q(receiving_agency_id=membership.agency_id, decision=ReferralDecision.ROUTED,
                              state__in=RECEIVER_STATES)
+        if action == "view":
+            rule |= break_glass_rule(membership, "subject_id")
         return rule
 
 

@@ -377,11 +377,16 @@ def do_erase_subject(*, subject: Subject, reason: str, actor: AbstractBaseUser |
     return subject
 
 
-def subjects_due_for_erasure(today: dt.date | None = None):
-    """Subjects past their retention date and not on legal hold (merged records go with their survivor)."""
+def subjects_due_for_erasure(today: dt.date | None = None, *, within_days: int = 0, on_legal_hold: bool = False):
+    """Subjects past their retention date and not on legal hold (merged records go with their survivor).
+
+    The one selection both ``apply_retention`` (today) and the data protection officer's erasure forecast
+    (``within_days`` ahead; ``on_legal_hold=True`` for those a hold keeps) use.
+    """
     today = today or timezone.localdate()
     return Subject.objects.filter(
-        retention_date__lt=today, legal_hold=False, status=SubjectStatus.ACTIVE
+        retention_date__lt=today + dt.timedelta(days=within_days), legal_hold=on_legal_hold,
+        status=SubjectStatus.ACTIVE,
     ).order_by("retention_date", "reference")
 
 

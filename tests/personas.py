@@ -45,6 +45,7 @@ PERSONAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mash_southwark": ("southwark_mash", (RoleCode.MASH_LEAD,)),
     "auditor": ("governance", (RoleCode.AUDITOR,)),
     "administrator": ("governance", (RoleCode.ADMINISTRATOR,)),
+    "dpo": ("governance", (RoleCode.DATA_PROTECTION_OFFICER,)),
 }
 
 MEMBER_PERSONAS = list(PERSONAS)
@@ -74,6 +75,7 @@ def ensure_reference_data() -> None:
 
     if not Borough.objects.exists():
         import_module("agencies.migrations.0002_boroughs_and_roles").load(apps, None)
+        import_module("agencies.migrations.0004_data_protection_officer_role").load(apps, None)
         import_module("risk.migrations.0002_catalogue_v1").load(apps, None)
     from risk.models import ScoringModel
 

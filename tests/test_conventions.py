@@ -10,7 +10,7 @@ from django.apps import apps
 from agencies.permissions import RestrictedQuerySet
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE_APPS = ["referrals", "risk"]
+CASE_APPS = ["referrals", "risk", "dataprotection"]
 
 
 def _case_models() -> list[str]:

@@ -89,8 +89,9 @@ VISIBLE: dict[str, set[str]] = {
     "mash_southwark": {"southwark_school", "shared", "share_revoked"},
     "auditor": set(),
     "administrator": set(),
+    "dpo": set(),                                           # exports only, through its own pages
 }
-CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "administrator"}]
+CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "administrator", "dpo"}]
 RECORDERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
              "yot_southwark"]
 MASH_LEADS = ["mash_lambeth", "mash_southwark"]
@@ -112,7 +113,7 @@ rows("concern-create", RECORDERS, "-", "GET", 200)
 rows("concern-create", [p for p in MEMBER_PERSONAS if p not in RECORDERS], "-", "GET", 404)
 rows("concern-create", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("subject-list", CASE_ROLES, "-", "GET", 200)
-rows("subject-list", ["auditor", "administrator"], "-", "GET", 404)
+rows("subject-list", ["auditor", "administrator", "dpo"], "-", "GET", 404)
 rows("subject-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("duplicate-list", MASH_LEADS, "-", "GET", 200)
 rows("duplicate-list", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
@@ -247,15 +248,63 @@ rows("my-referrals", [p for p in MEMBER_PERSONAS if p not in _MY_REFERRALS], "-"
 rows("my-referrals", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 
 # ---------------------------------------------------------------------------------------------------
+# Data protection. tests/dataprotection/cases.py adds, per relation, an emergency-access grant on that
+# relation's subject by the other borough's MASH lead, already expired (so it opens nothing here).
+# ---------------------------------------------------------------------------------------------------
+from tests.dataprotection.cases import extend as _extend_with_grants  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_grants)
+_ANON = ["anonymous", *LOCKED_OUT_PERSONAS]
+_NOT_MASH = [p for p in MEMBER_PERSONAS if p not in MASH_LEADS]
+# Emergency access: MASH leads only; an empty POST is a form error, never a grant.
+rows("break-glass", MASH_LEADS, "-", "GET", 200)
+rows("break-glass", MASH_LEADS, "-", "POST", 200)
+rows("break-glass", _NOT_MASH, "-", "GET", 404)
+rows("break-glass", _NOT_MASH, "-", "POST", 404)
+rows("break-glass", _ANON, "-", "GET", 302)
+# Its review: auditors only, like the rest of the trail's pages.
+rows("break-glass-list", ["auditor"], "-", "GET", 200)
+rows("break-glass-list", NOT_AUDITORS, "-", "GET", 404)
+rows("break-glass-list", _ANON, "-", "GET", 302)
+rows("break-glass-list", ["auditor"], "-", "POST", 405)
+URL_OBJECTS["break-glass-review"] = "grants"
+for _persona in MEMBER_PERSONAS:
+    for _relation in RELATIONS:
+        ROWS.append(("break-glass-review", _persona, _relation, "GET", 200 if _persona == "auditor" else 404))
+        ROWS.append(("break-glass-review", _persona, _relation, "POST", 200 if _persona == "auditor" else 404))
+rows("break-glass-review", _ANON, "lambeth_school", "GET", 302)
+# Subject access and the erasure forecast: the data protection officer only, for every borough.
+_NOT_DPO = [p for p in MEMBER_PERSONAS if p != "dpo"]
+rows("subject-access", ["dpo"], "-", "GET", 200)
+rows("subject-access", ["dpo"], "-", "POST", 200)
+rows("subject-access", _NOT_DPO, "-", "GET", 404)
+rows("subject-access", _NOT_DPO, "-", "POST", 404)
+rows("subject-access", _ANON, "-", "GET", 302)
+for _name in ["subject-access-report", "subject-access-export"]:
+    URL_OBJECTS[_name] = "subjects"
+    for _persona in MEMBER_PERSONAS:
+        for _relation in RELATIONS:
+            ROWS.append((_name, _persona, _relation, "GET", 200 if _persona == "dpo" else 404))
+        ROWS.append((_name, _persona, "lambeth_school", "POST", 405))
+    rows(_name, _ANON, "lambeth_school", "GET", 302)
+for _name in ["erasure-forecast", "erasure-forecast-export"]:
+    rows(_name, ["dpo"], "-", "GET", 200)
+    rows(_name, _NOT_DPO, "-", "GET", 404)
+    rows(_name, _ANON, "-", "GET", 302)
+    rows(_name, MEMBER_PERSONAS, "-", "POST", 405)
+
+# ---------------------------------------------------------------------------------------------------
 # Two-factor authentication and step-up. Personas whose roles require a second factor have an
 # authenticator and a verified session; the others have neither (client_for in tests/conftest.py).
 # ---------------------------------------------------------------------------------------------------
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX  # noqa: E402
 
-TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", "administrator"]
+TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", "administrator", "dpo"]
 OPTIONAL_TWO_FACTOR = [p for p in MEMBER_PERSONAS if p not in TWO_FACTOR_PERSONAS]
 # Sessions that gave the password but not yet the code, of members who must give one.
-UNVERIFIED_PERSONAS = [f"{p}{UNVERIFIED_SUFFIX}" for p in ["dsl_lambeth", "mash_lambeth", "auditor", "administrator"]]
+UNVERIFIED_PERSONAS = [
+    f"{p}{UNVERIFIED_SUFFIX}" for p in ["dsl_lambeth", "mash_lambeth", "auditor", "administrator", "dpo"]
+]
 OUTSIDERS = ["anonymous", *LOCKED_OUT_PERSONAS]
 
 # Verify and set-up are the pages an unverified session may reach; verified members are sent on.

@@ -1,0 +1,212 @@
+"""Everything held about one subject, decrypted, for the data protection officer (a subject access
+request), and the forecast of what retention will erase soon.
+
+Read-only queries; the views record one access event per export. Associates' own identities are third
+parties' personal data under their own keys, so the export names them by reference and role only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from audit.models import AccessEvent
+from dataprotection.models import BreakGlassGrant
+from encryption import ERASED
+from encryption.keys import prefetch_data_keys
+from referrals.choices import SubjectStatus
+from referrals.models import Concern, Referral, Subject, SubjectShare
+from referrals.services import subjects_due_for_erasure
+from risk.map_models import Link
+from risk.models import Assessment, RegisterEntry, RegisterReview
+
+FORECAST_DAYS = 90
+
+
+def find_subject(reference: str) -> Subject | None:
+    """Any subject by reference number: the officer answers for every borough."""
+    return Subject.objects.filter(reference=reference).select_related("home_borough", "merged_into").first()
+
+
+def _value(value: Any) -> Any:
+    if value is ERASED:
+        return "Erased"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _user(user: Any) -> str:
+    return "" if user is None else user.get_username()
+
+
+def subject_access_data(subject: Subject) -> dict[str, Any]:
+    """The whole record as plain data (dates as ISO 8601, London time), ready for JSON or a page."""
+    if subject.status == SubjectStatus.ERASED:
+        return {"reference": subject.reference, "status": "erased",
+                "message": f"{subject.reference} has been erased. Nothing about her can be read any more."}
+    merged = list(Subject.objects.filter(merged_into=subject).values_list("reference", flat=True))
+    data: dict[str, Any] = {
+        "reference": subject.reference,
+        "status": subject.status,
+        "generated_at": _value(timezone.now()),
+        "identity": {
+            "given_name": _value(subject.given_name), "family_name": _value(subject.family_name),
+            "other_names": _value(subject.other_names), "date_of_birth": _value(subject.date_of_birth),
+            "age_estimate": _value(subject.age_estimate), "address": _value(subject.address),
+            "identifiers": _value(subject.identifiers),
+        },
+        "home_borough": subject.home_borough.name,
+        "merged_into": subject.merged_into.reference if subject.merged_into_id else None,
+        "records_merged_into_this": merged,
+        "created_at": _value(subject.created_at),
+        "retention_date": _value(subject.retention_date),
+        "legal_hold": subject.legal_hold,
+    }
+    concerns = (Concern.objects.filter(subject=subject).select_related("agency", "recorded_by")
+                .prefetch_related("indicators").order_by("observed_on", "recorded_at"))
+    data["concerns"] = [{
+        "reference": c.reference, "agency": c.agency.name, "recorded_by": _user(c.recorded_by),
+        "observed_on": _value(c.observed_on), "recorded_at": _value(c.recorded_at),
+        "indicators": sorted(i.label for i in c.indicators.all()), "seriously_worried": c.seriously_worried,
+        "narrative": _value(c.narrative), "identity_as_recorded": _value(c.subject_as_recorded),
+    } for c in concerns]
+    data["assessments"] = [{
+        "assessed_at": _value(a.assessed_at), "score": a.score, "level": a.level,
+        "model_version": a.model_version, "reason": a.reason, "explanation": a.explanation,
+    } for a in Assessment.objects.filter(subject=subject).order_by("assessed_at", "id")]
+    data["register"] = _register(subject)
+    data["referrals"] = _referrals(subject)
+    data["map_links"] = _links(subject)
+    data["disclosures"] = _disclosures(subject)
+    data["emergency_access"] = [{
+        "reference": g.reference, "opened_by": _user(g.user), "agency": g.agency.name,
+        "opened_at": _value(g.opened_at), "until": _value(g.expires_at), "reason": _value(g.reason),
+        "reviewed": g.reviewed_at is not None, "review_outcome": g.get_review_outcome_display(),
+    } for g in BreakGlassGrant.objects.filter(subject=subject).select_related("user", "agency", "subject")
+        .order_by("opened_at")]
+    data["access_summary"] = [
+        {"agency": row["actor_agency__name"] or "", "action": row["action"], "outcome": row["outcome"],
+         "count": row["count"], "last": _value(row["last"])}
+        for row in AccessEvent.objects.filter(object_type="subject", reference=subject.reference)
+        .values("actor_agency__name", "action", "outcome").annotate(count=Count("id"), last=Max("occurred_at"))
+        .order_by("actor_agency__name", "action", "outcome")
+    ]
+    return data
+
+
+def _register(subject: Subject) -> dict[str, Any] | None:
+    entry = RegisterEntry.objects.filter(subject=subject).select_related("borough").first()
+    if entry is None:
+        return None
+    history = entry.history.order_by("history_date", "history_id").select_related("history_user")
+    reviews = RegisterReview.objects.filter(entry=entry).select_related("reviewed_by").order_by("reviewed_at")
+    return {
+        "borough": entry.borough.name, "status": entry.status, "level": entry.level,
+        "added_at": _value(entry.added_at), "next_review_on": _value(entry.next_review_on),
+        "history": [{
+            "at": _value(h.history_date), "change": h.get_history_type_display(), "by": _user(h.history_user),
+            "status": h.status, "level": h.level, "removal_reason": h.removal_reason,
+        } for h in history],
+        "reviews": [{
+            "reviewed_at": _value(r.reviewed_at), "by": _user(r.reviewed_by), "outcome": r.get_outcome_display(),
+            "notes": _value(r.notes), "next_review_on": _value(r.next_review_on),
+        } for r in reviews],
+    }
+
+
+def _referrals(subject: Subject) -> list[dict[str, Any]]:
+    referrals = (Referral.objects.filter(subject=subject)
+                 .select_related("from_agency", "to_agency", "receiving_agency", "referred_by", "subject")
+                 .prefetch_related("transitions__actor").order_by("received_at"))
+    return [{
+        "reference": r.reference, "from_agency": r.from_agency.name, "referred_by": _user(r.referred_by),
+        "to": r.to_agency.name, "automatic": r.automatic, "summary": _value(r.summary),
+        "legal_basis": r.get_legal_basis_display(), "consent": r.get_consent_display(),
+        "consent_override_reason": _value(r.consent_override_reason), "state": r.state,
+        "decision": r.get_decision_display(), "pathway": r.get_pathway_display(),
+        "receiving_agency": r.receiving_agency.name if r.receiving_agency_id else "",
+        "decision_reason": _value(r.decision_reason), "received_at": _value(r.received_at),
+        "decided_at": _value(r.decided_at), "closed_at": _value(r.closed_at),
+        "routing": [{
+            "at": _value(t.at), "from": t.from_state, "to": t.to_state, "by": _user(t.actor),
+            # The reason is encrypted under the referral's subject key, which is hers.
+            "reason": _value(t.reason),
+        } for t in r.transitions.all()],
+    } for r in referrals]
+
+
+def _links(subject: Subject) -> list[dict[str, Any]]:
+    links = (Link.objects.filter(subject=subject)
+             .select_related("associate", "place", "group", "source_agency").order_by("first_seen", "reference"))
+    rows = []
+    for link in links:
+        if link.associate_id:
+            other = {"kind": "associate", "reference": link.associate.reference,
+                     "role": link.associate.get_role_display(), "age_band": link.associate.get_age_band_display()}
+        elif link.place_id:
+            other = {"kind": "place", "reference": link.place.reference, "name": link.place.name,
+                     "place_kind": link.place.get_kind_display()}
+        elif link.group_id:
+            other = {"kind": "group", "reference": link.group.reference, "name": link.group.name}
+        else:
+            other = {"kind": "young person"}
+        rows.append({
+            "reference": link.reference, "type": link.get_link_type_display(), "with": other,
+            "source_agency": link.source_agency.name, "first_seen": _value(link.first_seen),
+            "last_seen": _value(link.last_seen), "expires_on": _value(link.expires_on), "status": link.status,
+        })
+    return rows
+
+
+def _disclosures(subject: Subject) -> list[dict[str, Any]]:
+    """Every share of her record with another agency: with whom, when, why, until when, and its end."""
+    history = (SubjectShare.history.filter(content_object_id=subject.pk)
+               .select_related("group__agency", "granted_by", "history_user").order_by("history_date", "history_id"))
+    return [{
+        "at": _value(h.history_date),
+        "change": {"+": "shared", "~": "share changed", "-": "share ended"}.get(h.history_type, h.history_type),
+        "agency": h.group.agency.name if hasattr(h.group, "agency") else "",
+        "purpose": h.purpose, "granted_by": _user(h.granted_by), "granted_at": _value(h.granted_at),
+        "until": _value(h.expires_at), "by": _user(h.history_user),
+    } for h in history]
+
+
+@dataclass
+class ForecastRow:
+    reference: str
+    home_borough: str
+    retention_date: dt.date
+    erased_on: dt.date
+    rule: str
+
+
+def _rule(subject: Subject) -> str:
+    years = settings.SUBJECT_RETENTION_YEARS
+    if subject.date_of_birth not in (None, ERASED):
+        return f"{years} years after date of birth (to the end of that month)"
+    return f"{years} years after the estimated year of birth (to the end of that year)"
+
+
+def forecast_rows(subjects: list[Subject], today: dt.date) -> list[ForecastRow]:
+    """Rows for one page of the forecast: the date retention erases each, and the rule that applies."""
+    prefetch_data_keys(s.data_key_id for s in subjects)
+    return [ForecastRow(
+        reference=s.reference, home_borough=s.home_borough.name, retention_date=s.retention_date,
+        # apply_retention erases the day after the retention date (or at its next run if that has passed).
+        erased_on=max(s.retention_date + dt.timedelta(days=1), today), rule=_rule(s),
+    ) for s in subjects]
+
+
+def erasure_forecast(today: dt.date | None = None, *, on_legal_hold: bool = False) -> Any:
+    """Who ``apply_retention`` will erase within ``FORECAST_DAYS`` (or, ``on_legal_hold``, who it would
+    but for a legal hold): the very selection the command uses, looking further ahead."""
+    return subjects_due_for_erasure(today, within_days=FORECAST_DAYS, on_legal_hold=on_legal_hold).select_related(
+        "home_borough")

@@ -1,0 +1,79 @@
+"""Business actions of data protection: opening a record under emergency access, and its review.
+
+Each runs in one transaction and writes exactly one access event, which never carries the stated
+reason (it may name people); the reason is kept encrypted on the grant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.choices import RoleCode
+from agencies.permissions import active_membership
+from audit.api import record
+from audit.choices import Action
+from dataprotection.breakglass import normally_visible
+from dataprotection.models import BreakGlassGrant, BreakGlassReview
+from referrals.choices import SubjectStatus
+from referrals.models import Subject
+from referrals.references import new_reference
+
+# Long enough to say what happened and why it cannot wait; short reasons ("urgent") say nothing.
+REASON_MIN_LENGTH = 25
+
+
+@transaction.atomic
+def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) -> BreakGlassGrant:
+    """Open ``subject`` to a MASH lead outside their normal access, for ``BREAK_GLASS_HOURS``.
+
+    Read-only: the grant opens the record's pages, never a form. Refused for erased and merged records,
+    and for a record the lead can already see. A grant is never extended; opening the record again needs
+    a new reason and makes a new grant. Recorded as ``break_glass``, which auditors review.
+    """
+    membership = active_membership(actor)
+    if membership is None or not membership.has_role(RoleCode.MASH_LEAD):
+        raise PermissionDenied("Only MASH leads can use emergency access.")
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN_LENGTH:
+        raise ValidationError(f"Explain why you need emergency access in at least {REASON_MIN_LENGTH} characters.")
+    subject = Subject.objects.select_for_update().select_related("home_borough").get(pk=subject.pk)
+    if subject.status == SubjectStatus.ERASED:
+        raise ValidationError(f"{subject.reference} has been erased; there is nothing to open.")
+    if subject.status == SubjectStatus.MERGED:
+        raise ValidationError(f"{subject.reference} was merged into another record; open that record instead.")
+    if normally_visible(actor, subject):
+        raise ValidationError(f"You can already see {subject.reference} without emergency access.")
+    hours = settings.BREAK_GLASS_HOURS
+    grant = BreakGlassGrant(
+        reference=new_reference("B"), subject=subject, user=actor, agency=membership.agency, reason=reason,
+        expires_at=timezone.now() + dt.timedelta(hours=hours),
+    )
+    grant.save()
+    record(Action.BREAK_GLASS, actor=actor, object_type="subject", reference=subject.reference,
+           borough=subject.home_borough, purpose="Emergency access (reason held for review)",
+           detail={"grant": grant.reference, "hours": hours, "review_pending": True})
+    return grant
+
+
+@transaction.atomic
+def do_review_break_glass(grant: BreakGlassGrant, *, outcome: str, actor: AbstractBaseUser) -> BreakGlassGrant:
+    """An auditor records that an emergency opening has been reviewed, and whether it was justified."""
+    membership = active_membership(actor)
+    if membership is None or not membership.has_role(RoleCode.AUDITOR):
+        raise PermissionDenied("Only auditors review emergency access.")
+    if outcome not in BreakGlassReview.values:
+        raise ValidationError("Choose whether the emergency access was justified.")
+    grant = BreakGlassGrant.objects.select_for_update().select_related("subject").get(pk=grant.pk)
+    if grant.reviewed_at is not None:
+        raise ValidationError(f"{grant.reference} has already been reviewed.")
+    grant.reviewed_at, grant.reviewed_by, grant.review_outcome = timezone.now(), actor, outcome
+    grant.save(update_fields=["reviewed_at", "reviewed_by", "review_outcome"])
+    record(Action.UPDATE, actor=actor, object_type="break_glass", reference=grant.reference,
+           detail={"review": outcome, "subject": grant.subject.reference})
+    return grant

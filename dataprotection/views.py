@@ -1,0 +1,201 @@
+"""Emergency access (MASH leads), its review (auditors), subject access exports and the erasure forecast
+(the data protection officer). Views stay thin; every request is recorded by ``audited_view``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agencies.choices import RoleCode
+from agencies.two_factor import step_up_redirect, step_up_required
+from audit.api import audited_view
+from audit.choices import Action
+from audit.views import _csv_cell, auditor_only
+from dataprotection import export, services
+from dataprotection.breakglass import grants_for_review
+from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
+from referrals.models import Subject
+
+PAGE_SIZE = 50
+
+
+def _has_role(request: HttpRequest, code: str) -> bool:
+    membership = getattr(request, "membership", None)
+    return membership is not None and membership.has_role(code)
+
+
+def _require_perm(request: HttpRequest, perm: str) -> None:
+    # 404, not 403: the pages' existence is not disclosed to those who cannot use them.
+    if not request.user.has_perm(perm):
+        raise Http404
+
+
+# --- Emergency access -------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.SEARCH, object_type="break_glass")
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Reference and reason, then a warning to confirm; confirming opens the record for a few hours."""
+    if not _has_role(request, RoleCode.MASH_LEAD):
+        raise Http404
+    if stale := step_up_redirect(request):  # opening a record beyond one's access: ask again
+        return stale
+    form = BreakGlassForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        subject = form.subject
+        request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+        if request.POST.get("stage") != "confirm":
+            request.audit_detail = {"stage": "warning"}  # type: ignore[attr-defined]
+            return render(request, "dataprotection/break_glass_confirm.html",
+                          {"form": form, "subject": subject, "hours": settings.BREAK_GLASS_HOURS})
+        try:
+            grant = services.do_break_glass(subject, form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # The subject page itself says until when (the emergency-access banner).
+            request.audit_detail = {"grant": grant.reference}  # type: ignore[attr-defined]
+            return redirect("subject-detail", reference=subject.reference)
+    return render(request, "dataprotection/break_glass_form.html", {"form": form})
+
+
+@require_GET
+@audited_view(Action.LIST, object_type="break_glass")
+@auditor_only
+def break_glass_list(request: HttpRequest) -> HttpResponse:
+    """Every emergency opening, pending reviews first when asked, 50 to a page."""
+    pending_only = request.GET.get("show") == "pending"
+    page = Paginator(grants_for_review(pending_only), PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = grants_for_review(True).count()
+    return render(request, "dataprotection/break_glass_list.html",
+                  {"page": page, "pending_only": pending_only, "pending": pending, "now": timezone.now()})
+
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.VIEW, object_type="break_glass", reference_kwarg="reference")
+@auditor_only
+@step_up_required  # the page shows the stated reason
+def break_glass_review(request: HttpRequest, reference: str) -> HttpResponse:
+    """One emergency opening with its stated reason, and the auditor's review of it."""
+    grant = get_object_or_404(grants_for_review(False), reference=reference)
+    form = BreakGlassReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_review_break_glass(grant, outcome=form.cleaned_data["outcome"], actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{grant.reference} is marked as reviewed.")
+            return redirect("break-glass-list")
+    return render(request, "dataprotection/break_glass_review.html", {"grant": grant, "form": form})
+
+
+# --- Subject access requests ------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@audited_view(Action.SEARCH, object_type="subject")
+def subject_access(request: HttpRequest) -> HttpResponse:
+    """Find the young person by reference number (POST, so nothing typed lands in a URL or log)."""
+    _require_perm(request, "dataprotection.export_subject_data")
+    if stale := step_up_redirect(request):
+        return stale
+    form = SubjectAccessForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"]
+        if Subject.objects.restrict(request.user, "export").filter(reference=reference).exists():
+            return redirect("subject-access-report", reference=reference)
+        form.add_error("reference", "There is no record with that reference number. Check it and try again.")
+    return render(request, "dataprotection/subject_access_form.html", {"form": form})
+
+
+def _subject_for_export(request: HttpRequest, reference: str) -> Subject:
+    _require_perm(request, "dataprotection.export_subject_data")
+    subject = get_object_or_404(
+        Subject.objects.restrict(request.user, "export").select_related("home_borough", "merged_into"),
+        reference=reference,
+    )
+    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    return subject
+
+
+@require_GET
+@audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
+def subject_access_report(request: HttpRequest, reference: str) -> HttpResponse:
+    """Everything held about her, decrypted, as a readable page (one export event)."""
+    subject = _subject_for_export(request, reference)
+    if stale := step_up_redirect(request):
+        return stale
+    request.audit_detail = {"format": "html"}  # type: ignore[attr-defined]
+    data = export.subject_access_data(subject)
+    return render(request, "dataprotection/subject_access_report.html", {"subject": subject, "data": data})
+
+
+@require_GET
+@audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
+def subject_access_export(request: HttpRequest, reference: str) -> HttpResponse:
+    """The same as a JSON download (one export event)."""
+    subject = _subject_for_export(request, reference)
+    if stale := step_up_redirect(request):
+        return stale
+    request.audit_detail = {"format": "json"}  # type: ignore[attr-defined]
+    body = json.dumps(export.subject_access_data(subject), indent=2, ensure_ascii=False, default=str)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{subject.reference}.json"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+# --- Erasure forecast -------------------------------------------------------------------------------
+
+def _forecast_context(request: HttpRequest) -> dict[str, Any]:
+    today = timezone.localdate()
+    due = export.erasure_forecast(today)
+    page = Paginator(due, PAGE_SIZE).get_page(request.GET.get("page"))
+    held = list(export.erasure_forecast(today, on_legal_hold=True)[:PAGE_SIZE * 4])
+    return {
+        "today": today, "days": export.FORECAST_DAYS, "page": page,
+        "rows": export.forecast_rows(list(page.object_list), today),
+        "held": export.forecast_rows(held, today),
+    }
+
+
+@require_GET
+@audited_view(Action.LIST, object_type="erasure_forecast")
+def erasure_forecast(request: HttpRequest) -> HttpResponse:
+    """Who the retention period will erase in the next 90 days, and who a legal hold keeps."""
+    _require_perm(request, "dataprotection.view_erasure_forecast")
+    return render(request, "dataprotection/erasure_forecast.html", _forecast_context(request))
+
+
+@require_GET
+@audited_view(Action.EXPORT, object_type="erasure_forecast")
+def erasure_forecast_export(request: HttpRequest) -> HttpResponse:
+    """The whole forecast as CSV, legal holds included and marked (reference numbers only)."""
+    _require_perm(request, "dataprotection.view_erasure_forecast")
+    if stale := step_up_redirect(request):
+        return stale
+    today = timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="erasure-forecast-{today:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["reference", "home_borough", "retention_date", "erased_on", "rule", "legal_hold"])
+    for held in (False, True):
+        subjects = list(export.erasure_forecast(today, on_legal_hold=held))
+        # A batch of data keys at a time: one query each, never one per subject.
+        rows = [row for start in range(0, len(subjects), 500)
+                for row in export.forecast_rows(subjects[start:start + 500], today)]
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in (
+                row.reference, row.home_borough, row.retention_date.isoformat(),
+                "" if held else row.erased_on.isoformat(), row.rule, "yes" if held else "no")])
+    return response

@@ -1,0 +1,107 @@
+"""Subject access exports for the data protection officer: finding the record, what the export holds,
+its two formats, its audit event, and erased records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from dataprotection.export import subject_access_data
+from referrals import services as referral_services
+from tests.audit_helpers import assert_audit, audit_checkpoint
+from tests.cases import build_cases
+from tests.dataprotection.cases import open_grant
+from tests.referral_cases import refer
+from tests.risk.map_cases import extend as extend_with_map
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(world):
+    built = build_cases(world)
+    extend_with_map(world, built)
+    audit_checkpoint()
+    return built
+
+
+@pytest.fixture
+def shared(cases):
+    """Southwark's subject shared with Lambeth children's social care, linked on the map."""
+    return cases.subjects["shared"]
+
+
+def test_the_officer_finds_a_record_by_reference_by_post(client_for, shared):
+    client = client_for("dpo")
+    assert client.get(reverse("subject-access")).status_code == 200
+    response = client.post(reverse("subject-access"), {"reference": f" {shared.reference.lower()} "})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("subject-access-report", args=[shared.reference])
+
+
+@pytest.mark.parametrize(("reference", "message"), [
+    ("", "Enter the young person&#x27;s reference number."),
+    ("Tianna Invented", "Enter a reference number in the form S-4KQ7-M2XD."),
+    ("S-0000-0000", "There is no record with that reference number."),
+])
+def test_bad_references_are_form_errors(client_for, cases, reference, message):
+    response = client_for("dpo").post(reverse("subject-access"), {"reference": reference})
+    assert response.status_code == 200 and message in response.content.decode()
+
+
+def test_the_page_holds_everything_decrypted_and_is_one_export_event(client_for, world, cases, shared):
+    refer(world, shared, actor="mash_southwark", summary="Going missing overnight with older males.")
+    open_grant(world, "mash_lambeth", shared)
+    audit_checkpoint()
+    response = client_for("dpo").get(reverse("subject-access-report", args=[shared.reference]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for expected in ["Tianna", "Invented", "2009-06-30", "Seen late at night.", "Missing from home or care",
+                     "Going missing overnight with older males.", "Lambeth Test Social Care", "Strategy discussion",
+                     cases.links["shared"].reference, cases.associates["shared"].reference,
+                     "Found in our borough tonight", "Southwark Test YOT"]:
+        assert expected in html, expected
+    # Third parties' identities are not hers to receive.
+    assert "Matrix Associate" not in html
+    event = assert_audit("export", actor=world.user("dpo"), object_type="subject", reference=shared.reference)
+    assert event.detail == {"format": "html"}
+    assert "Tianna" not in f"{event.purpose} {event.detail}"
+
+
+def test_the_json_download(client_for, world, cases, shared):
+    response = client_for("dpo").get(reverse("subject-access-export", args=[shared.reference]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="subject-access-{shared.reference}.json"'
+    assert "no-store" in response["Cache-Control"]
+    data = json.loads(response.content)
+    assert data["identity"]["given_name"] == "Tianna" and data["identity"]["date_of_birth"] == "2009-06-30"
+    assert [c["narrative"] for c in data["concerns"]] == ["Seen late at night."]
+    assert data["assessments"] and data["assessments"][0]["level"]
+    shares = [d for d in data["disclosures"] if d["change"] == "shared"]
+    assert shares[0]["agency"] == "Lambeth Test Social Care" and shares[0]["purpose"] == "Strategy discussion"
+    assert shares[0]["until"] and shares[0]["granted_by"] == "mash_southwark"
+    assert {link["with"]["kind"] for link in data["map_links"]} == {"associate", "place", "group"}
+    event = assert_audit("export", actor=world.user("dpo"), object_type="subject", reference=shared.reference)
+    assert event.detail == {"format": "json"}
+
+
+def test_a_revoked_share_shows_when_it_ended(world, cases):
+    data = subject_access_data(cases.subjects["share_revoked"])
+    assert [d["change"] for d in data["disclosures"]] == ["shared", "share ended"]
+
+
+def test_an_erased_record_says_so(client_for, world, cases):
+    subject = cases.subjects["lambeth_gp"]
+    referral_services.do_erase_subject(subject=subject, reason="Lawful erasure request", actor=None)
+    page = client_for("dpo").get(reverse("subject-access-report", args=[subject.reference])).content.decode()
+    assert "has been erased" in page and "Kayla" not in page
+    data = json.loads(client_for("dpo").get(reverse("subject-access-export", args=[subject.reference])).content)
+    assert data["status"] == "erased" and "identity" not in data
+
+
+def test_nobody_else_can_export(client_for, world, shared):
+    for persona in ["mash_southwark", "auditor", "administrator", "yot_southwark"]:
+        assert client_for(persona).get(reverse("subject-access-report", args=[shared.reference])).status_code == 404
+        assert_audit("export", actor=world.user(persona), object_type="subject", outcome="denied")
