@@ -9,9 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from agencies.models import Membership
 from audit.api import record
 from audit.choices import Action, Outcome
+from config.forms import ServiceFormMixin, TextField
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(ServiceFormMixin, AuthenticationForm):
     """Username and password; refuses accounts with no active membership of an active agency."""
 
     error_messages = {
@@ -22,7 +23,7 @@ class SignInForm(AuthenticationForm):
         ),
     }
 
-    username = forms.CharField(
+    username = TextField(
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "spellcheck": "false"}),
     )
