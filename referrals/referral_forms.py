@@ -32,6 +32,15 @@ class ReferralForm(ServiceForm):
         return data
 
 
+# The referral's version as the page was loaded: a positive integer column, so anything outside its range is
+# a damaged or forged page, not a stale one.
+VERSION_FIELD = {
+    "min_value": 1, "max_value": 2_147_483_647,
+    "error_messages": dict.fromkeys(("required", "invalid", "min_value", "max_value"),
+                                    "This page is out of date or damaged. Reload it and try again."),
+}
+
+
 def _pathway_agencies():
     kinds = set().union(*PATHWAY_AGENCY_KINDS.values())
     return Agency.objects.filter(kind__in=kinds, is_active=True).select_related("borough")
@@ -40,7 +49,7 @@ def _pathway_agencies():
 class DecisionForm(ServiceForm):
     """The MASH's decision. The version is the referral's as the lead loaded it."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, **VERSION_FIELD)
     decision = forms.ChoiceField(label="Decision", choices=ReferralDecision.choices, widget=forms.RadioSelect,
                                  error_messages={"required": "Choose a decision."})
     pathway = forms.ChoiceField(label="Pathway (when referring on)", choices=[("", "Choose a pathway"),
@@ -72,6 +81,6 @@ class ReferralActionForm(ServiceForm):
     ACTIONS = [("screen", "Start screening"), ("accept", "Accept"), ("decline", "Decline"), ("close", "Close"),
                ("withdraw", "Withdraw")]
     action = forms.ChoiceField(choices=ACTIONS, error_messages={"invalid_choice": "Choose what to do."})
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, **VERSION_FIELD)
     reason = TextField(label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=4000)
