@@ -44,9 +44,12 @@ class Tally:
     requests: int = 0
     accepted: int = 0
     refused: int = 0
+    server_errors: int = 0
     problems: list[str] = field(default_factory=list)
 
     def fail(self, label: str, message: str) -> None:
+        if message.startswith("500"):
+            self.server_errors += 1
         self.problems.append(f"{label}: {message}")
 
     def check(self) -> None:

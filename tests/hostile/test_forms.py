@@ -18,7 +18,7 @@ from tests.hostile.corpus import (
     OVERSIZE_BODY_BYTES,
     TOO_MANY_FIELDS,
 )
-from tests.hostile.runner import Tally, client_for_target, encode, submit
+from tests.hostile.runner import client_for_target, encode, submit
 from tests.hostile.targets import TARGETS, Context
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +34,8 @@ def _baseline(client_for, target, ctx, tally):
 
 
 @pytest.mark.parametrize("target", FORM_TARGETS, ids=lambda t: t.name)
-def test_every_field_with_the_core_values(client_for, world, target):
-    ctx, tally = Context(world), Tally()
+def test_every_field_with_the_core_values(client_for, world, target, tally):
+    ctx = Context(world)
     _baseline(client_for, target, ctx, tally)
     for name in target.fields():
         for value_name in CORE:
@@ -46,8 +46,8 @@ def test_every_field_with_the_core_values(client_for, world, target):
 
 
 @pytest.mark.parametrize("target", [t for t in FORM_TARGETS if t.probe], ids=lambda t: t.name)
-def test_every_value_in_one_field(client_for, world, target):
-    ctx, tally = Context(world), Tally()
+def test_every_value_in_one_field(client_for, world, target, tally):
+    ctx = Context(world)
     text = target.probe in target.text_fields()
     for value_name, value in HOSTILE.items():
         submit(client_for, target, ctx, tally, f"{target.name} {target.probe}={value_name}",
@@ -61,10 +61,10 @@ def _fresh_token() -> str:
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
-def test_malformed_requests(client_for, world, target):
+def test_malformed_requests(client_for, world, target, tally):
     """Unexpected and duplicated fields, other content types, too many fields, too big a body, and
     absent or forged CSRF tokens."""
-    ctx, tally = Context(world), Tally()
+    ctx = Context(world)
     # Fields the form does not have, named like things an attacker would like to set.
     extra = {"is_superuser": "1", "is_staff": "on", "recorded_by": "1", "agency": "1", "status": "erased",
              "pk": "1", "id": "../1", "reference": "S-0000-0000", "__proto__[admin]": "1", "x\x00y": "z",

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from tests.hostile.corpus import CORE, HOSTILE, MISSING, RawBytes, forbidden_in_page
-from tests.hostile.runner import Tally
 from tests.hostile.snapshot import changed, events_since, last_event_id, row_counts
 from tests.hostile.targets import READ_ACTIONS
 from tests.personas import MEMBER_PERSONAS
@@ -48,10 +47,10 @@ def _query(params: dict[str, object]) -> str:
 
 
 @pytest.mark.parametrize("url_name", list(GET_FORMS))
-def test_get_parameters(client_for, world, url_name):
+def test_get_parameters(client_for, world, url_name, tally):
     persona, parameters = GET_FORMS[url_name]
     assert persona in MEMBER_PERSONAS
-    client, tally = client_for(persona), Tally()
+    client = client_for(persona)
     url = reverse(url_name)
     for parameter in parameters:
         for value_name in [*CORE, *GET_EXTRA]:

@@ -72,3 +72,26 @@ def test_a_concern_with_unusual_names_is_stored_normalised_and_shown_escaped(cli
     page = client.get(response["Location"]).content.decode()
     assert "<b>left</b>" not in page and "&lt;b&gt;left&lt;/b&gt;" in page
     assert "{{ request.user.password }}" in page  # shown as typed, never evaluated
+
+
+@pytest.mark.django_db
+def test_services_refuse_control_characters_whoever_calls_them(world):
+    from django.core.exceptions import ValidationError
+
+    from referrals import routing
+    from referrals.choices import ConsentPosition, LegalBasis
+    from risk import services as risk_services
+    from risk.models import RegisterEntry
+    from tests.hostile.snapshot import row_counts
+    from tests.hostile.targets import fresh_subject
+
+    subject = fresh_subject(world, on_register=True)
+    entry = RegisterEntry.objects.get(subject=subject)
+    before = row_counts()
+    with pytest.raises(ValidationError):
+        routing.do_make_referral(subject, summary="Seen\x00 late", legal_basis=LegalBasis.SAFEGUARDING,
+                                 consent=ConsentPosition.GIVEN, actor=world.user("dsl_lambeth"))
+    with pytest.raises(ValidationError):
+        risk_services.do_record_review(entry=entry, outcome="continue", notes="\u202eevil",
+                                       actor=world.user("mash_lambeth"))
+    assert row_counts() == before
