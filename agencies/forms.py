@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from agencies.models import Membership
 from audit.api import record
 from audit.choices import Action, Outcome
-from config.forms import ServiceFormMixin, TextField
+from config.forms import ServiceForm, ServiceFormMixin, TextField
 
 
 class SignInForm(ServiceFormMixin, AuthenticationForm):
@@ -38,20 +38,20 @@ class SignInForm(ServiceFormMixin, AuthenticationForm):
             raise forms.ValidationError(self.error_messages["no_membership"], code="no_membership")
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(ServiceForm):
     """One field for a code from the authenticator app or a recovery code (named as django-otp names it)."""
 
-    otp_token = forms.CharField(
+    otp_token = TextField(
         label="Code", max_length=32, strip=True,
         error_messages={"required": "Enter the 6-digit code from your authenticator app, or a recovery code."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autofocus": True}),
     )
 
 
-class EnrolmentForm(forms.Form):
+class EnrolmentForm(ServiceForm):
     """The first code from a newly added authenticator app, which proves it was set up correctly."""
 
-    otp_token = forms.CharField(
+    otp_token = TextField(
         label="Code from your authenticator app", max_length=32, strip=True,
         error_messages={"required": "Enter the 6-digit code your authenticator app shows for this service."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
@@ -59,7 +59,7 @@ class EnrolmentForm(forms.Form):
     )
 
 
-class PasswordConfirmForm(forms.Form):
+class PasswordConfirmForm(ServiceForm):
     """Step-up for members without an authenticator: the password again."""
 
     password = forms.CharField(

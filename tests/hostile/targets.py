@@ -19,7 +19,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.forms import SignInForm
+from agencies.forms import EnrolmentForm, SecondFactorForm, SignInForm
 from audit.choices import Action
 from referrals import routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
@@ -97,6 +97,8 @@ class Target:
     new_client_each_time: bool = False
     # Pages of a step that writes nothing yet (check your answers): a 200 without errors is fine there.
     step_markers: tuple[str, ...] = ()
+    # A 200 page that means done (a page shown once, such as new recovery codes), not a refusal.
+    success_markers: tuple[str, ...] = ()
     # Fields to fuzz when several targets share one form class (the first covers every field).
     only_fields: tuple[str, ...] = ()
 
@@ -306,6 +308,64 @@ TARGETS: list[Target] = [
            url=lambda ctx: reverse("map-link-remove", kwargs={"reference": _confirmed_link(ctx).reference}),
            data=lambda ctx: {"reason": "Entered on the wrong record."}, form_class=RemoveLinkForm, probe="reason",
            consumes=True),
+]
+
+
+
+# Two-factor authentication. Test plumbing resets the authenticator before each request (its last used
+# step and its failure throttle), so that the valid submission is valid every time.
+def _fresh_device(ctx: Context, persona: str) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=ctx.world.user(persona), confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                   throttling_failure_timestamp=None)
+    device.refresh_from_db()
+    return device
+
+
+def _code_data(persona: str) -> Callable[[Context], dict[str, Any]]:
+    def data(ctx: Context) -> dict[str, Any]:
+        from agencies.two_factor import current_code
+
+        return {"otp_token": current_code(_fresh_device(ctx, persona))}
+
+    return data
+
+
+def _enrolment_data(ctx: Context) -> dict[str, Any]:
+    """A pending key in the session and its current code; no authenticator yet."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies.two_factor import current_code, new_totp_key
+    from agencies.views_two_factor import PENDING_KEY
+
+    user = ctx.world.user("teacher_lambeth")
+    TOTPDevice.objects.filter(user=user).delete()
+    session = ctx.clients["teacher_lambeth"].session
+    session[PENDING_KEY] = key = new_totp_key()
+    session.save()
+    return {"otp_token": current_code(TOTPDevice(user=user, key=key))}
+
+
+_TWO_FACTOR_REFUSALS = frozenset({Action.LOGIN_FAILED, Action.DENIED})
+
+TARGETS += [
+    Target("two-factor-verify", "two-factor-verify", "mash_lambeth:unverified",
+           url=lambda ctx: reverse("two-factor-verify"), data=_code_data("mash_lambeth"),
+           form_class=SecondFactorForm, probe="otp_token", new_client_each_time=True,
+           refusal_actions=_TWO_FACTOR_REFUSALS),
+    Target("step-up", "step-up", "mash_lambeth", url=lambda ctx: reverse("step-up"),
+           data=_code_data("mash_lambeth"), form_class=SecondFactorForm, probe="otp_token",
+           new_client_each_time=True, refusal_actions=_TWO_FACTOR_REFUSALS),
+    Target("two-factor-setup", "two-factor-setup", "teacher_lambeth", url=lambda ctx: reverse("two-factor-setup"),
+           data=_enrolment_data, form_class=EnrolmentForm, probe="otp_token",
+           refusal_actions=_TWO_FACTOR_REFUSALS, success_markers=("<title>Your recovery codes",)),
+    Target("account-recovery-codes", "account-recovery-codes", "mash_lambeth",
+           url=lambda ctx: reverse("account-recovery-codes"), data=lambda ctx: {},
+           success_markers=("<title>Your recovery codes",)),
+    Target("account-two-factor-remove", "account-two-factor-remove", "teacher_lambeth",
+           url=lambda ctx: reverse("account-two-factor-remove"), data=lambda ctx: {}),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}
