@@ -9,9 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from agencies.models import Membership
 from audit.api import record
 from audit.choices import Action, Outcome
+from config.forms import ServiceForm, ServiceFormMixin, TextField
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(ServiceFormMixin, AuthenticationForm):
     """Username and password; refuses accounts with no active membership of an active agency."""
 
     error_messages = {
@@ -22,7 +23,7 @@ class SignInForm(AuthenticationForm):
         ),
     }
 
-    username = forms.CharField(
+    username = TextField(
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "spellcheck": "false"}),
     )
@@ -37,20 +38,20 @@ class SignInForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["no_membership"], code="no_membership")
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(ServiceForm):
     """One field for a code from the authenticator app or a recovery code (named as django-otp names it)."""
 
-    otp_token = forms.CharField(
+    otp_token = TextField(
         label="Code", max_length=32, strip=True,
         error_messages={"required": "Enter the 6-digit code from your authenticator app, or a recovery code."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autofocus": True}),
     )
 
 
-class EnrolmentForm(forms.Form):
+class EnrolmentForm(ServiceForm):
     """The first code from a newly added authenticator app, which proves it was set up correctly."""
 
-    otp_token = forms.CharField(
+    otp_token = TextField(
         label="Code from your authenticator app", max_length=32, strip=True,
         error_messages={"required": "Enter the 6-digit code your authenticator app shows for this service."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
@@ -58,7 +59,7 @@ class EnrolmentForm(forms.Form):
     )
 
 
-class PasswordConfirmForm(forms.Form):
+class PasswordConfirmForm(ServiceForm):
     """Step-up for members without an authenticator: the password again."""
 
     password = forms.CharField(

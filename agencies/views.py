@@ -61,6 +61,12 @@ class SignOutView(auth_views.LogoutView):
 
     http_method_names = ["post", "options"]
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Parse the body before the session ends: a body Django refuses (too large, too many fields) is
+        # then a 400 that changed nothing, not a 400 after a sign-out already recorded.
+        request.POST.get("next")
+        return super().post(request, *args, **kwargs)
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:

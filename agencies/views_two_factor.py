@@ -91,7 +91,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     if not request.session.get(HAS_DEVICE, False):
         return redirect(f"{reverse('two-factor-setup')}?{urlencode({'next': next_url})}")
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = services.do_verify_second_factor(
             user=request.user, token=form.cleaned_data["otp_token"], purpose="sign_in", actor=request.user)
@@ -117,7 +117,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if not isinstance(key, str) or not re.fullmatch(r"[0-9a-f]{40}", key):
         key = new_totp_key()
         request.session[PENDING_KEY] = key
-    form = EnrolmentForm(request.POST or None)
+    form = EnrolmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             enrolled = services.do_enrol_totp_device(
@@ -190,7 +190,8 @@ def step_up(request: HttpRequest) -> HttpResponse:
     """Confirm it is you: the second factor again (or the password, without one), then back where you were."""
     next_url = _next(request)
     uses_device = has_confirmed_device(request.user)
-    form = (SecondFactorForm if uses_device else PasswordConfirmForm)(request.POST or None)
+    form_class = SecondFactorForm if uses_device else PasswordConfirmForm
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if uses_device:
             result = services.do_verify_second_factor(

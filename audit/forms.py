@@ -3,7 +3,7 @@ dates), so they travel as GET parameters and pages can be bookmarked."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -15,14 +15,18 @@ from agencies.models import Agency
 from audit.api import OBJECT_TYPE_PATTERN, REFERENCE_PATTERN
 from audit.choices import Action, Outcome
 from audit.models import AccessEvent
+from config.forms import ServiceForm, TextField
 
 USERNAME_PATTERN = r"^[\w.@+-]{1,150}$"
+# The trail cannot hold events outside these years; a date far beyond them (9999-12-31) would also
+# overflow the day-after arithmetic of the "to" filter.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
-class TrailFilterForm(forms.Form):
+class TrailFilterForm(ServiceForm):
     """Who, which agency, what, with what outcome, about which object, and when."""
 
-    actor = forms.CharField(
+    actor = TextField(
         label="User account", required=False, max_length=150,
         validators=[RegexValidator(USERNAME_PATTERN, "Enter a user account name, such as dsl.lambeth.")],
     )
@@ -36,11 +40,11 @@ class TrailFilterForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", required=False,
                                 choices=[("", "Any outcome"), *Outcome.choices],
                                 error_messages={"invalid_choice": "Choose allowed or denied."})
-    object_type = forms.CharField(
+    object_type = TextField(
         label="Object type", required=False, max_length=40,
         validators=[RegexValidator(OBJECT_TYPE_PATTERN, "Enter an object type such as subject or referral.")],
     )
-    reference = forms.CharField(
+    reference = TextField(
         label="Object reference", required=False, max_length=64,
         validators=[RegexValidator(REFERENCE_PATTERN, "Enter a reference number or UUID, not a name.")],
     )
@@ -52,6 +56,18 @@ class TrailFilterForm(forms.Form):
                               error_messages={"invalid": "Enter the end date as a real date."})
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput,
                                 error_messages={"invalid": "The page link is not valid; start again."})
+
+    def _clean_day(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise forms.ValidationError(f"Enter a date between {EARLIEST:%Y} and {LATEST:%Y}.")
+        return day
+
+    def clean_date_from(self) -> date | None:
+        return self._clean_day("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._clean_day("date_to")
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
@@ -84,15 +100,15 @@ class TrailFilterForm(forms.Form):
         return events.filter(conditions)
 
 
-class ObjectLookupForm(forms.Form):
+class ObjectLookupForm(ServiceForm):
     """Find the disclosure log of one object by its type and reference."""
 
-    object_type = forms.CharField(
+    object_type = TextField(
         label="Object type", max_length=40, initial="subject",
         validators=[RegexValidator(OBJECT_TYPE_PATTERN, "Enter an object type such as subject or referral.")],
         error_messages={"required": "Enter the object type, such as subject."},
     )
-    reference = forms.CharField(
+    reference = TextField(
         label="Reference", max_length=64,
         validators=[RegexValidator(REFERENCE_PATTERN, "Enter a reference number or UUID, not a name.")],
         error_messages={"required": "Enter the reference number."},

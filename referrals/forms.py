@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agencies.models import Borough
+from config.forms import ServiceForm, TextField, TextRegexField
 from referrals.references import looks_like
 from referrals.services import SubjectDetails
 from risk.choices import IndicatorCategory
@@ -54,22 +55,22 @@ def _date_parts(prefix: str, label: str) -> dict[str, forms.Field]:
     }
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(ServiceForm):
     """Everything a practitioner enters to record a concern."""
 
-    subject = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    given_name = forms.CharField(required=False, max_length=NAME_MAX, label="First name")
-    family_name = forms.CharField(required=False, max_length=NAME_MAX, label="Last name")
-    other_names = forms.CharField(required=False, max_length=200, label="Other names she uses (optional)")
+    subject = TextField(required=False, max_length=64, widget=forms.HiddenInput)
+    given_name = TextField(required=False, max_length=NAME_MAX, label="First name")
+    family_name = TextField(required=False, max_length=NAME_MAX, label="Last name")
+    other_names = TextField(required=False, max_length=200, label="Other names she uses (optional)")
     age_estimate = forms.IntegerField(
         required=False, min_value=0, max_value=25, label="Her age, if you do not know her date of birth",
         error_messages={"invalid": "Age must be a number, like 15."},
     )
-    address = forms.CharField(required=False, max_length=500, label="Address (optional)",
+    address = TextField(required=False, max_length=500, label="Address (optional)",
                               widget=forms.Textarea(attrs={"rows": 3}))
-    nhs_number = forms.RegexField(required=False, regex=r"^\d{3} ?\d{3} ?\d{4}$", label="NHS number (optional)",
+    nhs_number = TextRegexField(required=False, regex=r"^\d{3} ?\d{3} ?\d{4}$", label="NHS number (optional)",
                                   error_messages={"invalid": "NHS number must be 10 digits, like 943 476 5919."})
-    pupil_number = forms.RegexField(required=False, regex=r"^[A-Za-z]\d{11}[A-Za-z0-9]$",
+    pupil_number = TextRegexField(required=False, regex=r"^[A-Za-z]\d{11}[A-Za-z0-9]$",
                                     label="Unique pupil number (optional)",
                                     error_messages={"invalid": "A unique pupil number is 13 characters, "
                                                                "like A123456789012."})
@@ -83,7 +84,7 @@ class ConcernForm(forms.Form):
         error_messages={"invalid_choice": "Choose signs from the list.",
                         "invalid_pk_value": "Choose signs from the list."},
     )
-    narrative = forms.CharField(required=False, max_length=NARRATIVE_MAX, label="What did you see or hear?",
+    narrative = TextField(required=False, max_length=NARRATIVE_MAX, label="What did you see or hear?",
                                 widget=forms.Textarea(attrs={"rows": 8}))
     seriously_worried = forms.BooleanField(required=False, label="I am seriously worried about this young person")
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput,
@@ -166,12 +167,12 @@ class ConcernForm(forms.Form):
         return list(groups.values())
 
 
-class MergeForm(forms.Form):
+class MergeForm(ServiceForm):
     """Choose the duplicate record to fold into this one, and say why."""
 
-    duplicate = forms.CharField(max_length=11, label="Reference of the duplicate record",
+    duplicate = TextField(max_length=11, label="Reference of the duplicate record",
                                 error_messages={"required": "Enter the reference of the duplicate record."})
-    reason = forms.CharField(max_length=500, label="Why are these the same young person?",
+    reason = TextField(max_length=500, label="Why are these the same young person?",
                              widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Give a reason for the merge."})
     confirm = forms.BooleanField(required=False)

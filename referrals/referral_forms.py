@@ -5,14 +5,15 @@ from __future__ import annotations
 from django import forms
 
 from agencies.models import Agency
+from config.forms import ServiceForm, TextField
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.routing import PATHWAY_AGENCY_KINDS
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(ServiceForm):
     """Refer a subject to her borough's MASH."""
 
-    summary = forms.CharField(label="Why are you referring?", widget=forms.Textarea(attrs={"rows": 5}),
+    summary = TextField(label="Why are you referring?", widget=forms.Textarea(attrs={"rows": 5}),
                               max_length=4000, error_messages={"required": "Say why you are referring."},
                               help_text="What you are worried about now. The MASH sees the concerns already recorded.")
     legal_basis = forms.ChoiceField(label="Legal basis for sharing", choices=LegalBasis.choices,
@@ -20,7 +21,7 @@ class ReferralForm(forms.Form):
                                     error_messages={"required": "Choose the legal basis for sharing."})
     consent = forms.ChoiceField(label="Consent", choices=ConsentPosition.choices, widget=forms.RadioSelect,
                                 error_messages={"required": "Say whether consent was given."})
-    consent_override_reason = forms.CharField(label="If consent was overridden, why?", required=False,
+    consent_override_reason = TextField(label="If consent was overridden, why?", required=False,
                                               widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
     def clean(self) -> dict:
@@ -31,22 +32,31 @@ class ReferralForm(forms.Form):
         return data
 
 
+# The referral's version as the page was loaded: a positive integer column, so anything outside its range is
+# a damaged or forged page, not a stale one.
+VERSION_FIELD = {
+    "min_value": 1, "max_value": 2_147_483_647,
+    "error_messages": dict.fromkeys(("required", "invalid", "min_value", "max_value"),
+                                    "This page is out of date or damaged. Reload it and try again."),
+}
+
+
 def _pathway_agencies():
     kinds = set().union(*PATHWAY_AGENCY_KINDS.values())
     return Agency.objects.filter(kind__in=kinds, is_active=True).select_related("borough")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(ServiceForm):
     """The MASH's decision. The version is the referral's as the lead loaded it."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, **VERSION_FIELD)
     decision = forms.ChoiceField(label="Decision", choices=ReferralDecision.choices, widget=forms.RadioSelect,
                                  error_messages={"required": "Choose a decision."})
     pathway = forms.ChoiceField(label="Pathway (when referring on)", choices=[("", "Choose a pathway"),
                                                                               *Pathway.choices], required=False)
     receiving_agency = forms.ModelChoiceField(label="Service to refer to", queryset=Agency.objects.none(),
                                               required=False, empty_label="Choose a service")
-    reason = forms.CharField(label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 5}),
+    reason = TextField(label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 5}),
                              max_length=4000, error_messages={"required": "Give the reason for the decision."})
 
     def __init__(self, *args, **kwargs) -> None:
@@ -65,12 +75,12 @@ class DecisionForm(forms.Form):
         return data
 
 
-class ReferralActionForm(forms.Form):
+class ReferralActionForm(ServiceForm):
     """Any other move on the referral page: screen, accept, decline, close, withdraw."""
 
     ACTIONS = [("screen", "Start screening"), ("accept", "Accept"), ("decline", "Decline"), ("close", "Close"),
                ("withdraw", "Withdraw")]
     action = forms.ChoiceField(choices=ACTIONS, error_messages={"invalid_choice": "Choose what to do."})
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    version = forms.IntegerField(widget=forms.HiddenInput, **VERSION_FIELD)
+    reason = TextField(label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=4000)

@@ -25,6 +25,7 @@ from agencies.models import Agency, Membership
 from agencies.permissions import active_membership
 from audit.api import record
 from audit.choices import Action
+from config.text import require_plain_text
 from referrals import services
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, ReferralState
 from referrals.models import OPEN_STATES, Referral, ReferralTransition, Subject, SubjectShare
@@ -188,6 +189,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
         raise ValidationError("Say whether consent was given.")
     if consent == ConsentPosition.OVERRIDDEN and not consent_override_reason.strip():
         raise ValidationError("Give the reason for overriding consent.")
+    require_plain_text(multi_line={"summary": summary, "reason for overriding consent": consent_override_reason})
     if not summary.strip():
         raise ValidationError("Say why you are referring.")
     existing = open_referral(subject)

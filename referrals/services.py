@@ -23,6 +23,7 @@ from agencies.models import Agency, Borough
 from agencies.permissions import active_membership
 from audit.api import record
 from audit.choices import Action
+from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from referrals.choices import SubjectStatus
@@ -210,6 +211,10 @@ def _record_concern(
         raise PermissionDenied("No active membership.")
     if not indicators and not narrative.strip():
         raise ValidationError("Choose at least one sign or describe what you saw.")
+    require_plain_text(multi_line={"description": narrative, "address": details.address if details else None},
+                       single_line={"first name": details.given_name if details else None,
+                                    "last name": details.family_name if details else None,
+                                    "other names": details.other_names if details else None})
     if any(indicator.is_retired for indicator in indicators):
         raise ValidationError("One of the chosen signs is no longer in use.")
 

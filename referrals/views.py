@@ -162,7 +162,9 @@ def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
         return stale
     lookup = lambda ref: Subject.objects.restrict(request.user, "view").filter(  # noqa: E731
         reference=ref, status="active").select_related("home_borough").first()
-    form = MergeForm(request.POST or None, initial={"duplicate": request.GET.get("duplicate", "")},
+    # Bound on every POST, even an empty one (an empty QueryDict is falsy and would skip validation).
+    form = MergeForm(request.POST if request.method == "POST" else None,
+                     initial={"duplicate": request.GET.get("duplicate", "")},
                      subject_lookup=lookup, survivor=survivor)
     if request.method == "POST" and form.is_valid():
         duplicate = form.duplicate_obj

@@ -50,7 +50,7 @@ def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
                                 reference=reference, status="active")
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     existing = routing.open_referral(subject)
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -126,7 +126,8 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
     capacities = routing.capacities(referral, request.user)
     full = bool({routing.MASH, routing.RECEIVER} & capacities)
-    form = ReferralActionForm(request.POST or None, initial={"version": referral.version})
+    form = ReferralActionForm(request.POST if request.method == "POST" else None,
+                              initial={"version": referral.version})
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -165,7 +166,7 @@ def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     referral = get_object_or_404(_referrals(request, "decide"), reference=reference)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
-    form = DecisionForm(request.POST or None, initial={"version": referral.version})
+    form = DecisionForm(request.POST if request.method == "POST" else None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

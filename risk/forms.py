@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from agencies.models import Agency
+from config.forms import ServiceForm, TextField
 from risk import queries
 from risk.models import LEVEL_CHOICES, ReviewOutcome
 
@@ -17,7 +18,7 @@ class _UserChoice(forms.ModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(ServiceForm):
     level = forms.ChoiceField(choices=[("", "Any level"), *[c for c in LEVEL_CHOICES if c[0] != "none"]],
                               required=False)
     rising = forms.BooleanField(required=False, label="Rising (level went up in the last 4 weeks)")
@@ -34,14 +35,14 @@ class RegisterFilterForm(forms.Form):
         self.fields["agency"].queryset = Agency.objects.filter(borough=borough, is_active=True).order_by("name")
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ServiceForm):
     outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.RadioSelect)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+    notes = TextField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
                             help_text="Kept encrypted with the young person's record.")
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=200, help_text="Plain words: this is kept in the record's history.")
+class ReasonForm(ServiceForm):
+    reason = TextField(max_length=200, help_text="Plain words: this is kept in the record's history.")
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -50,7 +51,7 @@ class ReasonForm(forms.Form):
         return reason
 
 
-class LeadForm(forms.Form):
+class LeadForm(ServiceForm):
     lead = _UserChoice(queryset=None, required=False, empty_label="No lead professional",
                        label="Lead professional", widget=forms.Select(attrs={"class": "govuk-select"}))
 

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency, Borough
+from config.forms import ServiceForm, TextField
 from referrals.references import looks_like
 from risk.map_models import (
     CHILD_AGE_BANDS,
@@ -37,14 +38,14 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class LinkForm(forms.Form):
+class LinkForm(ServiceForm):
     """Add (MASH lead) or suggest (practitioner) a link from one node to another."""
 
     target = forms.ChoiceField(choices=TARGETS, widget=forms.RadioSelect, label="Link to")
-    existing = forms.CharField(required=False, max_length=20, label="Reference",
+    existing = TextField(required=False, max_length=20, label="Reference",
                                help_text="For example, A-4KQ7-M2XD, P-… or G-….")
-    associate_name = forms.CharField(required=False, max_length=100, label="Name or street name")
-    associate_description = forms.CharField(required=False, max_length=500, label="Anything that identifies them",
+    associate_name = TextField(required=False, max_length=100, label="Name or street name")
+    associate_description = TextField(required=False, max_length=500, label="Anything that identifies them",
                                             widget=forms.Textarea(attrs={"rows": 2}))
     age_band = forms.ChoiceField(required=False, choices=AgeBand.choices, initial=AgeBand.UNKNOWN)
     role = forms.ChoiceField(required=False, choices=[("", "Choose")] + list(AssociateRole.choices),
@@ -52,7 +53,7 @@ class LinkForm(forms.Form):
     record_as_associate = forms.BooleanField(
         required=False, label="Record them as a person on her map anyway",
         help_text="A child who may be at risk is usually better recorded as a young person in their own right.")
-    place_name = forms.CharField(required=False, max_length=120, label="Name of the place",
+    place_name = TextField(required=False, max_length=120, label="Name of the place",
                                  help_text="A recognisable label. For a home, the street only.")
     place_kind = forms.ChoiceField(required=False, choices=[("", "Choose")] + list(PlaceKind.choices),
                                    label="Kind of place")
@@ -61,7 +62,7 @@ class LinkForm(forms.Form):
                                            help_text="Leave blank for the young person's borough.")
     latitude = forms.DecimalField(required=False, max_digits=8, decimal_places=5, min_value=-90, max_value=90)
     longitude = forms.DecimalField(required=False, max_digits=8, decimal_places=5, min_value=-180, max_value=180)
-    group_name = forms.CharField(required=False, max_length=120, label="Name of the group")
+    group_name = TextField(required=False, max_length=120, label="Name of the group")
     group_kind = forms.ChoiceField(required=False, choices=[("", "Choose")] + list(GroupKind.choices),
                                    label="Kind of group")
     link_type = forms.ChoiceField(choices=LinkType.choices, label="How they are linked")
@@ -134,7 +135,7 @@ class LinkForm(forms.Form):
         return data
 
 
-class RemoveLinkForm(forms.Form):
-    reason = forms.CharField(max_length=200, label="Why is this link being removed?",
+class RemoveLinkForm(ServiceForm):
+    reason = TextField(max_length=200, label="Why is this link being removed?",
                              widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Give the reason for removing this link."})

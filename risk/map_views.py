@@ -123,7 +123,8 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
     is_mash = _is_mash_of(request, borough.pk)
     if not is_mash and not (isinstance(origin, Subject) and SUGGESTERS & _roles(request)):
         raise PermissionDenied  # visible, read-only
-    form = LinkForm(request.POST or None, node_lookup=lambda ref: _visible_node(request, ref))
+    form = LinkForm(request.POST if request.method == "POST" else None,
+                    node_lookup=lambda ref: _visible_node(request, ref))
     back = "map-subject" if isinstance(origin, Subject) else f"map-{type(origin).__name__.lower()}"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -183,7 +184,7 @@ def link_remove(request: HttpRequest, reference: str) -> HttpResponse:
         raise PermissionDenied
     if link.status == LinkStatus.REMOVED:
         raise Http404
-    form = RemoveLinkForm(request.POST or None)
+    form = RemoveLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             map_services.do_remove_link(link, reason=form.cleaned_data["reason"], actor=request.user)

@@ -30,6 +30,7 @@ from agencies.choices import RoleCode
 from agencies.permissions import active_membership
 from audit.api import record
 from audit.choices import Action
+from config.text import require_plain_text
 from referrals.choices import SubjectStatus
 from referrals.models import Subject
 from risk import queries
@@ -330,6 +331,7 @@ def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: A
         raise ValidationError("Reinstate this young person before recording a review.")
     if outcome not in ReviewOutcome.values:
         raise ValidationError("Choose the outcome of the review.")
+    require_plain_text(multi_line={"notes": notes})
     now = now or timezone.now()
     next_review = timezone.localdate(now) + dt.timedelta(days=entry.review_cadence_days)
     review = RegisterReview(entry=entry, data_key_id=entry.subject.data_key_id, reviewed_by=actor,

@@ -135,6 +135,7 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
         if entry is None:
             raise Http404
         action = request.POST.get("action")
+        form = None
         try:
             if action == "review":
                 form = forms["review_form"] = ReviewForm(request.POST)
@@ -163,6 +164,8 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.error(request, "Choose what to do.")
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        # The form that was posted, for the error summary at the top of the page.
+        forms["posted_form"] = form
     reviews = list(entry.reviews.select_related("reviewed_by")) if entry else []
     history = list(entry.history.select_related("history_user").order_by("-history_date")[:20]) if entry else []
     return render(request, "risk/register_entry.html", {

@@ -55,7 +55,7 @@ def test_refer_with_overridden_consent_and_no_reason_is_refused(world, client_fo
 @pytest.mark.parametrize(("data", "message"), [
     ({"decision": "nfa", "reason": ""}, "Give the reason for the decision."),
     ({"decision": "routed", "reason": "x", "pathway": "police_sot"}, "does not take the pathway"),
-    ({"decision": "routed", "reason": "x", "pathway": "not_a_pathway"}, "Select a valid choice"),
+    ({"decision": "routed", "reason": "x", "pathway": "not_a_pathway"}, "Choose one of the options given"),
     ({"decision": "routed", "reason": "x"}, "Choose the pathway."),
 ])
 def test_bad_decision_input_changes_nothing(world, client_for, data, message):

@@ -102,7 +102,7 @@ def test_a_second_agency_gets_the_same_pages_as_for_a_new_girl_and_mash_sees_bot
     ({"subject": "Robert'); DROP TABLE"}, "could not find that young person"),
     ({"age_estimate": "fifteen", "dob_day": "", "dob_month": "", "dob_year": ""}, "Age must be a number"),
     ({"idempotency_key": "not-a-uuid"}, "This form has expired"),
-    ({"given_name": "Nul\x00byte"}, "Null characters are not allowed"),
+    ({"given_name": "Nul\x00byte"}, "hidden or control characters"),
 ])
 def test_bad_input_gets_a_clear_message_and_writes_nothing(client_for, overrides, message):
     client = client_for("teacher_lambeth")

@@ -1,0 +1,371 @@
+"""Every form the service accepts by POST, with a persona allowed to use it and a valid submission.
+
+``test_coverage.py`` finds every URL that accepts POST (by asking each one) and fails if it is missing
+here, so a new form cannot escape the hostile suite. Each target builds what it needs through the
+services; a target whose success uses its object up (a merge, a referral moving on) makes a fresh one
+for the next request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.forms import EnrolmentForm, SecondFactorForm, SignInForm
+from audit.choices import Action
+from referrals import routing
+from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
+from referrals.forms import ConcernForm, MergeForm
+from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
+from risk import services as risk_services
+from risk.forms import LeadForm, ReasonForm, ReviewForm
+from risk.map_forms import LinkForm, RemoveLinkForm
+from risk.map_models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
+from risk.models import RegisterEntry, ReviewOutcome
+from tests.cases import record
+from tests.hostile.corpus import CONTROL_VALUES, LINE_BREAK_VALUES
+from tests.personas import PASSWORD, World
+from tests.risk.map_cases import link, new_associate
+
+_numbers = itertools.count(1)
+# Read-only actions that the page itself records on every request, whatever was submitted.
+READ_ACTIONS = {Action.VIEW, Action.LIST, Action.SEARCH}
+
+
+def fresh_subject(world: World, recorder: str = "teacher_lambeth", *, on_register: bool = False) -> Any:
+    """A new Lambeth subject, never matching another (a unique name)."""
+    n = next(_numbers)
+    signs = ("missing-from-home-or-care",)
+    return record(world, recorder, given=f"Hostile{n:05d}", family="Inputcase", dob=dt.date(2010, 1 + n % 12, 1),
+                  borough="Lambeth", indicators=signs, seriously_worried=on_register).subject
+
+
+def _today_parts(prefix: str, days_ago: int = 3) -> dict[str, str]:
+    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    return {f"{prefix}_day": str(day.day), f"{prefix}_month": str(day.month), f"{prefix}_year": str(day.year)}
+
+
+@dataclass
+class Context:
+    """What one test built for its target, and the object the next request should use."""
+
+    world: World
+    built: dict[str, Any] = field(default_factory=dict)
+    consumed: bool = True
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def fresh(self, key: str, make: Callable[[], Any], *, reuse: bool) -> Any:
+        """The object under ``key``: made again after a successful request used it up."""
+        if key not in self.built or (self.consumed and not reuse):
+            self.built[key] = make()
+            self.consumed = False
+        return self.built[key]
+
+
+@dataclass
+class Target:
+    """One form (or one action of a page with several forms)."""
+
+    name: str
+    url_name: str
+    persona: str
+    url: Callable[[Context], str]
+    data: Callable[[Context], dict[str, Any]]
+    form_class: type[forms.Form] | None = None
+    prefix: str | None = None
+    # The free-text field that receives every value of the corpus.
+    probe: str | None = None
+    # Fields only the page posts (not on the form class): which button, which step.
+    extra_fields: tuple[str, ...] = ()
+    # Successful requests use up the target's object, so the next request needs a fresh one.
+    consumes: bool = False
+    # Tables that a refused request may legitimately change (throttling of failed sign-ins).
+    side_tables: frozenset[str] = frozenset()
+    # Actions a refused request may record besides the page's own read.
+    refusal_actions: frozenset[str] = frozenset()
+    # Statuses besides 200 (form again, with errors), 302 (done) and 400 (unreadable request).
+    also_allowed: frozenset[int] = frozenset()
+    # Each request starts from a new client (sign-in and sign-out change who the client is).
+    new_client_each_time: bool = False
+    # Pages of a step that writes nothing yet (check your answers): a 200 without errors is fine there.
+    step_markers: tuple[str, ...] = ()
+    # A 200 page that means done (a page shown once, such as new recovery codes), not a refusal.
+    success_markers: tuple[str, ...] = ()
+    # Fields to fuzz when several targets share one form class (the first covers every field).
+    only_fields: tuple[str, ...] = ()
+
+    def text_fields(self) -> dict[str, bool]:
+        """Free-text fields (name: multi-line?): what they accept is stored, so control characters, and
+        line breaks in a one-line field, must be refused."""
+        if self.form_class is None:
+            return {}
+        form = self.form_class.__new__(self.form_class)
+        form.prefix = self.prefix
+        return {form.add_prefix(name): isinstance(f.widget, forms.Textarea)
+                for name, f in self.form_class.base_fields.items() if isinstance(f, forms.CharField)}
+
+    def must_refuse(self, field_name: str, value_name: str) -> bool:
+        text = self.text_fields()
+        if field_name not in text:
+            return False
+        return value_name in CONTROL_VALUES or (value_name in LINE_BREAK_VALUES and not text[field_name])
+
+    def fields(self) -> list[str]:
+        if self.only_fields:
+            return sorted(self.only_fields)
+        names: list[str] = []
+        if self.form_class is not None:
+            form = self.form_class.__new__(self.form_class)
+            form.prefix = self.prefix
+            names = [form.add_prefix(name) for name in self.form_class.base_fields]
+        return sorted({*names, *self.extra_fields})
+
+
+def _concern_data(ctx: Context) -> dict[str, Any]:
+    return {
+        "given_name": "Hostile", "family_name": f"Formcase{next(_numbers)}", "other_names": "Zee",
+        **{"dob_day": "3", "dob_month": "4", "dob_year": "2011"}, "home_borough": "lambeth",
+        "indicators": ["missing-from-home-or-care"], "narrative": "Seen late at night with older men.",
+        "address": "1 Test Street", "nhs_number": "943 476 5919", "pupil_number": "A123456789012",
+        **_today_parts("observed"), "idempotency_key": str(uuid.uuid4()), "stage": "confirm",
+        "seriously_worried": "on",
+    }
+
+
+def _merge_url(ctx: Context) -> str:
+    survivor = ctx.fresh("survivor", lambda: fresh_subject(ctx.world), reuse=True)
+    return reverse("subject-merge", kwargs={"reference": survivor.reference})
+
+
+def _merge_data(ctx: Context) -> dict[str, Any]:
+    duplicate = ctx.fresh("duplicate", lambda: fresh_subject(ctx.world, "gp_lambeth"), reuse=False)
+    return {"duplicate": duplicate.reference, "reason": "Same school, same birthday.", "confirm": "on"}
+
+
+def _refer_url(ctx: Context) -> str:
+    subject = ctx.fresh("subject", lambda: fresh_subject(ctx.world), reuse=False)
+    return reverse("referral-create", kwargs={"reference": subject.reference})
+
+
+def _refer_data(ctx: Context) -> dict[str, Any]:
+    return {"summary": "Going missing overnight.", "legal_basis": LegalBasis.SAFEGUARDING,
+            "consent": ConsentPosition.GIVEN, "consent_override_reason": ""}
+
+
+def _referral(ctx: Context, state: str) -> Any:
+    def make() -> Any:
+        world = ctx.world
+        referral = routing.do_make_referral(
+            fresh_subject(world), summary="Going missing overnight.", legal_basis=LegalBasis.SAFEGUARDING,
+            consent=ConsentPosition.GIVEN, actor=world.user("dsl_lambeth"))
+        if state == "screening":
+            referral = routing.do_start_screening(referral, version=referral.version,
+                                                  actor=world.user("mash_lambeth"))
+        return referral
+
+    return ctx.fresh("referral", make, reuse=False)
+
+
+def _entry(ctx: Context, *, removed: bool = False, reuse: bool) -> RegisterEntry:
+    def make() -> RegisterEntry:
+        subject = fresh_subject(ctx.world, on_register=True)
+        entry = RegisterEntry.objects.get(subject=subject)
+        if removed:
+            risk_services.do_remove_from_register(entry=entry, reason="Support in place",
+                                                  actor=ctx.world.user("mash_lambeth"))
+            entry.refresh_from_db()
+        return entry
+
+    return ctx.fresh("entry", make, reuse=reuse)
+
+
+def _entry_url(entry: RegisterEntry) -> str:
+    return reverse("register-entry", kwargs={"reference": entry.subject.reference})
+
+
+def _map_subject_url(ctx: Context) -> str:
+    subject = ctx.fresh("map_subject", lambda: fresh_subject(ctx.world), reuse=True)
+    return reverse("map-link-add", kwargs={"reference": subject.reference})
+
+
+def _link_data(target: str, **extra: Any) -> Callable[[Context], dict[str, Any]]:
+    def data(ctx: Context) -> dict[str, Any]:
+        seen = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+        base = {"target": target, "link_type": LinkType.ASSOCIATES_WITH, "confidence": Confidence.MEDIUM,
+                "first_seen": seen, "last_seen": "", "expires_on": "", "source_agency": ""}
+        if target == "associate":
+            base.update(associate_name="Big T", associate_description="Drives a black car",
+                        age_band=AgeBand.AGE_18_24, role=AssociateRole.OLDER_ASSOCIATE)
+        elif target == "place":
+            base.update(link_type=LinkType.FREQUENTS, place_name="Chicken shop", place_kind=PlaceKind.PARK,
+                        place_borough="lambeth", latitude="51.46", longitude="-0.11")
+        elif target == "group":
+            base.update(link_type=LinkType.MEMBER_OF, group_name="Estate crew", group_kind=GroupKind.PEER_GROUP)
+        else:
+            def make() -> Any:
+                other = fresh_subject(ctx.world)
+                return link(ctx.world, "mash_lambeth", other, Place(name="Shared park", kind=PlaceKind.PARK),
+                            LinkType.FREQUENTS).place
+
+            base.update(link_type=LinkType.FREQUENTS, existing=ctx.fresh("existing", make, reuse=False).reference)
+        base.update(extra)
+        return base
+
+    return data
+
+
+def _link_subject(ctx: Context) -> Any:
+    return ctx.fresh("link_subject", lambda: fresh_subject(ctx.world), reuse=True)
+
+
+def _pending_link(ctx: Context) -> Any:
+    def make() -> Any:
+        return link(ctx.world, "teacher_lambeth", _link_subject(ctx), new_associate(f"Pending {next(_numbers)}"))
+
+    return ctx.fresh("link", make, reuse=False)
+
+
+def _confirmed_link(ctx: Context) -> Any:
+    def make() -> Any:
+        return link(ctx.world, "mash_lambeth", _link_subject(ctx), new_associate(f"Confirmed {next(_numbers)}"))
+
+    return ctx.fresh("link", make, reuse=False)
+
+
+TARGETS: list[Target] = [
+    Target("login", "login", "anonymous", url=lambda ctx: reverse("login"),
+           data=lambda ctx: {"username": "police_lambeth", "password": PASSWORD},
+           form_class=SignInForm, probe="username",
+           side_tables=frozenset({"axes_accessattempt", "axes_accessfailurelog", "axes_accesslog"}),
+           refusal_actions=frozenset({Action.LOGIN_FAILED}), also_allowed=frozenset({429}),
+           new_client_each_time=True),
+    Target("logout", "logout", "teacher_lambeth", url=lambda ctx: reverse("logout"), data=lambda ctx: {},
+           consumes=True, new_client_each_time=True),
+    Target("audit-verify", "audit-verify", "auditor", url=lambda ctx: reverse("audit-verify"),
+           data=lambda ctx: {}),
+    Target("concern-create", "concern-create", "teacher_lambeth", url=lambda ctx: reverse("concern-create"),
+           data=_concern_data, form_class=ConcernForm, probe="narrative", extra_fields=("stage",),
+           step_markers=("Check your answers",)),
+    Target("subject-merge", "subject-merge", "mash_lambeth", url=_merge_url, data=_merge_data,
+           form_class=MergeForm, probe="reason", consumes=True, step_markers=("Check before merging",)),
+    Target("referral-create", "referral-create", "dsl_lambeth", url=_refer_url, data=_refer_data,
+           form_class=ReferralForm, probe="summary", consumes=True),
+    Target("referral-detail", "referral-detail", "mash_lambeth",
+           url=lambda ctx: reverse("referral-detail", kwargs={"reference": _referral(ctx, "submitted").reference}),
+           data=lambda ctx: {"action": "screen", "version": str(_referral(ctx, "submitted").version),
+                             "reason": "Screening today."},
+           form_class=ReferralActionForm, probe="reason", consumes=True),
+    Target("referral-decide", "referral-decide", "mash_lambeth",
+           url=lambda ctx: reverse("referral-decide", kwargs={"reference": _referral(ctx, "screening").reference}),
+           data=lambda ctx: {"version": str(_referral(ctx, "screening").version),
+                             "decision": ReferralDecision.ROUTED, "pathway": Pathway.CSC_ASSESSMENT,
+                             "receiving_agency": str(ctx.world.agencies["lambeth_csc"].pk),
+                             "reason": "Needs an assessment."},
+           form_class=DecisionForm, probe="reason", consumes=True),
+    Target("register-entry:review", "register-entry", "mash_lambeth",
+           url=lambda ctx: _entry_url(_entry(ctx, reuse=True)),
+           data=lambda ctx: {"action": "review", "outcome": ReviewOutcome.CONTINUE, "notes": "Reviewed at MASH."},
+           form_class=ReviewForm, probe="notes", extra_fields=("action",)),
+    Target("register-entry:remove", "register-entry", "mash_lambeth",
+           url=lambda ctx: _entry_url(_entry(ctx, reuse=False)),
+           data=lambda ctx: {"action": "remove", "remove-reason": "Support in place."},
+           form_class=ReasonForm, prefix="remove", probe="remove-reason", extra_fields=("action",), consumes=True),
+    Target("register-entry:reinstate", "register-entry", "mash_lambeth",
+           url=lambda ctx: _entry_url(_entry(ctx, removed=True, reuse=False)),
+           data=lambda ctx: {"action": "reinstate", "reinstate-reason": "New concerns."},
+           form_class=ReasonForm, prefix="reinstate", probe="reinstate-reason", extra_fields=("action",),
+           consumes=True),
+    Target("register-entry:lead", "register-entry", "mash_lambeth",
+           url=lambda ctx: _entry_url(_entry(ctx, reuse=True)),
+           data=lambda ctx: {"action": "lead", "lead": str(ctx.world.user("mash_lambeth").pk)},
+           form_class=LeadForm, probe="lead", extra_fields=("action",)),
+    Target("map-link-add:associate", "map-link-add", "mash_lambeth", url=_map_subject_url,
+           data=_link_data("associate"), form_class=LinkForm, probe="associate_description"),
+    Target("map-link-add:place", "map-link-add", "mash_lambeth", url=_map_subject_url,
+           data=_link_data("place"), form_class=LinkForm, probe="place_name",
+           only_fields=("place_name", "place_kind", "place_borough", "latitude", "longitude", "link_type")),
+    Target("map-link-add:group", "map-link-add", "mash_lambeth", url=_map_subject_url,
+           data=_link_data("group"), form_class=LinkForm, probe="group_name",
+           only_fields=("group_name", "group_kind", "place_borough")),
+    Target("map-link-add:existing", "map-link-add", "mash_lambeth", url=_map_subject_url,
+           data=_link_data("existing"), form_class=LinkForm, probe="existing", consumes=True,
+           only_fields=("existing", "target")),
+    Target("map-link-add:suggestion", "map-link-add", "teacher_lambeth", url=_map_subject_url,
+           data=_link_data("associate"), form_class=LinkForm, probe="associate_name",
+           only_fields=("associate_name", "associate_description", "role", "age_band", "record_as_associate")),
+    Target("map-link-confirm", "map-link-confirm", "mash_lambeth",
+           url=lambda ctx: reverse("map-link-confirm", kwargs={"reference": _pending_link(ctx).reference}),
+           data=lambda ctx: {}, consumes=True),
+    Target("map-link-remove", "map-link-remove", "mash_lambeth",
+           url=lambda ctx: reverse("map-link-remove", kwargs={"reference": _confirmed_link(ctx).reference}),
+           data=lambda ctx: {"reason": "Entered on the wrong record."}, form_class=RemoveLinkForm, probe="reason",
+           consumes=True),
+]
+
+
+
+# Two-factor authentication. Test plumbing resets the authenticator before each request (its last used
+# step and its failure throttle), so that the valid submission is valid every time.
+def _fresh_device(ctx: Context, persona: str) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=ctx.world.user(persona), confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                   throttling_failure_timestamp=None)
+    device.refresh_from_db()
+    return device
+
+
+def _code_data(persona: str) -> Callable[[Context], dict[str, Any]]:
+    def data(ctx: Context) -> dict[str, Any]:
+        from agencies.two_factor import current_code
+
+        return {"otp_token": current_code(_fresh_device(ctx, persona))}
+
+    return data
+
+
+def _enrolment_data(ctx: Context) -> dict[str, Any]:
+    """A pending key in the session and its current code; no authenticator yet."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies.two_factor import current_code, new_totp_key
+    from agencies.views_two_factor import PENDING_KEY
+
+    user = ctx.world.user("teacher_lambeth")
+    TOTPDevice.objects.filter(user=user).delete()
+    session = ctx.clients["teacher_lambeth"].session
+    session[PENDING_KEY] = key = new_totp_key()
+    session.save()
+    return {"otp_token": current_code(TOTPDevice(user=user, key=key))}
+
+
+_TWO_FACTOR_REFUSALS = frozenset({Action.LOGIN_FAILED, Action.DENIED})
+
+TARGETS += [
+    Target("two-factor-verify", "two-factor-verify", "mash_lambeth:unverified",
+           url=lambda ctx: reverse("two-factor-verify"), data=_code_data("mash_lambeth"),
+           form_class=SecondFactorForm, probe="otp_token", new_client_each_time=True,
+           refusal_actions=_TWO_FACTOR_REFUSALS),
+    Target("step-up", "step-up", "mash_lambeth", url=lambda ctx: reverse("step-up"),
+           data=_code_data("mash_lambeth"), form_class=SecondFactorForm, probe="otp_token",
+           new_client_each_time=True, refusal_actions=_TWO_FACTOR_REFUSALS),
+    Target("two-factor-setup", "two-factor-setup", "teacher_lambeth", url=lambda ctx: reverse("two-factor-setup"),
+           data=_enrolment_data, form_class=EnrolmentForm, probe="otp_token",
+           refusal_actions=_TWO_FACTOR_REFUSALS, success_markers=("<title>Your recovery codes",)),
+    Target("account-recovery-codes", "account-recovery-codes", "mash_lambeth",
+           url=lambda ctx: reverse("account-recovery-codes"), data=lambda ctx: {},
+           success_markers=("<title>Your recovery codes",)),
+    Target("account-two-factor-remove", "account-two-factor-remove", "teacher_lambeth",
+           url=lambda ctx: reverse("account-two-factor-remove"), data=lambda ctx: {}),
+]
+
+BY_NAME = {target.name: target for target in TARGETS}

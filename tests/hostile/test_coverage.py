@@ -1,0 +1,75 @@
+"""The hostile suite reaches every form: every URL that accepts POST is a target (or says why it reads
+no input), and every target is used by a persona the authorization matrix allows."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from tests.authz.matrix import CASE_EXTENSIONS, COVERED_BY_ADMIN_SITE, REFERRAL_URL_OBJECTS, ROWS, URL_OBJECTS
+from tests.authz.test_matrix import _url_names
+from tests.cases import build_cases
+from tests.hostile.targets import TARGETS
+from tests.personas import MEMBER_PERSONAS
+from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
+
+pytestmark = pytest.mark.django_db
+
+# URLs that answer POST but read nothing from the request body.
+READS_NO_INPUT = {
+    "admin_login_redirect": "Sends every method on to the sign-in page.",
+}
+# Django's admin site: its forms are Django's own ModelForms behind the administrator check, and the
+# fields an administrator can change go through agencies.services (tests/agencies).
+NOT_COVERED_PREFIXES = (COVERED_BY_ADMIN_SITE,)
+
+
+def _reachable_row(url_name: str) -> tuple[str, str] | None:
+    """A persona and relation that the matrix says reach ``url_name`` (not a sign-in redirect)."""
+    for name, persona, relation, _method, status in ROWS:
+        if name != url_name:
+            continue
+        if (persona in MEMBER_PERSONAS and status in (200, 302)) or (persona == "anonymous" and status == 200):
+            return persona, relation
+    return None
+
+
+def _url(url_name: str, relation: str, cases, referral_cases) -> str:
+    if relation == "-":
+        return reverse(url_name)
+    if relation in REFERRAL_RELATIONS:
+        collection = getattr(referral_cases, REFERRAL_URL_OBJECTS[url_name])
+    else:
+        collection = getattr(cases, URL_OBJECTS[url_name])
+    return reverse(url_name, kwargs={"reference": collection[relation].reference})
+
+
+def test_every_url_that_accepts_post_is_a_hostile_target(client_for, world):
+    cases = build_cases(world)
+    for extend in CASE_EXTENSIONS:
+        extend(world, cases)
+    referral_cases = build_referral_cases(world)
+    accepts_post, unreachable = set(), []
+    for url_name in sorted(_url_names(get_resolver())):
+        if url_name.startswith(NOT_COVERED_PREFIXES) or url_name in READS_NO_INPUT:
+            continue
+        found = _reachable_row(url_name)
+        if found is None:
+            unreachable.append(url_name)
+            continue
+        persona, relation = found
+        client = client_for(None if persona == "anonymous" else persona)
+        response = client.post(_url(url_name, relation, cases, referral_cases))
+        if response.status_code != 405:
+            accepts_post.add(url_name)
+    assert unreachable == [], f"no persona in the authorization matrix reaches {unreachable}"
+    targets = {target.url_name for target in TARGETS}
+    assert sorted(accepts_post - targets) == [], "URLs that accept POST but are not in tests/hostile/targets.py"
+    assert sorted(targets - accepts_post) == [], "targets whose URL no longer accepts POST"
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
+def test_each_target_is_used_by_a_persona_the_matrix_allows(target):
+    allowed = {persona for name, persona, _relation, _method, status in ROWS
+               if name == target.url_name and status in (200, 302)}
+    assert target.persona in allowed, (target.name, target.persona)
