@@ -96,24 +96,42 @@ def append(event: AccessEvent) -> AccessEvent:
     Runs in the caller's transaction when there is one (so a rolled-back service leaves no event), or
     in its own. The advisory lock is released when that transaction ends.
     """
+    append_many([event])
+    return event
+
+
+def append_many(events: list[AccessEvent]) -> None:
+    """Append several events, in order, to their chains: per chain one lock, one read of the head and
+    one INSERT of all its events, whatever their number. Chains are locked in name order so that two
+    transactions appending to the same chains can never deadlock."""
+    by_chain: dict[str, list[AccessEvent]] = {}
+    for event in events:
+        by_chain.setdefault(event.chain, []).append(event)
     # No savepoint: a failed append must fail the caller's whole transaction anyway, and this runs on
     # every request that touches case data.
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(event.chain)])
-        head = (
-            AccessEvent.objects.filter(chain=event.chain)
-            .order_by("-sequence")
-            .values_list("sequence", "hash")
-            .first()
-        )
-        event.sequence, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        # Stored times keep microseconds on both databases; trim here so the hash matches a re-read.
-        event.occurred_at = event.occurred_at.astimezone(UTC)
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
-    return event
+        for chain_name in sorted(by_chain):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(chain_name)])
+            head = (
+                AccessEvent.objects.filter(chain=chain_name)
+                .order_by("-sequence")
+                .values_list("sequence", "hash")
+                .first()
+            )
+            sequence, previous = head if head else (0, GENESIS_HASH)
+            pending = by_chain[chain_name]
+            for event in pending:
+                sequence += 1
+                event.sequence, event.prev_hash = sequence, previous
+                # Stored times keep microseconds on both databases; trim here so the hash matches a re-read.
+                event.occurred_at = event.occurred_at.astimezone(UTC)
+                event.hash = previous = compute_hash(event)
+            if len(pending) == 1:
+                pending[0].save(force_insert=True)
+            else:
+                AccessEvent.objects.bulk_create(pending)
 
 
 # --- Verification -------------------------------------------------------------------------------------

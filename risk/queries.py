@@ -19,23 +19,27 @@ def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
 
 
 def load_facts(subject_ids: list[Any]) -> dict[Any, list[ConcernFact]]:
-    """The scoring facts of many subjects in two queries: their concerns, and the concerns' indicators."""
+    """The scoring facts of many subjects in one query: their concerns, one row per indicator (a left
+    join, so a concern with no indicator still counts)."""
     from referrals.models import Concern
 
     facts: dict[Any, list[ConcernFact]] = {pk: [] for pk in subject_ids}
     if not subject_ids:
         return facts
-    rows = list(Concern.objects.filter(subject_id__in=subject_ids).values_list(
-        "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried"))
-    through = Concern.indicators.through
+    concerns: dict[Any, tuple[Any, ...]] = {}
     indicators: dict[Any, list[tuple[str, str]]] = {}
-    for concern_id, code, kind in through.objects.filter(concern__subject_id__in=subject_ids).values_list(
-            "concern_id", "indicator__code", "indicator__kind"):
-        indicators.setdefault(concern_id, []).append((code, kind))
-    for concern_id, reference, subject_id, agency_id, observed_on, worried in rows:
+    for concern_id, reference, subject_id, agency_id, observed_on, worried, code, kind in (
+            Concern.objects.filter(subject_id__in=subject_ids).order_by().values_list(
+                "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried",
+                "indicators__code", "indicators__kind")):
+        concerns[concern_id] = (reference, subject_id, agency_id, observed_on, worried)
+        found = indicators.setdefault(concern_id, [])
+        if code is not None:
+            found.append((code, kind))
+    for concern_id, (reference, subject_id, agency_id, observed_on, worried) in concerns.items():
         facts[subject_id].append(ConcernFact(
             reference=reference, agency_id=agency_id, observed_on=observed_on, seriously_worried=worried,
-            indicators=tuple(sorted(indicators.get(concern_id, ())))))
+            indicators=tuple(sorted(indicators[concern_id]))))
     return facts
 
 
