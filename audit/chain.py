@@ -26,7 +26,8 @@ recompute a whole chain, so the chain heads are also exported (``anchor_audit``)
 kept outside the database; ``verify_audit --anchor`` then detects a rewritten or shortened chain.
 
 Appends to one chain are serialised by ``pg_advisory_xact_lock`` on a 64-bit key derived from the chain
-name, held to the end of the writer's transaction, so two writers can never read the same head; writers
+name, held to the end of the writer's transaction (taken, with the read of the head, by one function
+call), so two writers can never read the same head; writers
 on different chains never wait on each other. SQLite serialises all writes anyway, and the unique
 ``(chain, sequence)`` constraint is the last line of defence on both.
 """
@@ -90,6 +91,20 @@ def lock_key(chain: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _locked_head(chain_name: str) -> tuple[int, str]:
+    """Take the chain's lock (to the end of the transaction) and read its head: (sequence, hash), or
+    (0, genesis) for a new chain. One round trip on PostgreSQL (migration ``audit.0003``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT head_sequence, head_hash FROM audit_lock_chain_head(%s, %s)",
+                           [chain_name, lock_key(chain_name)])
+            row = cursor.fetchone()
+    else:
+        row = (AccessEvent.objects.filter(chain=chain_name).order_by("-sequence")
+               .values_list("sequence", "hash").first())
+    return (int(row[0]), row[1]) if row else (0, GENESIS_HASH)
+
+
 def append(event: AccessEvent) -> AccessEvent:
     """Give ``event`` its place at the head of its chain and insert it.
 
@@ -111,16 +126,7 @@ def append_many(events: list[AccessEvent]) -> None:
     # every request that touches case data.
     with transaction.atomic(savepoint=False):
         for chain_name in sorted(by_chain):
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(chain_name)])
-            head = (
-                AccessEvent.objects.filter(chain=chain_name)
-                .order_by("-sequence")
-                .values_list("sequence", "hash")
-                .first()
-            )
-            sequence, previous = head if head else (0, GENESIS_HASH)
+            sequence, previous = _locked_head(chain_name)
             pending = by_chain[chain_name]
             for event in pending:
                 sequence += 1

@@ -109,38 +109,40 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
     and link once. A hub with more than ``cap`` links shows ``cap`` of them and says how many more.
     Young people the viewer may not see appear without a reference.
 
-    One statement: the links of the subject (her first ``cap``, most recently seen first) and the links
-    of the people, places and groups at their other ends, each link ranked within its anchor (the
-    subject for hop 1, else the first of its ends that hop 1 reached: associate, place, group), the cap
-    applied by a window function, with whether the viewer may see the young person at the other end.
-    Plus, when not cached yet, one query for the associates' data keys.
+    Two statements whatever the size of the graph: the people, places and groups at the other end of
+    her first ``cap`` links (most recently seen first), then both hops at once: her links and theirs,
+    each ranked within its anchor (the subject for hop 1, else the first of its ends that hop 1 reached:
+    associate, place, group), capped by a window function, with whether the viewer may see the young
+    person at the other end. The reached nodes go into the second statement as values, not as a
+    subquery, so that it is an index lookup per node rather than a scan of every link. Plus, when not
+    cached yet, one query for the associates' data keys.
     """
     from referrals.models import Subject
 
     cap = cap or settings.MAP_FANOUT_CAP
     base = shown_links(user)
     order = [F("last_seen").desc(), F("reference").asc()]
-    first = (base.filter(subject_id=subject.pk).annotate(first_rank=Window(RowNumber(), order_by=order))
-             .filter(first_rank__lte=cap))
-    reached = {kind: first.values(f"{kind}_id") for kind in ("associate", "place", "group")}
-    anchor_kind = Case(
-        When(subject_id=subject.pk, then=Value("subject")),
-        *[When(**{f"{kind}_id__in": reached[kind]}, then=Value(kind)) for kind in reached],
-        output_field=CharField(),
-    )
-    anchor_node = Case(
-        When(subject_id=subject.pk, then=F("subject_id")),
-        *[When(**{f"{kind}_id__in": reached[kind]}, then=F(f"{kind}_id")) for kind in reached],
-    )
+    reached: dict[str, set[Any]] = {"associate": set(), "place": set(), "group": set()}
+    for ends in (base.filter(subject_id=subject.pk).order_by(*order)[:cap]
+                 .values_list("associate_id", "place_id", "group_id")):
+        for kind, pk in zip(reached, ends, strict=True):
+            if pk is not None:
+                reached[kind].add(pk)
     near = Q(subject_id=subject.pk)
+    whens = [When(subject_id=subject.pk, then=Value("subject"))]
+    nodes = [When(subject_id=subject.pk, then=F("subject_id"))]
     for kind, ids in reached.items():
-        near |= Q(**{f"{kind}_id__in": ids})
+        if ids:
+            near |= Q(**{f"{kind}_id__in": ids})
+            whens.append(When(**{f"{kind}_id__in": ids}, then=Value(kind)))
+            nodes.append(When(**{f"{kind}_id__in": ids}, then=F(f"{kind}_id")))
+    anchor = [F("anchor_kind"), F("anchor_node")]
     links = list(
         base.filter(near)
         .select_related("subject__home_borough", "associate", "place", "group", "source_agency")
-        .annotate(anchor_kind=anchor_kind, anchor_node=anchor_node)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("anchor_kind"), F("anchor_node")], order_by=order),
-                  total=Window(Count("id"), partition_by=[F("anchor_kind"), F("anchor_node")]),
+        .annotate(anchor_kind=Case(*whens, output_field=CharField()), anchor_node=Case(*nodes))
+        .annotate(rank=Window(RowNumber(), partition_by=anchor, order_by=order),
+                  total=Window(Count("id"), partition_by=anchor),
                   subject_visible=Exists(Subject.objects.restrict(user, "view").filter(pk=OuterRef("subject_id"))))
         .filter(rank__lte=cap)
         .order_by("anchor_kind", "anchor_node", "rank")

@@ -147,7 +147,11 @@ class SubjectRisk(models.Model):
     rescore_due_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["level_rank"], name="subjectrisk_rank")]
+        indexes = [
+            models.Index(fields=["level_rank"], name="subjectrisk_rank"),
+            # The register's "rising" filter starts from the few recent level changes.
+            models.Index(fields=["level_changed_at"], name="subjectrisk_level_changed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_id}: {self.level}"

@@ -1,11 +1,11 @@
 """The number of SQL statements of the hottest write path, pinned so that it cannot creep back up.
 
-Recording a concern about a new young person, as a whole request (PostgreSQL; SQLite has no advisory
-lock, one fewer): session, user, membership and roles (4); the form's borough and signs (2); the
-identity match (1); data key, subject and its history, blind indexes (4); concern, its history and its
-signs (3); the re-check that the recorder can see it (1); assessment and current risk (2); register
-entry and its history when she reaches the register (2); the access trail's lock, head and one INSERT
-for both events (3); the session's new expiry (1). 23 in all; inside a test's transaction the two
+Recording a concern about a new young person, as a whole request: session, user, membership and roles
+(4); the form's borough and signs (2); the identity match (1); data key, subject and its history, blind
+indexes (4); concern, its history and its signs (3); the re-check that the recorder can see it (1);
+assessment and current risk (2); register entry and its history when she reaches the register (2); the
+access trail's chain head (with its lock, on PostgreSQL) and one INSERT for both events (2); the
+session's new expiry (1). 22 in all, on PostgreSQL and SQLite; inside a test's transaction the two
 ``atomic`` blocks add two SAVEPOINT/RELEASE pairs.
 """
 
@@ -14,12 +14,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
 SAVEPOINTS = 4  # two atomic blocks nested in the test's transaction
-LOCK = 1 if connection.vendor == "postgresql" else 0
 
 
 def _form(given: str, **extra: str) -> dict:
@@ -39,7 +37,7 @@ def _form(given: str, **extra: str) -> dict:
 def test_recording_a_concern_about_a_new_young_person(client_for, django_assert_max_num_queries):
     client = client_for("teacher_lambeth")
     assert client.post("/concerns/new/", _form("Warmia")).status_code == 302  # per-process caches
-    with django_assert_max_num_queries(22 + LOCK + SAVEPOINTS):
+    with django_assert_max_num_queries(22 + SAVEPOINTS):
         assert client.post("/concerns/new/", _form("Budgetta")).status_code == 302
 
 
@@ -49,5 +47,5 @@ def test_recording_a_concern_about_a_known_young_person(client_for, django_asser
     client = client_for("teacher_lambeth")
     assert client.post("/concerns/new/", _form("Knowna")).status_code == 302
     again = _form("Knowna", indicators=["self-harm"])
-    with django_assert_max_num_queries(19 + LOCK + SAVEPOINTS):
+    with django_assert_max_num_queries(19 + SAVEPOINTS):
         assert client.post("/concerns/new/", again).status_code == 302
