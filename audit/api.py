@@ -25,7 +25,9 @@ Semantics of the view wrappers:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -85,6 +87,29 @@ def _actor_context(
     return actor.pk, actor.get_username(), membership.agency_id, ",".join(sorted(membership.role_codes))
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Append the events recorded inside the block together when it ends without an error: one lock, one
+    read of the chain head and one INSERT per chain instead of three statements per event. Use it inside
+    the service's transaction, around work that records more than one event (a concern and the
+    assessment it causes). Events recorded in the block are not in the table until it ends; an error
+    discards them with the transaction. Nested blocks join the outer one."""
+    if getattr(_batch, "events", None) is not None:
+        yield
+        return
+    _batch.events = []
+    try:
+        yield
+        events, _batch.events = _batch.events, None
+        if events:
+            chain.append_many(events)
+    finally:
+        _batch.events = None
+
+
 def record(
     action: str,
     *,
@@ -135,6 +160,10 @@ def record(
         client_address=getattr(request, "client_address", "") if request is not None else "",
         chain=borough_code or SYSTEM_CHAIN,
     )
+    pending = getattr(_batch, "events", None)
+    if pending is not None:
+        pending.append(event)
+        return event
     return chain.append(event)
 
 

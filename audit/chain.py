@@ -26,7 +26,8 @@ recompute a whole chain, so the chain heads are also exported (``anchor_audit``)
 kept outside the database; ``verify_audit --anchor`` then detects a rewritten or shortened chain.
 
 Appends to one chain are serialised by ``pg_advisory_xact_lock`` on a 64-bit key derived from the chain
-name, held to the end of the writer's transaction, so two writers can never read the same head; writers
+name, held to the end of the writer's transaction (taken, with the read of the head, by one function
+call), so two writers can never read the same head; writers
 on different chains never wait on each other. SQLite serialises all writes anyway, and the unique
 ``(chain, sequence)`` constraint is the last line of defence on both.
 """
@@ -90,30 +91,53 @@ def lock_key(chain: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _locked_head(chain_name: str) -> tuple[int, str]:
+    """Take the chain's lock (to the end of the transaction) and read its head: (sequence, hash), or
+    (0, genesis) for a new chain. One round trip on PostgreSQL (migration ``audit.0003``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT head_sequence, head_hash FROM audit_lock_chain_head(%s, %s)",
+                           [chain_name, lock_key(chain_name)])
+            row = cursor.fetchone()
+    else:
+        row = (AccessEvent.objects.filter(chain=chain_name).order_by("-sequence")
+               .values_list("sequence", "hash").first())
+    return (int(row[0]), row[1]) if row else (0, GENESIS_HASH)
+
+
 def append(event: AccessEvent) -> AccessEvent:
     """Give ``event`` its place at the head of its chain and insert it.
 
     Runs in the caller's transaction when there is one (so a rolled-back service leaves no event), or
     in its own. The advisory lock is released when that transaction ends.
     """
+    append_many([event])
+    return event
+
+
+def append_many(events: list[AccessEvent]) -> None:
+    """Append several events, in order, to their chains: per chain one lock, one read of the head and
+    one INSERT of all its events, whatever their number. Chains are locked in name order so that two
+    transactions appending to the same chains can never deadlock."""
+    by_chain: dict[str, list[AccessEvent]] = {}
+    for event in events:
+        by_chain.setdefault(event.chain, []).append(event)
     # No savepoint: a failed append must fail the caller's whole transaction anyway, and this runs on
     # every request that touches case data.
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(event.chain)])
-        head = (
-            AccessEvent.objects.filter(chain=event.chain)
-            .order_by("-sequence")
-            .values_list("sequence", "hash")
-            .first()
-        )
-        event.sequence, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        # Stored times keep microseconds on both databases; trim here so the hash matches a re-read.
-        event.occurred_at = event.occurred_at.astimezone(UTC)
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
-    return event
+        for chain_name in sorted(by_chain):
+            sequence, previous = _locked_head(chain_name)
+            pending = by_chain[chain_name]
+            for event in pending:
+                sequence += 1
+                event.sequence, event.prev_hash = sequence, previous
+                # Stored times keep microseconds on both databases; trim here so the hash matches a re-read.
+                event.occurred_at = event.occurred_at.astimezone(UTC)
+                event.hash = previous = compute_hash(event)
+            if len(pending) == 1:
+                pending[0].save(force_insert=True)
+            else:
+                AccessEvent.objects.bulk_create(pending)
 
 
 # --- Verification -------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class Dataset:
     sample_subjects: list[str] = field(default_factory=list)
     links: int = 0
     hub_subject: Any = None
+    referrals: dict[str, int] = field(default_factory=dict)  # state -> how many
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -109,6 +110,7 @@ def generate(subjects: int = 100_000, events: int = 2_000_000, seed: int = 20261
         started += time.perf_counter() - loaded  # measuring is not loading
     rest = _subjects(rng, ds, by_borough, subjects - tenth, with_risk=False)
     _map(rng, ds, subjects)
+    _referrals(rng, ds, subjects)
     # The rest are scored after the map is in, so their stored risk already counts their links.
     for start in range(0, len(rest), BATCH):
         with transaction.atomic():
@@ -185,11 +187,12 @@ def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
     from risk import queries as risk_queries
     from risk.models import Assessment, RegisterEntry, ScoringModel, SubjectRisk
     from risk.scoring import assess
-    from risk.services import _map_facts, cadence_for
+    from risk.services import _map_facts, cadence_for, next_due_on
 
     model = ScoringModel.objects.active()
     facts = risk_queries.load_facts([s.pk for s in people])
-    map_facts = _map_facts([s.pk for s in people], model.config, now)
+    until: dict[Any, dt.date] = {}
+    map_facts = _map_facts([s.pk for s in people], model.config, now, until)
     threshold = model.config.get("register_threshold", "medium")
     from risk.scoring import LEVEL_RANK
 
@@ -199,9 +202,11 @@ def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
         assessments.append(Assessment(subject=subject, assessed_at=now, score=result.score, level=result.level,
                                       model_version=model.version, reason="rescore",
                                       explanation=result.explanation))
+        due = next_due_on(facts[subject.pk], model.config, now.date(), map_facts.get(subject.pk, ()),
+                          until.get(subject.pk), result.score, result.level)
         risks.append(SubjectRisk(subject=subject, score=result.score, level=result.level, level_rank=result.rank,
                                  previous_level="none", level_changed_at=now, model_version=model.version,
-                                 assessed_at=now))
+                                 assessed_at=now, rescore_due_on=due))
         if LEVEL_RANK[result.level] >= LEVEL_RANK[threshold]:
             cadence = cadence_for(result.level, model.config)
             entries.append(RegisterEntry(subject=subject, borough_id=subject.home_borough_id, level=result.level,
@@ -265,6 +270,87 @@ def _map(rng: random.Random, ds: Dataset, subjects: int) -> None:
     for start in range(0, len(links), BATCH * 5):
         Link.objects.bulk_create(links[start:start + BATCH * 5])
     ds.links = len(links)
+
+
+# Final state -> (share of referrals, the states it passed through after "submitted", decision).
+REFERRAL_PATHS: dict[str, tuple[float, tuple[str, ...], str]] = {
+    "submitted": (0.10, (), ""),
+    "screening": (0.10, ("screening",), ""),
+    "decided": (0.15, ("screening", "decided"), "routed"),
+    "accepted": (0.25, ("screening", "decided", "accepted"), "routed"),
+    "declined": (0.05, ("screening", "decided", "declined"), "routed"),
+    "closed": (0.30, ("screening", "decided", "closed"), "nfa"),
+    "withdrawn": (0.05, ("withdrawn",), ""),
+}
+
+
+def _referrals(rng: random.Random, ds: Dataset, subjects: int) -> None:
+    """Referrals of about one subject in seven, in every state of the workflow with its transitions,
+    consistent with ``referrals.routing`` (deadlines, decisions, the receiving service), set-based."""
+    from referrals.choices import ConsentPosition, LegalBasis, Pathway
+    from referrals.models import Referral, ReferralTransition
+    from referrals.workdays import add_working_days, working_deadline
+
+    mash_agency = {a.borough_id: a for a in Agency.objects.filter(kind=AgencyKind.MASH)}
+    by_borough: dict[int, list[tuple[Any, Agency]]] = {}
+    for user, agency in ds.practitioners:
+        by_borough.setdefault(agency.borough_id, []).append((user, agency))
+    csc = {b: next(p for p in people if p[1].kind == AgencyKind.CHILDRENS_SOCIAL_CARE)
+           for b, people in by_borough.items()}
+    states = list(REFERRAL_PATHS)
+    weights = [REFERRAL_PATHS[state][0] for state in states]
+    chosen = Subject.objects.only("id", "data_key_id", "home_borough_id").order_by("reference")[
+        : max(7, subjects // 7)]
+    now = timezone.now()
+    referrals, transitions = [], []
+    for subject in chosen.iterator(chunk_size=2000):
+        state = rng.choices(states, weights)[0]
+        _share, path, decision = REFERRAL_PATHS[state]
+        borough = subject.home_borough_id
+        referrer, from_agency = rng.choice([p for p in by_borough[borough]
+                                            if p[1].kind != AgencyKind.CHILDRENS_SOCIAL_CARE])
+        worker, receiving = csc[borough]
+        mash_user = ds.mash_leads[borough]
+        received = now - dt.timedelta(days=rng.randrange(0, 365), minutes=rng.randrange(0, 600))
+        automatic = rng.random() < 0.2
+        referral = Referral(
+            id=_uuid(rng), reference=_reference(rng, "R"), subject=subject, borough_id=borough,
+            from_agency=mash_agency[borough] if automatic else from_agency,
+            referred_by=None if automatic else referrer, to_agency=mash_agency[borough], automatic=automatic,
+            summary=None if automatic else "Synthetic benchmark referral summary.",
+            legal_basis=LegalBasis.SAFEGUARDING, consent=ConsentPosition.NOT_SOUGHT_RISK,
+            state=state, decision=decision, received_at=received,
+            decision_due_at=working_deadline(received, 1), version=len(path) + 1,
+        )
+        at = received
+        moves = [("", "submitted", None if automatic else referrer, received)]
+        previous = "submitted"
+        for step in path:
+            at += dt.timedelta(hours=rng.randrange(1, 30))
+            actor = worker if step in ("accepted", "declined") else (
+                referrer if step == "withdrawn" else mash_user)
+            moves.append((previous, step, actor, at))
+            previous = step
+            if step == "decided":
+                referral.decided_at = at
+                if decision == "routed":
+                    referral.pathway, referral.receiving_agency = Pathway.CSC_ASSESSMENT, receiving
+            elif step in ("accepted", "declined"):
+                referral.responded_at = at
+                if step == "accepted":
+                    referral.assessment_due_on = add_working_days(at.date(), 45)
+            elif step in ("closed", "withdrawn"):
+                referral.closed_at = at
+        referrals.append(referral)
+        for from_state, to_state, actor, moved_at in moves:
+            transitions.append(ReferralTransition(id=_uuid(rng), referral=referral, from_state=from_state,
+                                                  to_state=to_state, actor=actor, at=moved_at))
+        ds.referrals[state] = ds.referrals.get(state, 0) + 1
+    for start in range(0, len(referrals), BATCH * 5):
+        with transaction.atomic():
+            Referral.objects.bulk_create(referrals[start:start + BATCH * 5])
+    for start in range(0, len(transitions), BATCH * 5):
+        ReferralTransition.objects.bulk_create(transitions[start:start + BATCH * 5])
 
 
 def _load_trail(rng: random.Random, events: int, boroughs: list[Borough], ds: Dataset) -> int:

@@ -257,12 +257,13 @@ def g6(ds: Any, rounds: int) -> list[Result]:
     first_ms = (time.perf_counter() - started) * 1000
 
     def steady() -> None:
-        rescore_all(now=tomorrow)  # nothing changed since: computes everything, writes nothing
+        rescore_all(now=tomorrow)  # nothing changed since: nobody is due, writes nothing
 
     n = max(3, rounds // 40)
     result = compare("G6", "rescore everyone (steady state, writes nothing)", "one UPDATE of every risk row",
                      steady, update_all, n, throughput=False, goal="≤ 2×",
-                     extra={"first_run_ms": round(first_ms), "first_run_appended": first.appended,
+                     extra={"first_run_ms": round(first_ms), "first_run_evaluated": first.evaluated,
+                            "first_run_appended": first.appended,
                             "first_run_level_changes": first.level_changes, "subjects": first.subjects})
     return [result]
 
@@ -330,30 +331,64 @@ def g5(ds: Any, rounds: int) -> list[Result]:
 
 # --- G8: audit appends --------------------------------------------------------------------------------------
 
-def _append_rate(workers: int, per_worker: int, chains: list[Any]) -> float:
+def _append_worker(borough: Any, per_worker: int, start: Any, done: Any) -> None:
     from django.db import connections
 
     from audit.api import record
     from audit.choices import Action
 
-    barrier = threading.Barrier(workers)
+    connections.close_all()  # never share the parent's connection
+    start.wait()
+    for _ in range(per_worker):
+        record(Action.VIEW, actor=None, object_type="subject", reference="S-BNCH-0000", borough=borough)
+    connections.close_all()
+    done.put(1)
 
-    def work(n: int) -> None:
-        borough = chains[n % len(chains)]
-        try:
-            barrier.wait()
-            for _ in range(per_worker):
-                record(Action.VIEW, actor=None, object_type="subject", reference="S-BNCH-0000", borough=borough)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+def _append_rate(workers: int, per_worker: int, chains: list[Any], *, processes: bool = True) -> float:
+    """Events per second appended by ``workers`` writers, each on its own connection. Processes, as
+    gunicorn runs the application (threads share one interpreter lock, which the hashing and the ORM
+    hold for most of an append); ``processes=False`` measures threads for comparison."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()
+    if processes:
+        context = multiprocessing.get_context("fork")
+        start, done = context.Barrier(workers + 1), context.Queue()
+        runners: list[Any] = [context.Process(target=_append_worker, args=(chains[n % len(chains)], per_worker,
+                                                                           start, done)) for n in range(workers)]
+    else:
+        import queue
+
+        start, done = threading.Barrier(workers + 1), queue.Queue()
+        runners = [threading.Thread(target=_append_worker, args=(chains[n % len(chains)], per_worker, start, done))
+                   for n in range(workers)]
+    for runner in runners:
+        runner.start()
+    start.wait()
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for runner in runners:
+        runner.join()
     return workers * per_worker / (time.perf_counter() - started)
+
+
+def _cpu_busy(measure: Callable[[], float]) -> tuple[float, float]:
+    """Run ``measure`` and return its result and the share of all cores busy meanwhile (from
+    /proc/stat: the whole machine, PostgreSQL and anything else running included)."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+    except OSError:
+        return measure(), float("nan")
+    result = measure()
+    total1, idle1 = sample()
+    return result, 1 - (idle1 - idle0) / max(1, total1 - total0)
 
 
 def g8(rounds: int) -> list[Result]:
@@ -364,17 +399,24 @@ def g8(rounds: int) -> list[Result]:
     if connection.vendor != "postgresql":
         return []
     boroughs = list(Borough.objects.order_by("ons_code")[:4])
-    per = max(20, rounds)
-    one, two, hot = [], [], []
+    per = max(50, rounds)
+    one, two, hot, threads, busy_one, busy_two = [], [], [], [], [], []
     for _ in range(5):
-        one.append(_append_rate(1, per, boroughs[:1]))
-        two.append(_append_rate(2, per, boroughs[1:3]))
+        rate, busy = _cpu_busy(lambda: _append_rate(1, per, boroughs[:1]))
+        one.append(rate)
+        busy_one.append(busy)
+        rate, busy = _cpu_busy(lambda: _append_rate(2, per, boroughs[1:3]))
+        two.append(rate)
+        busy_two.append(busy)
         hot.append(_append_rate(2, per, boroughs[3:4]))
-    m1, m2, mh = statistics.median(one), statistics.median(two), statistics.median(hot)
+        threads.append(_append_rate(2, per, boroughs[1:3], processes=False))
+    m1, m2, mh, mt = (statistics.median(v) for v in (one, two, hot, threads))
+    b1, b2 = statistics.median(busy_one), statistics.median(busy_two)
     return [
         Result("G8", "two workers, own chains (events/s)", "one worker (events/s)", round(1000 / m2, 3), 0.0,
                round(1000 / m1, 3), 0.0, round(m2 / m1, 3), "throughput ratio", "≥ 1.8×",
-               {"events_per_second": {"one": round(m1), "two_spread": round(m2)}}),
+               {"events_per_second": {"one": round(m1), "two_spread": round(m2), "two_threads": round(mt)},
+                "cpu_busy": {"one": round(b1, 2), "two_spread": round(b2, 2)}}),
         Result("G8", "two workers, one hot chain (events/s)", "two workers, spread chains", round(1000 / mh, 3),
                0.0, round(1000 / m2, 3), 0.0, round(mh / m2, 3), "throughput ratio", "(informative)",
                {"events_per_second": {"two_hot": round(mh), "two_spread": round(m2)}}),
@@ -406,7 +448,7 @@ def run(subjects: int, events: int, rounds: int) -> dict[str, Any]:
         "machine": {"cores": os.cpu_count(), "database": connection.vendor,
                     "database_url": url.rsplit("@", 1)[-1]},
         "dataset": {"subjects": ds.subjects, "concerns": ds.concerns, "events": ds.events, "map_links": ds.links,
-                    "load_seconds": round(ds.seconds, 1)},
+                    "referrals": ds.referrals, "load_seconds": round(ds.seconds, 1)},
         "rounds": rounds,
         "results": [asdict(r) for r in results],
     }
@@ -416,6 +458,7 @@ def print_table(report: dict[str, Any]) -> None:
     machine, data = report["machine"], report["dataset"]
     print(f"cores: {machine['cores']}  database: {machine['database']}  rounds: {report['rounds']}")
     print(f"dataset: {data['subjects']} subjects, {data['concerns']} concerns, {data['events']} events, "
+          f"{data.get('map_links', 0)} map links, referrals {data.get('referrals', {})}, "
           f"loaded in {data['load_seconds']} s")
     header = f"{'goal':5} {'path':52} {'med ms':>8} {'p95 ms':>8} {'base med':>9} {'base p95':>9} {'ratio':>7}  goal"
     print(header)

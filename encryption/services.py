@@ -34,19 +34,23 @@ def do_create_data_key(*, actor: Actor) -> DataKey:
 
 
 @transaction.atomic(savepoint=False)
-def do_set_blind_indexes(data_key: DataKey, entries: dict[str, list[str]], *, actor: Actor) -> None:
+def do_set_blind_indexes(data_key: DataKey, entries: dict[str, list[str]], *, actor: Actor,
+                         new_key: bool = False) -> None:
     """Replace the data key's blind indexes of each kind in ``entries`` with exactly the given digests.
 
-    Kinds not named in ``entries`` are left alone; an empty list removes that kind.
+    Kinds not named in ``entries`` are left alone; an empty list removes that kind. ``new_key``: the key
+    was created in the caller's transaction, so nobody else can hold, shred or index it yet and there is
+    nothing to lock or replace (one INSERT: this runs on every new subject).
     """
     for kind in entries:
         if not kind or len(kind) > 32:
             raise ValidationError("A blind index kind is 1 to 32 characters.")
-    locked = DataKey.objects.select_for_update().get(pk=data_key.pk)
+    locked = data_key if new_key else DataKey.objects.select_for_update().get(pk=data_key.pk)
     if locked.is_shredded:
         raise ValidationError("This record has been erased; it cannot be matched any more.")
-    # One DELETE and one INSERT whatever the number of kinds: this runs on every new subject.
-    BlindIndex.objects.filter(data_key=locked, kind__in=list(entries)).delete()
+    # One DELETE and one INSERT whatever the number of kinds.
+    if not new_key:
+        BlindIndex.objects.filter(data_key=locked, kind__in=list(entries)).delete()
     BlindIndex.objects.bulk_create(
         [BlindIndex(data_key=locked, kind=kind, digest=digest)
          for kind, digests in entries.items() for digest in sorted(set(digests))]

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Borough
 from agencies.permissions import active_membership
-from audit.api import record
+from audit.api import batched, record
 from audit.choices import Action
 from config.text import require_plain_text
 from encryption import services as encryption
@@ -103,6 +103,7 @@ def find_exact_subject(details: SubjectDetails) -> Subject | None:
     digest = blind_index(EXACT, details.given_name, details.family_name, details.date_of_birth.isoformat())
     subject = (
         Subject.objects.filter(data_key__in=encryption.find_data_keys(EXACT, digest))
+        .select_related("home_borough")
         .order_by("created_at")
         .first()
     )
@@ -131,7 +132,7 @@ def _create_subject(details: SubjectDetails, home_borough: Borough, actor: Abstr
     )
     _history_user(subject, actor)
     subject.save()
-    encryption.do_set_blind_indexes(data_key, _identity_indexes(details), actor=actor)
+    encryption.do_set_blind_indexes(data_key, _identity_indexes(details), actor=actor, new_key=True)
     return subject
 
 
@@ -168,11 +169,10 @@ def do_record_concern(
     concern, even when ten copies of the form race each other. Whether the subject was already known is
     never part of what the caller shows a practitioner.
     """
-    existing = Concern.objects.filter(idempotency_key=idempotency_key).select_related("subject").first()
-    if existing is not None:
-        return _replayed(existing, actor), False
+    # No look-up of the key first: a replay is rare, and the unique key makes it fail at the INSERT, which
+    # rolls back everything this attempt wrote; the first concern is then returned as before.
     try:
-        with transaction.atomic():
+        with transaction.atomic(), batched():
             concern = _record_concern(
                 details=details, subject=subject, home_borough=home_borough, observed_on=observed_on,
                 indicators=list(indicators), narrative=narrative, seriously_worried=seriously_worried,
@@ -218,12 +218,14 @@ def _record_concern(
     if any(indicator.is_retired for indicator in indicators):
         raise ValidationError("One of the chosen signs is no longer in use.")
 
+    created = False
     if subject is None:
         if details is None:
             raise ValidationError("Enter the young person's details.")
         subject = find_exact_subject(details)
         if subject is None:
             subject = _create_subject(details, home_borough, actor)
+            created = True
         else:
             _fill_gaps(subject, details, actor)
     elif subject.status != SubjectStatus.ACTIVE:
@@ -254,7 +256,9 @@ def _record_concern(
     # assessment is its own service with its own access event (see risk/services.py).
     from risk.services import do_assess_subject
 
-    do_assess_subject(subject, actor=actor, reason="concern")
+    # A subject created just now has this concern and nothing else: the assessment need not read back.
+    do_assess_subject(subject, actor=actor, reason="concern", first_concern=concern if created else None,
+                      indicators=indicators)
     return concern
 
 
@@ -279,6 +283,10 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
         concern.narrative, concern.subject_as_recorded = narrative, as_recorded  # re-encrypt under the new
         _history_user(concern, actor)
         concern.save()
+    # Her concerns changed without an assessment: the next ``rescore`` re-assesses the survivor.
+    from risk.services import mark_due
+
+    mark_due([survivor.pk])
     for share in SubjectShare.objects.filter(content_object=duplicate):
         if not SubjectShare.objects.filter(content_object=survivor, group=share.group,
                                            permission=share.permission).exists():

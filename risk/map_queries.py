@@ -8,19 +8,17 @@ with a window function (``MAP_FANOUT_CAP``), never by fetching everything and tr
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Case, CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from encryption.keys import prefetch_data_keys
 from risk.map_models import (
     MAY_POSE_RISK,
-    NODE_FIELDS,
     Associate,
     AssociateRole,
     Group,
@@ -91,20 +89,6 @@ def shown_links(user: Any, today: dt.date | None = None) -> QuerySet[Link]:
         active_links_q(today=today) | Q(status=LinkStatus.PENDING))
 
 
-def _capped(links: QuerySet[Link], column: str, ids: Iterable[Any], cap: int) -> list[Link]:
-    """At most ``cap`` links per node in ``ids`` (most recently seen first), each annotated with the
-    node's total, in one query."""
-    order = [F("last_seen").desc(), F("reference").asc()]
-    return list(
-        links.filter(**{f"{column}__in": list(ids)})
-        .select_related("subject__home_borough", "associate", "place", "group", "source_agency")
-        .annotate(rank=Window(RowNumber(), partition_by=[F(column)], order_by=order),
-                  total=Window(Count("id"), partition_by=[F(column)]))
-        .filter(rank__lte=cap)
-        .order_by(column, "rank")
-    )
-
-
 def _node_for(kind: str, obj: Any, visible_subjects: set[Any], hop: int) -> MapNode:
     key = _key(kind, obj.pk)
     if kind == "subject":
@@ -123,32 +107,56 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
 
     Cycles (two girls who share an associate who frequents a place they also frequent) draw each node
     and link once. A hub with more than ``cap`` links shows ``cap`` of them and says how many more.
-    Young people the viewer may not see appear without a reference. At most 6 queries.
+    Young people the viewer may not see appear without a reference.
+
+    Two statements whatever the size of the graph: the people, places and groups at the other end of
+    her first ``cap`` links (most recently seen first), then both hops at once: her links and theirs,
+    each ranked within its anchor (the subject for hop 1, else the first of its ends that hop 1 reached:
+    associate, place, group), capped by a window function, with whether the viewer may see the young
+    person at the other end. The reached nodes go into the second statement as values, not as a
+    subquery, so that it is an index lookup per node rather than a scan of every link. Plus, when not
+    cached yet, one query for the associates' data keys.
     """
     from referrals.models import Subject
 
     cap = cap or settings.MAP_FANOUT_CAP
     base = shown_links(user)
-    result = Neighbourhood()
-    first = _capped(base, "subject_id", [subject.pk], cap)
-    frontier: dict[str, set[Any]] = defaultdict(set)
-    for link in first:
-        for kind in NODE_FIELDS:
-            if kind != "subject" and getattr(link, f"{kind}_id") is not None:
-                frontier[kind].add(getattr(link, f"{kind}_id"))
-    fetched: list[tuple[str, Link]] = [("subject", link) for link in first]
-    first_ids = {link.pk for link in first}
-    for kind, ids in frontier.items():
-        fetched += [(kind, link) for link in _capped(base.exclude(pk__in=first_ids), f"{kind}_id", ids, cap)]
-    all_links = list({link.pk: link for _, link in fetched}.values())
-    subject_ids = {link.subject_id for link in all_links if link.subject_id} | {subject.pk}
-    visible = set(Subject.objects.restrict(user, "view").filter(pk__in=subject_ids).values_list("pk", flat=True))
-    prefetch_data_keys([link.associate.data_key_id for link in all_links if link.associate_id])
+    order = [F("last_seen").desc(), F("reference").asc()]
+    reached: dict[str, set[Any]] = {"associate": set(), "place": set(), "group": set()}
+    for ends in (base.filter(subject_id=subject.pk).order_by(*order)[:cap]
+                 .values_list("associate_id", "place_id", "group_id")):
+        for kind, pk in zip(reached, ends, strict=True):
+            if pk is not None:
+                reached[kind].add(pk)
+    near = Q(subject_id=subject.pk)
+    whens = [When(subject_id=subject.pk, then=Value("subject"))]
+    nodes = [When(subject_id=subject.pk, then=F("subject_id"))]
+    for kind, ids in reached.items():
+        if ids:
+            near |= Q(**{f"{kind}_id__in": ids})
+            whens.append(When(**{f"{kind}_id__in": ids}, then=Value(kind)))
+            nodes.append(When(**{f"{kind}_id__in": ids}, then=F(f"{kind}_id")))
+    anchor = [F("anchor_kind"), F("anchor_node")]
+    links = list(
+        base.filter(near)
+        .select_related("subject__home_borough", "associate", "place", "group", "source_agency")
+        .annotate(anchor_kind=Case(*whens, output_field=CharField()), anchor_node=Case(*nodes))
+        .annotate(rank=Window(RowNumber(), partition_by=anchor, order_by=order),
+                  total=Window(Count("id"), partition_by=anchor),
+                  subject_visible=Exists(Subject.objects.restrict(user, "view").filter(pk=OuterRef("subject_id"))))
+        .filter(rank__lte=cap)
+        .order_by("anchor_kind", "anchor_node", "rank")
+    )
+    # Hop 1 first, so that a node reached both ways keeps its shorter distance.
+    fetched = sorted(links, key=lambda link: link.anchor_kind != "subject")  # type: ignore[attr-defined]
+    visible = {link.subject_id for link in links if link.subject_visible} | {subject.pk}  # type: ignore[attr-defined]
+    prefetch_data_keys([link.associate.data_key_id for link in links if link.associate_id])
 
-    result.nodes[_key("subject", subject.pk)] = _node_for("subject", subject, visible | {subject.pk}, 0)
+    result = Neighbourhood()
+    result.nodes[_key("subject", subject.pk)] = _node_for("subject", subject, visible, 0)
     drawn: set[Any] = set()
-    # Hop 1 comes first in ``fetched``, so a node reached both ways keeps its shorter distance.
-    for kind, link in fetched:
+    for link in fetched:
+        kind = link.anchor_kind  # type: ignore[attr-defined]
         hop = 1 if kind == "subject" else 2
         ends = link.endpoints()
         for end_kind, obj in ends:
@@ -248,7 +256,8 @@ def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Cont
 
 
 def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
-                    threshold: int | None = None) -> dict[Any, list[dict[str, Any]]]:
+                    threshold: int | None = None,
+                    until: dict[Any, dt.date] | None = None) -> dict[Any, list[dict[str, Any]]]:
     """The map facts the scoring model weighs, per subject (3 queries whatever the number of subjects).
 
     For each subject, one fact per counting link to:
@@ -259,6 +268,10 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
       ``{"kind": "associate_of_concern", "node": "A-...", "node_type": "associate", "role": ...,
       "subjects": n, "since": first_seen, "link": "L-..."}``.
     An associate who is both gives two facts. Not restricted by viewer: this is for the scoring job.
+
+    ``until``, when given, receives for each subject with facts the first day on which one of them may
+    change by time alone: the day after the soonest expiry of a counting link to one of those nodes
+    (anyone's link: a context of concern can fall below the threshold).
     """
     threshold = threshold or settings.MAP_CONTEXT_THRESHOLD
     ids = list(subject_ids)
@@ -275,19 +288,25 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
         if node_ids:
             either |= Q(**{f"{kind}_id__in": node_ids})
     counts: dict[tuple[str, Any], int] = {}
+    soonest: dict[tuple[str, Any], dt.date] = {}
     for row in counting.filter(either).values("associate_id", "place_id", "group_id").annotate(
-            n=Count("subject_id", distinct=True)):
+            n=Count("subject_id", distinct=True), soonest=Min("expires_on")):
         kind = next(k for k in NODE_MODELS if row[f"{k}_id"] is not None)
         counts[(kind, row[f"{kind}_id"])] = row["n"]
+        soonest[(kind, row[f"{kind}_id"])] = row["soonest"]
     for link in links:
         kind = next(k for k in NODE_MODELS if getattr(link, f"{k}_id") is not None)
         node = getattr(link, kind)
         n = counts.get((kind, node.pk), 1)
         base = {"node": node.reference, "node_type": kind, "subjects": n, "since": link.first_seen,
                 "link": link.reference}
+        before = len(facts[link.subject_id])
         if n >= threshold:
             facts[link.subject_id].append({"kind": "context_of_concern", **base})
         if kind == "associate" and node.role in MAY_POSE_RISK and node.erased_at is None:
             facts[link.subject_id].append({"kind": "associate_of_concern", "role": AssociateRole(node.role).label,
                                            **base})
+        if until is not None and len(facts[link.subject_id]) > before and (kind, node.pk) in soonest:
+            changes = soonest[(kind, node.pk)] + dt.timedelta(days=1)
+            until[link.subject_id] = min(until.get(link.subject_id, changes), changes)
     return facts

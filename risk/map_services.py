@@ -135,7 +135,24 @@ def do_add_link(
                    **{kind: getattr(node, "reference", "") for kind, node in zip(kinds, ends, strict=True)}})
     if not Link.objects.restrict(actor, "view").filter(pk=link.pk).exists():
         raise PermissionDenied("You would not be able to see this link.")  # rolls back
+    if link.status == LinkStatus.CONFIRMED:
+        _rescore_around(link)
     return link
+
+
+def _rescore_around(link: Link) -> None:
+    """A link that starts or stops counting changes the map facts of every young person linked to the
+    same person, place or group (a context of concern counts them all): make them due for the next
+    ``rescore`` (one UPDATE)."""
+    from risk.services import mark_due
+
+    if link.subject_id is None:
+        return
+    near = Q(subject_id=link.subject_id)
+    for kind in ("associate", "place", "group"):
+        if getattr(link, f"{kind}_id") is not None:
+            near |= Q(**{f"{kind}_id": getattr(link, f"{kind}_id")})
+    mark_due(Link._base_manager.filter(near, subject__isnull=False).values("subject_id"))
 
 
 def _require_mash_for(link: Link, actor: AbstractBaseUser) -> None:
@@ -155,6 +172,7 @@ def do_confirm_link(link: Link, *, actor: AbstractBaseUser) -> Link:
     link.save()
     record(Action.DECIDE, actor=actor, object_type="map_link", reference=link.reference, borough=link.borough,
            detail={"decision": "confirmed"})
+    _rescore_around(link)
     return link
 
 
@@ -173,6 +191,7 @@ def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
         _require_mash_for(locked, actor)
     if locked.status == LinkStatus.REMOVED:
         raise ValidationError("This link has already been removed.")
+    was_counting = locked.status == LinkStatus.CONFIRMED
     locked.status, locked.removed_by, locked.removed_at = LinkStatus.REMOVED, actor, timezone.now()
     locked.removal_reason = reason
     locked._history_user = actor
@@ -180,6 +199,8 @@ def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
     # The reason is free text and may name someone: it stays on the row, not in the trail.
     record(Action.REVOKE, actor=actor, object_type="map_link", reference=locked.reference,
            borough=locked.borough, detail={"withdrawn": own_suggestion})
+    if was_counting:
+        _rescore_around(locked)
     return locked
 
 

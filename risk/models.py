@@ -142,9 +142,16 @@ class SubjectRisk(models.Model):
     level_changed_at = models.DateTimeField(null=True, blank=True)
     model_version = models.PositiveIntegerField()
     assessed_at = models.DateTimeField()
+    # The first day on which time alone (decay, windows, expiring links) moves her score or level enough
+    # to append to the timeline; ``rescore`` re-assesses only subjects that are due (or never dated).
+    rescore_due_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["level_rank"], name="subjectrisk_rank")]
+        indexes = [
+            models.Index(fields=["level_rank"], name="subjectrisk_rank"),
+            # The register's "rising" filter starts from the few recent level changes.
+            models.Index(fields=["level_changed_at"], name="subjectrisk_level_changed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_id}: {self.level}"

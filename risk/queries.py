@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from risk.models import Assessment, RegisterEntry, RegisterStatus, SubjectRisk
-from risk.scoring import LEVEL_RANK, ConcernFact
+from risk.scoring import LEVEL_RANK, LEVELS, ConcernFact
 
 
 def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
@@ -19,23 +20,27 @@ def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
 
 
 def load_facts(subject_ids: list[Any]) -> dict[Any, list[ConcernFact]]:
-    """The scoring facts of many subjects in two queries: their concerns, and the concerns' indicators."""
+    """The scoring facts of many subjects in one query: their concerns, one row per indicator (a left
+    join, so a concern with no indicator still counts)."""
     from referrals.models import Concern
 
     facts: dict[Any, list[ConcernFact]] = {pk: [] for pk in subject_ids}
     if not subject_ids:
         return facts
-    rows = list(Concern.objects.filter(subject_id__in=subject_ids).values_list(
-        "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried"))
-    through = Concern.indicators.through
+    concerns: dict[Any, tuple[Any, ...]] = {}
     indicators: dict[Any, list[tuple[str, str]]] = {}
-    for concern_id, code, kind in through.objects.filter(concern__subject_id__in=subject_ids).values_list(
-            "concern_id", "indicator__code", "indicator__kind"):
-        indicators.setdefault(concern_id, []).append((code, kind))
-    for concern_id, reference, subject_id, agency_id, observed_on, worried in rows:
+    for concern_id, reference, subject_id, agency_id, observed_on, worried, code, kind in (
+            Concern.objects.filter(subject_id__in=subject_ids).order_by().values_list(
+                "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried",
+                "indicators__code", "indicators__kind")):
+        concerns[concern_id] = (reference, subject_id, agency_id, observed_on, worried)
+        found = indicators.setdefault(concern_id, [])
+        if code is not None:
+            found.append((code, kind))
+    for concern_id, (reference, subject_id, agency_id, observed_on, worried) in concerns.items():
         facts[subject_id].append(ConcernFact(
             reference=reference, agency_id=agency_id, observed_on=observed_on, seriously_worried=worried,
-            indicators=tuple(sorted(indicators.get(concern_id, ())))))
+            indicators=tuple(sorted(indicators[concern_id]))))
     return facts
 
 
@@ -75,7 +80,7 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
     if level:
         entries = entries.filter(level=level)
     if rising:
-        entries = entries.filter(pk__in=_rising_ids(borough_id, now, rising_days))
+        entries = entries.filter(subject_id__in=_rising_ids(borough_id, now, rising_days))
     if overdue:
         entries = entries.filter(next_review_on__lt=today)
     if new:
@@ -88,13 +93,12 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
 
 
 def _rising_ids(borough_id: int, now: dt.datetime, days: int) -> QuerySet:
-    """Entries whose level went up within the last ``days`` (a subquery, not a separate round trip)."""
-    previous_rank = Case(*[When(subject__risk__previous_level=lvl, then=Value(rank))
-                           for lvl, rank in LEVEL_RANK.items()], output_field=IntegerField())
-    return (RegisterEntry.objects.filter(borough_id=borough_id,
-                                         subject__risk__level_changed_at__gte=now - dt.timedelta(days=days))
-            .annotate(previous_rank=previous_rank)
-            .filter(subject__risk__level_rank__gt=F("previous_rank")).values("pk"))
+    """Subjects whose level went up within the last ``days`` (a subquery, not a separate round trip). It
+    starts from the recent level changes (indexed), not from the borough's whole register."""
+    previous_rank = Case(*[When(previous_level=lvl, then=Value(rank)) for lvl, rank in LEVEL_RANK.items()],
+                         output_field=IntegerField())
+    return (SubjectRisk.objects.filter(level_changed_at__gte=now - dt.timedelta(days=days))
+            .annotate(previous_rank=previous_rank).filter(level_rank__gt=F("previous_rank")).values("subject_id"))
 
 
 def is_rising(risk: SubjectRisk | None, now: dt.datetime, days: int = 28) -> bool:
@@ -103,10 +107,19 @@ def is_rising(risk: SubjectRisk | None, now: dt.datetime, days: int = 28) -> boo
 
 
 def level_counts(borough_id: int) -> dict[str, int]:
-    """How many entries are on the borough's register at each level (one query)."""
-    rows = (RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
-            .values("level").annotate(n=Count("pk")))
-    return {row["level"]: row["n"] for row in rows}
+    """How many entries are on the borough's register at each level (two small queries).
+
+    Counted from the register's own index (no look-up of each entry's subject, which grew with the
+    register), less the entries of the few merged or erased records, found from their partial index."""
+    from referrals.models import Subject
+
+    on = RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON)
+    counts = Counter({row["level_rank"]: row["n"]
+                      for row in on.order_by().values("level_rank").annotate(n=Count("pk"))})
+    gone = (on.filter(subject_id__in=Subject.objects.exclude(status="active").values("pk"))
+            .order_by().values("level_rank").annotate(n=Count("pk")))
+    counts.subtract({row["level_rank"]: row["n"] for row in gone})
+    return {LEVELS[rank]: n for rank, n in counts.items() if n > 0}
 
 
 def keyset_page(entries: QuerySet, sort: str, after: str, size: int) -> tuple[list[RegisterEntry], str]:

@@ -38,6 +38,16 @@ def _audit_checkpoint(request):
         audit_checkpoint()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_scoring_model_cache():
+    """Each test rolls its database back, so no test may see another's cached active scoring model."""
+    from risk.services import forget_active_model
+
+    forget_active_model()
+    yield
+    forget_active_model()
+
+
 @pytest.fixture
 def world(db) -> World:
     """Agencies in Lambeth, Southwark and governance, and a named user for every persona.
