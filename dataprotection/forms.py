@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from config.forms import ServiceForm, TextField
 from dataprotection.breakglass import find_subject_to_open, normally_visible
 from dataprotection.models import BreakGlassReview
 from dataprotection.services import REASON_MIN_LENGTH
@@ -22,12 +23,12 @@ def _clean_reference(value: str) -> str:
     return reference
 
 
-class BreakGlassForm(forms.Form):
+class BreakGlassForm(ServiceForm):
     """Which record to open in an emergency, and why it cannot wait."""
 
-    reference = forms.CharField(label="Reference number", max_length=20, help_text=REFERENCE_HELP,
+    reference = TextField(label="Reference number", max_length=20, help_text=REFERENCE_HELP,
                                 error_messages={"required": "Enter the young person's reference number."})
-    reason = forms.CharField(
+    reason = TextField(
         label="Why do you need this record now?", widget=forms.Textarea, max_length=2000,
         min_length=REASON_MIN_LENGTH,
         help_text="Say what has happened and why it cannot wait for the record to be shared with you in the "
@@ -63,7 +64,7 @@ class BreakGlassForm(forms.Form):
         return self.cleaned_data["reason"].strip()
 
 
-class BreakGlassReviewForm(forms.Form):
+class BreakGlassReviewForm(ServiceForm):
     outcome = forms.ChoiceField(
         label="Was the emergency access justified?", choices=BreakGlassReview.choices, widget=forms.RadioSelect,
         error_messages={"required": "Choose whether the emergency access was justified.",
@@ -71,10 +72,10 @@ class BreakGlassReviewForm(forms.Form):
     )
 
 
-class SubjectAccessForm(forms.Form):
+class SubjectAccessForm(ServiceForm):
     """The reference number of the young person whose subject access request is being answered."""
 
-    reference = forms.CharField(label="Reference number", max_length=20, help_text=REFERENCE_HELP,
+    reference = TextField(label="Reference number", max_length=20, help_text=REFERENCE_HELP,
                                 error_messages={"required": "Enter the young person's reference number."})
 
     def clean_reference(self) -> str:

@@ -18,6 +18,7 @@ from agencies.choices import RoleCode
 from agencies.permissions import active_membership
 from audit.api import record
 from audit.choices import Action
+from config.text import require_plain_text
 from dataprotection.breakglass import normally_visible
 from dataprotection.models import BreakGlassGrant, BreakGlassReview
 from referrals.choices import SubjectStatus
@@ -40,6 +41,7 @@ def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) ->
     if membership is None or not membership.has_role(RoleCode.MASH_LEAD):
         raise PermissionDenied("Only MASH leads can use emergency access.")
     reason = (reason or "").strip()
+    require_plain_text(multi_line={"reason": reason})
     if len(reason) < REASON_MIN_LENGTH:
         raise ValidationError(f"Explain why you need emergency access in at least {REASON_MIN_LENGTH} characters.")
     subject = Subject.objects.select_for_update().select_related("home_borough").get(pk=subject.pk)

@@ -21,6 +21,9 @@ from django.utils import timezone
 
 from agencies.forms import EnrolmentForm, SecondFactorForm, SignInForm
 from audit.choices import Action
+from dataprotection import services as dataprotection_services
+from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
+from dataprotection.models import BreakGlassReview
 from referrals import routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.forms import ConcernForm, MergeForm
@@ -324,6 +327,23 @@ def _fresh_device(ctx: Context, persona: str) -> Any:
     return device
 
 
+
+def _break_glass_data(ctx: Context) -> dict[str, Any]:
+    """A Lambeth record the Southwark MASH lead cannot normally see; opening it uses it up."""
+    subject = ctx.fresh("closed_subject", lambda: fresh_subject(ctx.world), reuse=False)
+    return {"reference": subject.reference, "stage": "confirm",
+            "reason": "Police found her in Southwark tonight after a missing-person report."}
+
+
+def _grant_to_review(ctx: Context) -> Any:
+    def make() -> Any:
+        return dataprotection_services.do_break_glass(
+            fresh_subject(ctx.world), "Police found her in Southwark tonight after a missing-person report.",
+            actor=ctx.world.user("mash_southwark"))
+
+    return ctx.fresh("grant", make, reuse=False)
+
+
 def _code_data(persona: str) -> Callable[[Context], dict[str, Any]]:
     def data(ctx: Context) -> dict[str, Any]:
         from agencies.two_factor import current_code
@@ -366,6 +386,16 @@ TARGETS += [
            success_markers=("<title>Your recovery codes",)),
     Target("account-two-factor-remove", "account-two-factor-remove", "teacher_lambeth",
            url=lambda ctx: reverse("account-two-factor-remove"), data=lambda ctx: {}),
+    Target("break-glass", "break-glass", "mash_southwark", url=lambda ctx: reverse("break-glass"),
+           data=_break_glass_data, form_class=BreakGlassForm, probe="reason", extra_fields=("stage",),
+           consumes=True, step_markers=("Confirm emergency access",)),
+    Target("break-glass-review", "break-glass-review", "auditor",
+           url=lambda ctx: reverse("break-glass-review", kwargs={"reference": _grant_to_review(ctx).reference}),
+           data=lambda ctx: {"outcome": BreakGlassReview.JUSTIFIED}, form_class=BreakGlassReviewForm,
+           consumes=True),
+    Target("subject-access", "subject-access", "dpo", url=lambda ctx: reverse("subject-access"),
+           data=lambda ctx: {"reference": ctx.fresh("dsar", lambda: fresh_subject(ctx.world), reuse=True).reference},
+           form_class=SubjectAccessForm, probe="reference"),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}
