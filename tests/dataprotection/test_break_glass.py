@@ -164,6 +164,17 @@ def test_grant_opens_no_form_and_no_list(client_for, world, cases, southwark):
     assert southwark.reference not in lead.get(reverse("subject-list")).content.decode()
 
 
+def test_pages_under_the_grant_offer_no_edit_links(client_for, world, cases, southwark):
+    open_grant(world, "mash_lambeth", southwark)
+    lead = client_for("mash_lambeth")
+    link = cases.links["southwark_school"].reference
+    pages = {name: lead.get(url).content.decode() for name, url in _subject_pages(cases, "southwark_school").items()}
+    assert reverse("map-link-add", args=[southwark.reference]) not in pages["map-subject"]
+    assert reverse("map-link-remove", args=[link]) not in pages["map-subject"]
+    assert reverse("map-link-confirm", args=[link]) not in pages["map-subject"]
+    assert reverse("register-entry", args=[southwark.reference]) not in pages["subject-risk"]
+
+
 def test_a_referral_about_her_is_readable_under_the_grant(client_for, world, southwark):
     referral = refer(world, southwark, actor="mash_southwark")
     lead = client_for("mash_lambeth")
