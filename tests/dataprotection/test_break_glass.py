@@ -14,20 +14,10 @@ from dataprotection.models import BreakGlassGrant
 from dataprotection.services import do_break_glass, do_review_break_glass
 from referrals import services as referral_services
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
-from tests.cases import build_cases
 from tests.dataprotection.cases import REASON, expire, open_grant
 from tests.referral_cases import refer
-from tests.risk.map_cases import extend as extend_with_map
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cases(world):
-    built = build_cases(world)
-    extend_with_map(world, built)
-    audit_checkpoint()
-    return built
 
 
 @pytest.fixture

@@ -11,20 +11,10 @@ from django.urls import reverse
 from dataprotection.export import subject_access_data
 from referrals import services as referral_services
 from tests.audit_helpers import assert_audit, audit_checkpoint
-from tests.cases import build_cases
 from tests.dataprotection.cases import open_grant
 from tests.referral_cases import refer
-from tests.risk.map_cases import extend as extend_with_map
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cases(world):
-    built = build_cases(world)
-    extend_with_map(world, built)
-    audit_checkpoint()
-    return built
 
 
 @pytest.fixture
