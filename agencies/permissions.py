@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Q
+
+from audit.context import get_current_request
 
 if TYPE_CHECKING:
     from agencies.models import Membership
@@ -58,3 +61,27 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         allowed = self.model._base_manager.filter(rule).values("pk")
         return self.filter(pk__in=allowed)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Emergency (break-glass) access: the clause a read-only page opened under a grant adds to the rules
+# ---------------------------------------------------------------------------------------------------
+# It lives here, below the case models that call it from their ``access_rule``, and reads only the
+# request: ``dataprotection.middleware.BreakGlassMiddleware`` (a higher layer) puts an active grant of
+# this very user on a read-only page's request. So emergency access never reaches a form, a POST, a
+# list, a service run outside a request, or any subject but the one the page is about.
+def current_grant(membership: Any) -> Any:
+    """The active break-glass grant this request reads under, for this member, or None."""
+    request = get_current_request()
+    grant = getattr(request, "break_glass", None) if request is not None else None
+    if grant is None or grant.user_id != membership.user_id or not grant.is_active:
+        return None
+    return grant
+
+
+def break_glass_rule(membership: Any, subject_field: str) -> Q:
+    """``Q(<subject_field>=<the granted subject>)`` while a grant applies, otherwise nothing."""
+    grant = current_grant(membership)
+    if grant is None:
+        return NOTHING
+    return Q(**{subject_field: grant.subject_id})

@@ -29,14 +29,9 @@ from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Borough, Membership, Role
 from audit.api import record
 from audit.choices import Action, Outcome
+from audit.history import set_history_user
 
 User = get_user_model()
-
-
-def _set_history_user(instance: object, actor: AbstractBaseUser | None) -> None:
-    # simple-history reads this instead of a thread-local request, so management commands and
-    # services record who made the change.
-    instance._history_user = actor  # type: ignore[attr-defined]
 
 
 @transaction.atomic
@@ -55,7 +50,7 @@ def do_create_agency(
     agency = Agency(name=name.strip(), kind=kind, borough=borough, official_code=official_code.strip(),
                     group=group)
     agency.full_clean()
-    _set_history_user(agency, actor)
+    set_history_user(agency, actor)
     agency.save()
     record(Action.CREATE, actor=actor, object_type="agency", reference=str(agency.pk), borough=borough,
            detail={"kind": kind})
@@ -73,7 +68,7 @@ def do_update_agency(agency: Agency, *, actor: AbstractBaseUser | None, **change
     for field, value in changes.items():
         setattr(agency, field, value)
     agency.full_clean()
-    _set_history_user(agency, actor)
+    set_history_user(agency, actor)
     agency.save()
     detail: dict[str, Any] = {"fields": ",".join(sorted(changes))}
     if not agency.is_active:
@@ -134,7 +129,7 @@ def _set_membership(
     else:
         membership.agency = agency
         membership.is_active = is_active
-    _set_history_user(membership, actor)
+    set_history_user(membership, actor)
     membership.save()
     membership.roles.set(Role.objects.filter(code__in=role_codes))
 

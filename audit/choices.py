@@ -33,5 +33,40 @@ class Outcome(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
+class ObjectType(models.TextChoices):
+    """What an event is about. ``audit.api.record`` refuses any other value, so a new kind of object is
+    added here first (with a label the auditors' pages show)."""
+
+    ACCESS_EVENT = "access_event", "Access trail"
+    AGENCY = "agency", "Agency"
+    ANOMALIES = "anomalies", "Anomalies"
+    ASSOCIATE = "associate", "Associate (association map)"
+    AUDIT_CHAIN = "audit_chain", "Audit chain"
+    BREAK_GLASS = "break_glass", "Emergency access"
+    CONCERN = "concern", "Concern"
+    CONTEXT_OF_CONCERN = "context_of_concern", "Contexts of concern"
+    DATA_KEY = "data_key", "Data key"
+    DISCLOSURE_LOG = "disclosure_log", "Disclosure log"
+    DUPLICATE = "duplicate", "Possible duplicates"
+    ERASURE_FORECAST = "erasure_forecast", "Erasure forecast"
+    GROUP = "group", "Group (association map)"
+    MAP_LINK = "map_link", "Map link"
+    MAP_LINK_FORM = "map_link_form", "Map link form"
+    MEMBERSHIP = "membership", "Membership"
+    PLACE = "place", "Place (association map)"
+    RECOVERY_CODES = "recovery_codes", "Recovery codes"
+    REFERRAL = "referral", "Referral"
+    REGISTER = "register", "Risk register"
+    REGISTER_ENTRY = "register_entry", "Register entry"
+    RISK = "risk", "Risk assessment"
+    SCORING_MODEL = "scoring_model", "Scoring model"
+    SUBJECT = "subject", "Young person"
+    SUBJECT_MAP = "subject_map", "Young person's map"
+    TOTP_DEVICE = "totp_device", "Authenticator"
+    TWO_FACTOR = "two_factor", "Two-factor authentication"
+    USER = "user", "User"
+    VERIFICATION = "verification", "Trail verification"
+
+
 # The chain of events that belong to no borough: sign-ins, administration, the auditors' own reads.
 SYSTEM_CHAIN = "system"

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 
 from agencies.models import Agency
-from audit.api import OBJECT_TYPE_PATTERN, REFERENCE_PATTERN
-from audit.choices import Action, Outcome
+from audit.api import REFERENCE_PATTERN
+from audit.choices import Action, ObjectType, Outcome
 from audit.models import AccessEvent
 from config.forms import ServiceForm, TextField
 
@@ -22,6 +23,12 @@ USERNAME_PATTERN = r"^[\w.@+-]{1,150}$"
 # overflow the day-after arithmetic of the "to" filter.
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
+
+
+def validate_object_type(value: str) -> None:
+    """Only the object types the trail knows (``audit.choices.ObjectType``)."""
+    if value and value not in ObjectType.values:
+        raise ValidationError("Enter an object type such as subject or referral.")
 
 class TrailFilterForm(ServiceForm):
     """Who, which agency, what, with what outcome, about which object, and when."""
@@ -42,7 +49,7 @@ class TrailFilterForm(ServiceForm):
                                 error_messages={"invalid_choice": "Choose allowed or denied."})
     object_type = TextField(
         label="Object type", required=False, max_length=40,
-        validators=[RegexValidator(OBJECT_TYPE_PATTERN, "Enter an object type such as subject or referral.")],
+        validators=[validate_object_type],
     )
     reference = TextField(
         label="Object reference", required=False, max_length=64,
@@ -105,7 +112,7 @@ class ObjectLookupForm(ServiceForm):
 
     object_type = TextField(
         label="Object type", max_length=40, initial="subject",
-        validators=[RegexValidator(OBJECT_TYPE_PATTERN, "Enter an object type such as subject or referral.")],
+        validators=[validate_object_type],
         error_messages={"required": "Enter the object type, such as subject."},
     )
     reference = TextField(

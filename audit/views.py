@@ -25,8 +25,8 @@ from agencies.choices import RoleCode
 from agencies.models import Borough
 from agencies.two_factor import step_up_required
 from audit.anomalies import find_anomalies
-from audit.api import OBJECT_TYPE_PATTERN, REFERENCE_PATTERN, audited_view
-from audit.choices import SYSTEM_CHAIN, Action
+from audit.api import REFERENCE_PATTERN, audited_view
+from audit.choices import SYSTEM_CHAIN, Action, ObjectType
 from audit.forms import ObjectLookupForm, TrailFilterForm
 from audit.models import AccessEvent, VerificationRun
 from audit.services import do_verify_trail
@@ -147,7 +147,7 @@ def object_lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def object_log(request: HttpRequest, object_type: str, reference: str) -> HttpResponse:
     """Who has seen, changed or been sent one object: every event about it, newest first."""
-    if not OBJECT_TYPE_PATTERN.match(object_type) or not REFERENCE_PATTERN.match(reference):
+    if object_type not in ObjectType.values or not REFERENCE_PATTERN.match(reference):
         raise Http404
     request.audit_detail = {"object_type": object_type}  # type: ignore[attr-defined]
     about = AccessEvent.objects.filter(object_type=object_type, reference=reference)

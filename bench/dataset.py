@@ -29,8 +29,8 @@ from audit.models import AccessEvent
 from encryption import keys
 from encryption.blind_index import blind_index
 from encryption.models import BlindIndex, DataKey
+from referrals.intake import EXACT, SubjectDetails, retention_date_for
 from referrals.models import Concern, Subject
-from referrals.services import EXACT, SubjectDetails, retention_date_for
 from risk.models import Indicator
 
 User = get_user_model()
@@ -187,12 +187,13 @@ def _risk_rows(people: list[Subject], now: dt.datetime, today: dt.date) -> None:
     from risk import queries as risk_queries
     from risk.models import Assessment, RegisterEntry, ScoringModel, SubjectRisk
     from risk.scoring import assess
-    from risk.services import _map_facts, cadence_for, next_due_on
+    from risk.services.assessment import map_facts_for, next_due_on
+    from risk.services.register import cadence_for
 
     model = ScoringModel.objects.active()
     facts = risk_queries.load_facts([s.pk for s in people])
     until: dict[Any, dt.date] = {}
-    map_facts = _map_facts([s.pk for s in people], model.config, now, until)
+    map_facts = map_facts_for([s.pk for s in people], model.config, now, until)
     threshold = model.config.get("register_threshold", "medium")
     from risk.scoring import LEVEL_RANK
 
@@ -221,7 +222,7 @@ def _map(rng: random.Random, ds: Dataset, subjects: int) -> None:
     """Associates (own data keys), places and groups with confirmed links: about one associate per ten
     subjects and one place per fifty, each subject linked to up to three of them in her borough, plus
     one hub associate linked to 200 girls (far over the fan-out cap)."""
-    from risk.map_models import Associate, AssociateRole, Link, LinkStatus, LinkType, Place, PlaceKind
+    from risk.map.models import Associate, AssociateRole, Link, LinkStatus, LinkType, Place, PlaceKind
 
     today = timezone.localdate()
     by_borough: dict[int, list[Any]] = {}

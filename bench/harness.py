@@ -244,7 +244,7 @@ def g6(ds: Any, rounds: int) -> list[Result]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from risk.services import rescore_all
+    from risk.services.assessment import rescore_all
 
     tomorrow = timezone.now() + dt.timedelta(days=1)
 
@@ -272,8 +272,8 @@ def g6(ds: Any, rounds: int) -> list[Result]:
 
 def g7(ds: Any, rounds: int) -> list[Result]:
     from referrals.models import Subject
-    from risk.map_models import Link
-    from risk.map_queries import neighbourhood
+    from risk.map.models import Link
+    from risk.map.queries import neighbourhood
 
     hub_subject = Subject.objects.select_related("home_borough").get(pk=ds.hub_subject)
     ordinary = (Subject.objects.filter(home_borough=hub_subject.home_borough, map_links__isnull=False)

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("referrals.urls")),
     path("", include("risk.urls")),
-    path("", include("risk.map_urls")),
+    path("", include("risk.map.urls")),
     path("", include("dataprotection.urls")),
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.

@@ -22,7 +22,7 @@ from encryption.keys import prefetch_data_keys
 from referrals.choices import SubjectStatus
 from referrals.models import Concern, Referral, Subject, SubjectShare
 from referrals.services import subjects_due_for_erasure
-from risk.map_models import Link
+from risk.map.models import Link
 from risk.models import Assessment, RegisterEntry, RegisterReview
 
 FORECAST_DAYS = 90

@@ -15,8 +15,8 @@ class BreakGlassMiddleware:
     """Before a read-only subject page runs, find whether this MASH lead reads it under an active grant.
 
     If so, ``request.break_glass`` holds the grant: the access rules then admit that one subject (see
-    ``dataprotection.rules``), the page shows the emergency-access banner, and the page's access event is
-    flagged ``break_glass``. Only GET and HEAD: emergency access never writes.
+    ``agencies.permissions.break_glass_rule``), the page shows the emergency-access banner, and the
+    page's access event is flagged ``break_glass``. Only GET and HEAD: emergency access never writes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agencies.models import Borough
-from referrals.services import SubjectDetails, do_record_concern
+from referrals.intake import SubjectDetails, do_record_concern, find_exact_subject
 from risk.models import Indicator
 
 User = get_user_model()
@@ -68,8 +68,6 @@ def seed_cases() -> int:
 # ---------------------------------------------------------------------------------------------------
 
 def _demo_subject(demo_id: str):
-    from referrals.services import find_exact_subject
-
     for row in DEMO_CONCERNS:
         if row[0] == demo_id:
             return find_exact_subject(SubjectDetails(given_name=row[2], family_name=row[3], date_of_birth=row[4]))

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from agencies.models import Borough
 from config.forms import ServiceForm, TextField, TextRegexField
+from referrals.intake import SubjectDetails
 from referrals.references import looks_like
-from referrals.services import SubjectDetails
 from risk.choices import IndicatorCategory
 from risk.models import Indicator
 

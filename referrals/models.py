@@ -17,11 +17,9 @@ from simple_history.models import HistoricalRecords
 
 from agencies.choices import RoleCode
 from agencies.models import Agency, Borough, Membership
-from agencies.permissions import NOTHING, RestrictedQuerySet
-from dataprotection.rules import break_glass_rule
+from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from referrals.choices import SubjectStatus
-from risk.models import Indicator
 
 
 class Subject(models.Model):
@@ -131,7 +129,7 @@ class Concern(models.Model):
     seriously_worried = models.BooleanField(
         default=False, help_text="Professional judgement: 'I am seriously worried about this young person'."
     )
-    indicators = models.ManyToManyField(Indicator, related_name="concerns", blank=True)
+    indicators = models.ManyToManyField("risk.Indicator", related_name="concerns", blank=True)
     # A double click, a resubmitted form or a network retry carries the same key and creates nothing new.
     idempotency_key = models.UUIDField(unique=True, editable=False)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)

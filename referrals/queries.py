@@ -14,8 +14,8 @@ from agencies.permissions import active_membership
 from encryption.keys import prefetch_data_keys
 from encryption.models import BlindIndex
 from referrals.choices import SubjectStatus
+from referrals.intake import EXACT, SAME_FAMILY_AND_BIRTHDAY, SOUNDS_LIKE
 from referrals.models import Concern, Subject
-from referrals.services import EXACT, SAME_FAMILY_AND_BIRTHDAY, SOUNDS_LIKE
 from risk.models import Indicator
 
 

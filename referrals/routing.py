@@ -25,6 +25,7 @@ from agencies.models import Agency, Membership
 from agencies.permissions import active_membership
 from audit.api import record
 from audit.choices import Action
+from audit.history import set_history_user
 from config.text import require_plain_text
 from referrals import services
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, ReferralState
@@ -151,7 +152,7 @@ def _new_referral(subject: Subject, *, from_agency: Agency, actor: AbstractBaseU
         consent_override_reason=consent_override_reason.strip() or None,
         received_at=now, decision_due_at=working_deadline(now, DECISION_WORKING_DAYS),
     )
-    services._history_user(referral, actor)
+    set_history_user(referral, actor)
     referral.save()
     ReferralTransition.objects.create(referral=referral, from_state="", to_state=S.SUBMITTED, actor=actor, at=now,
                                       reason=summary.strip() or None)
@@ -204,7 +205,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
 
 
 @transaction.atomic
-def raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None = None) -> Referral | None:
+def do_raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None = None) -> Referral | None:
     """Refer a subject who has reached high on the register, unless a referral is already open.
 
     Raised by the register on the MASH's behalf: from and to the borough MASH, lawful basis safeguarding,
@@ -249,7 +250,7 @@ def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor
 
 def _finish(referral: Referral, from_state: str, *, reason: str, actor: AbstractBaseUser, who: str,
             detail: dict | None = None) -> Referral:
-    services._history_user(referral, actor)
+    set_history_user(referral, actor)
     referral.save()
     ReferralTransition.objects.create(referral=referral, from_state=from_state, to_state=referral.state,
                                       actor=actor, reason=reason.strip() or None)

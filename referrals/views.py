@@ -17,7 +17,7 @@ from agencies.choices import RoleCode
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
-from referrals import queries, services
+from referrals import intake, queries
 from referrals.forms import ConcernForm, MergeForm
 from referrals.models import Concern, Subject
 from referrals.references import looks_like
@@ -73,7 +73,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
                                                                  "subject": form.subject_obj})
     data = form.cleaned_data
     try:
-        concern, _created = services.do_record_concern(
+        concern, _created = intake.do_record_concern(
             details=form.subject_details(), subject=form.subject_obj,
             home_borough=form.subject_obj.home_borough if form.subject_obj else data["home_borough"],
             observed_on=data["observed_on"], indicators=data["indicators"], narrative=data.get("narrative") or "",
@@ -175,7 +175,7 @@ def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
                 "duplicate_identity": queries.identity_for(duplicate, request.user),
             })
         try:
-            services.do_merge_subjects(survivor=survivor, duplicate=duplicate, reason=form.cleaned_data["reason"],
+            intake.do_merge_subjects(survivor=survivor, duplicate=duplicate, reason=form.cleaned_data["reason"],
                                        actor=request.user)
         except ValidationError as error:
             form.add_error(None, error)

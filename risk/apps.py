@@ -11,7 +11,7 @@ class RiskConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from risk.models import ScoringModel
-        from risk.services import forget_active_model
+        from risk.services.assessment import forget_active_model
 
         # Any change to a scoring model (the admin, a migration's data) drops this process's cached copy.
         post_save.connect(forget_active_model, sender=ScoringModel, dispatch_uid="risk.forget_active_model")

@@ -22,3 +22,13 @@ class IndicatorCategory(models.TextChoices):
     BEHAVIOUR = "behaviour", "Behaviour and appearance"
     ONLINE_AND_GIFTS = "online_and_gifts", "Online, gifts and exploitation of others"
     GANG_ASSOCIATION = "gang_association", "Gang association"
+
+
+class RiskLevel(models.TextChoices):
+    """A subject's risk level, in rising order (``risk.scoring.LEVEL_RANK`` ranks them)."""
+
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agencies.models import Borough
-from referrals import services as referrals
-from referrals.services import SubjectDetails
+from referrals import intake
+from referrals.intake import SubjectDetails
 from risk.models import Indicator, RegisterEntry
 
 # (given, family, dob, recorder username, borough, [(days ago, indicator codes, seriously worried)])
@@ -47,10 +47,10 @@ def seed_risk() -> int:
         if actor is None:
             return 0
         details = SubjectDetails(given_name=given, family_name=family, date_of_birth=dob)
-        if referrals.find_exact_subject(details) is not None:
+        if intake.find_exact_subject(details) is not None:
             continue
         for days_ago, codes, worried in concerns:
-            referrals.do_record_concern(
+            intake.do_record_concern(
                 details=details, home_borough=Borough.objects.get(slug=borough),
                 observed_on=today - dt.timedelta(days=days_ago),
                 indicators=list(Indicator.objects.filter(code__in=codes)),

@@ -10,7 +10,8 @@ from django import forms
 from agencies.models import Agency
 from config.forms import ServiceForm, TextField
 from risk import queries
-from risk.models import LEVEL_CHOICES, ReviewOutcome
+from risk.choices import RiskLevel
+from risk.models import ReviewOutcome
 
 
 class _UserChoice(forms.ModelChoiceField):
@@ -19,7 +20,7 @@ class _UserChoice(forms.ModelChoiceField):
 
 
 class RegisterFilterForm(ServiceForm):
-    level = forms.ChoiceField(choices=[("", "Any level"), *[c for c in LEVEL_CHOICES if c[0] != "none"]],
+    level = forms.ChoiceField(choices=[("", "Any level"), *[c for c in RiskLevel.choices if c[0] != "none"]],
                               required=False)
     rising = forms.BooleanField(required=False, label="Rising (level went up in the last 4 weeks)")
     overdue = forms.BooleanField(required=False, label="Review overdue")

@@ -9,7 +9,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from encryption.fields import EncryptedTextField
-from risk.choices import IndicatorCategory, IndicatorKind
+from risk.choices import IndicatorCategory, IndicatorKind, RiskLevel
 
 
 class CatalogueVersion(models.Model):
@@ -76,8 +76,6 @@ class Indicator(models.Model):
 # ---------------------------------------------------------------------------------------------------
 # Scoring model, assessments and the borough risk register.
 # ---------------------------------------------------------------------------------------------------
-LEVEL_CHOICES = [("none", "None"), ("low", "Low"), ("medium", "Medium"), ("high", "High"),
-                 ("very_high", "Very high")]
 
 
 class ScoringModelQuerySet(models.QuerySet["ScoringModel"]):
@@ -113,7 +111,7 @@ class Assessment(models.Model):
     subject = models.ForeignKey("referrals.Subject", on_delete=models.CASCADE, related_name="assessments")
     assessed_at = models.DateTimeField()
     score = models.FloatField()
-    level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    level = models.CharField(max_length=10, choices=RiskLevel.choices)
     model_version = models.PositiveIntegerField()
     reason = models.CharField(max_length=20, help_text="What prompted it: concern, rescore, model change.")
     # Indicator codes, agency ids, ages and contributions: reference data only, never personal data.
@@ -136,9 +134,9 @@ class SubjectRisk(models.Model):
     subject = models.OneToOneField("referrals.Subject", on_delete=models.CASCADE, primary_key=True,
                                    related_name="risk")
     score = models.FloatField(default=0)
-    level = models.CharField(max_length=10, choices=LEVEL_CHOICES, default="none")
+    level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
     level_rank = models.PositiveSmallIntegerField(default=0)
-    previous_level = models.CharField(max_length=10, choices=LEVEL_CHOICES, default="none")
+    previous_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
     level_changed_at = models.DateTimeField(null=True, blank=True)
     model_version = models.PositiveIntegerField()
     assessed_at = models.DateTimeField()
@@ -168,7 +166,7 @@ class RegisterEntry(models.Model):
 
     subject = models.OneToOneField("referrals.Subject", on_delete=models.PROTECT, related_name="register_entry")
     borough = models.ForeignKey("agencies.Borough", on_delete=models.PROTECT, related_name="register_entries")
-    level = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    level = models.CharField(max_length=10, choices=RiskLevel.choices)
     level_rank = models.PositiveSmallIntegerField()
     lead_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="register_entries_led"
@@ -229,4 +227,4 @@ class RegisterReview(models.Model):
         return f"Review {self.pk}"
 
 
-from risk.map_models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map)
+from risk.map.models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map)

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from referrals.models import Concern, Subject
 from risk.models import Assessment, RegisterEntry, RegisterStatus, SubjectRisk
 from risk.scoring import LEVEL_RANK, LEVELS, ConcernFact
 
@@ -22,8 +23,6 @@ def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
 def load_facts(subject_ids: list[Any]) -> dict[Any, list[ConcernFact]]:
     """The scoring facts of many subjects in one query: their concerns, one row per indicator (a left
     join, so a concern with no indicator still counts)."""
-    from referrals.models import Concern
-
     facts: dict[Any, list[ConcernFact]] = {pk: [] for pk in subject_ids}
     if not subject_ids:
         return facts
@@ -69,8 +68,6 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
                      new: bool = False, lead: int | None = None, agency: int | None = None,
                      today: dt.date, now: dt.datetime, rising_days: int = 28) -> QuerySet:
     """The borough's register (entries on it), filtered; annotated with ``rising``."""
-    from referrals.models import Concern
-
     entries = (
         # Merged and erased records leave the register with their subject (their concerns, and so their
         # risk, moved to the surviving record, which is assessed in its own right).
@@ -111,8 +108,6 @@ def level_counts(borough_id: int) -> dict[str, int]:
 
     Counted from the register's own index (no look-up of each entry's subject, which grew with the
     register), less the entries of the few merged or erased records, found from their partial index."""
-    from referrals.models import Subject
-
     on = RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON)
     counts = Counter({row["level_rank"]: row["n"]
                       for row in on.order_by().values("level_rank").annotate(n=Count("pk"))})

@@ -23,10 +23,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-LEVELS: tuple[str, ...] = ("none", "low", "medium", "high", "very_high")
+from risk.choices import IndicatorKind, RiskLevel
+
+LEVELS: tuple[str, ...] = tuple(RiskLevel.values)  # in rising order
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
-WARNING_SIGN = "warning_sign"
-VULNERABILITY = "vulnerability"
+WARNING_SIGN = IndicatorKind.WARNING_SIGN.value
+VULNERABILITY = IndicatorKind.VULNERABILITY.value
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,16 @@ from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
 from audit.choices import Action
 from referrals.models import Subject
-from risk import queries, services
+from risk import queries
 from risk.chart import trajectory_svg
+from risk.choices import RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
-from risk.models import LEVEL_CHOICES, RegisterEntry, ScoringModel, SubjectRisk
+from risk.models import RegisterEntry, ScoringModel, SubjectRisk
 from risk.scoring import LEVELS
+from risk.services import register as register_services
 
 PAGE_SIZE = 50
-LEVEL_LABELS = dict(LEVEL_CHOICES)
+LEVEL_LABELS = dict(RiskLevel.choices)
 
 
 def _mash_borough(request: HttpRequest) -> Any:
@@ -140,15 +142,15 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
             if action == "review":
                 form = forms["review_form"] = ReviewForm(request.POST)
                 if form.is_valid():
-                    services.do_record_review(entry=entry, outcome=form.cleaned_data["outcome"],
+                    register_services.do_record_review(entry=entry, outcome=form.cleaned_data["outcome"],
                                               notes=form.cleaned_data["notes"], actor=request.user)
                     messages.success(request, "Review recorded.")
                     return redirect("register-entry", reference=reference)
             elif action in {"remove", "reinstate"}:
                 form = forms[f"{action}_form"] = ReasonForm(request.POST, prefix=action)
                 if form.is_valid():
-                    service = (services.do_remove_from_register if action == "remove"
-                               else services.do_reinstate_register_entry)
+                    service = (register_services.do_remove_from_register if action == "remove"
+                               else register_services.do_reinstate_register_entry)
                     service(entry=entry, reason=form.cleaned_data["reason"], actor=request.user)
                     messages.success(request, "Removed from the register." if action == "remove"
                                      else "Back on the register.")
@@ -156,7 +158,7 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
             elif action == "lead":
                 form = forms["lead_form"] = LeadForm(request.POST, borough=borough)
                 if form.is_valid():
-                    services.do_set_lead_professional(entry=entry, lead=form.cleaned_data["lead"],
+                    register_services.do_set_lead_professional(entry=entry, lead=form.cleaned_data["lead"],
                                                       actor=request.user)
                     messages.success(request, "Lead professional updated.")
                     return redirect("register-entry", reference=reference)

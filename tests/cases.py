@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from agencies.models import Borough
-from referrals import services
+from referrals import intake, services
+from referrals.intake import SubjectDetails
 from referrals.models import Concern, Subject
-from referrals.services import SubjectDetails
 from risk.models import Indicator
 from tests.personas import World
 
@@ -46,7 +46,7 @@ class Cases:
 def record(world: World, recorder: str, *, given: str, family: str, dob: dt.date | None, borough: str,
            indicators: tuple[str, ...] = ("missing-from-home-or-care",), narrative: str = "Seen late at night.",
            seriously_worried: bool = False, age: int | None = None) -> Concern:
-    concern, _ = services.do_record_concern(
+    concern, _ = intake.do_record_concern(
         details=SubjectDetails(given_name=given, family_name=family, date_of_birth=dob, age_estimate=age),
         home_borough=Borough.objects.get(name=borough),
         observed_on=timezone.localdate() - dt.timedelta(days=3),

@@ -41,7 +41,7 @@ def _audit_checkpoint(request):
 @pytest.fixture(autouse=True)
 def _fresh_scoring_model_cache():
     """Each test rolls its database back, so no test may see another's cached active scoring model."""
-    from risk.services import forget_active_model
+    from risk.services.assessment import forget_active_model
 
     forget_active_model()
     yield

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"reference": "Jane Doe"}, "never names"),
-    ({"object_type": "Subject Name"}, "object types"),
+    ({"object_type": "Subject Name"}, "Unknown audit object type"),
+        ({"object_type": "pizza"}, "Unknown audit object type"),
     ({"detail": {"name": "x" * 101}}, "at most"),
     ({"detail": {"narrative": {"nested": "dict"}}}, "whole number"),
     ({"detail": {"Bad Key": 1}}, "keys"),

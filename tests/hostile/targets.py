@@ -28,11 +28,11 @@ from referrals import routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.forms import ConcernForm, MergeForm
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
-from risk import services as risk_services
 from risk.forms import LeadForm, ReasonForm, ReviewForm
-from risk.map_forms import LinkForm, RemoveLinkForm
-from risk.map_models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
+from risk.map.forms import LinkForm, RemoveLinkForm
+from risk.map.models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
 from risk.models import RegisterEntry, ReviewOutcome
+from risk.services import register as risk_services
 from tests.cases import record
 from tests.hostile.corpus import CONTROL_VALUES, LINE_BREAK_VALUES
 from tests.personas import PASSWORD, World

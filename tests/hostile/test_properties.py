@@ -26,19 +26,19 @@ import audit.forms
 import referrals.forms
 import referrals.referral_forms
 import risk.forms
-import risk.map_forms
+import risk.map.forms
 from agencies.models import Borough
 from config.forms import ScrubbedBoundField, TextField
 from config.text import has_control_characters
-from referrals import services
+from referrals import intake
+from referrals.intake import SubjectDetails
 from referrals.models import Concern
-from referrals.services import SubjectDetails
 from risk.models import Indicator
 from tests.hostile.snapshot import row_counts
 
 pytestmark = pytest.mark.django_db
 
-FORM_MODULES = [agencies.forms, audit.forms, referrals.forms, referrals.referral_forms, risk.forms, risk.map_forms]
+FORM_MODULES = [agencies.forms, audit.forms, referrals.forms, referrals.referral_forms, risk.forms, risk.map.forms]
 FORM_CLASSES = sorted(
     {cls for module in FORM_MODULES for _name, cls in inspect.getmembers(module, inspect.isclass)
      if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__},
@@ -107,7 +107,7 @@ plain_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Co"
 
 
 def _record(world, *, given_name, family_name, narrative, indicators=()):
-    return services.do_record_concern(
+    return intake.do_record_concern(
         details=SubjectDetails(given_name=given_name, family_name=family_name, date_of_birth=dt.date(2011, 5, 6)),
         home_borough=Borough.objects.get(name="Lambeth"), observed_on=timezone.localdate(),
         indicators=list(Indicator.objects.filter(code__in=indicators)), narrative=narrative,

@@ -80,8 +80,8 @@ def test_services_refuse_control_characters_whoever_calls_them(world):
 
     from referrals import routing
     from referrals.choices import ConsentPosition, LegalBasis
-    from risk import services as risk_services
     from risk.models import RegisterEntry
+    from risk.services import register as risk_services
     from tests.hostile.snapshot import row_counts
     from tests.hostile.targets import fresh_subject
 

@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from audit.choices import Action
-from referrals import routing, services
+from referrals import routing
 from referrals.choices import Pathway, ReferralDecision, ReferralState
 from referrals.models import Referral, ReferralTransition, SubjectShare
 from referrals.workdays import add_working_days, is_working_day, working_deadline
@@ -97,11 +97,11 @@ def test_overridden_consent_needs_a_reason(world):
 def test_automatic_referral_is_raised_once(world):
     subject = new_subject(world, 1)
     audit_checkpoint()
-    referral = services.do_raise_automatic_referral(subject)
+    referral = routing.do_raise_automatic_referral(subject)
     assert referral is not None and referral.automatic and referral.referred_by is None
     assert referral.from_agency == world.agencies["lambeth_mash"] == referral.to_agency
     assert_audit(Action.CREATE, object_type="referral", reference=referral.reference)
-    assert services.do_raise_automatic_referral(subject) is None
+    assert routing.do_raise_automatic_referral(subject) is None
     assert new_audit_events() == []
     assert Referral.objects.filter(subject=subject).count() == 1
 
@@ -109,13 +109,13 @@ def test_automatic_referral_is_raised_once(world):
 def test_automatic_referral_is_not_raised_while_a_manual_one_is_open(world):
     subject = new_subject(world, 1)
     refer(world, subject)
-    assert services.do_raise_automatic_referral(subject) is None
+    assert routing.do_raise_automatic_referral(subject) is None
 
 
 def test_automatic_referral_is_raised_again_after_closure(world):
     subject = new_subject(world, 1)
     advance(world, refer(world, subject), "withdrawn")
-    assert services.do_raise_automatic_referral(subject) is not None
+    assert routing.do_raise_automatic_referral(subject) is not None
 
 
 # --- the transition table ---------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from django.utils import timezone
 from agencies.models import Borough
 from encryption import ERASED
 from encryption.models import BlindIndex
-from referrals import services
+from referrals import intake, services
 from referrals.choices import SubjectStatus
+from referrals.intake import SubjectDetails
 from referrals.models import Concern, Subject, SubjectShare
-from referrals.services import SubjectDetails
 from risk.models import Indicator
 from tests.audit_helpers import assert_audit, audit_checkpoint
 from tests.cases import build_cases, record
@@ -30,7 +30,7 @@ def details(given="Amelia", family="O'Testperson", dob=dt.date(2011, 5, 6), **kw
 
 def record_concern(world, persona, *, key=None, subject_details=None, subject=None, indicators=("self-harm",),
                    narrative="Seen with older males.", borough="Lambeth"):
-    return services.do_record_concern(
+    return intake.do_record_concern(
         details=subject_details if subject is None else None, subject=subject,
         home_borough=Borough.objects.get(name=borough), observed_on=timezone.localdate(),
         indicators=list(Indicator.objects.filter(code__in=indicators)), narrative=narrative,
@@ -96,7 +96,7 @@ def test_merge_moves_concerns_keeps_both_histories_and_is_audited(world):
                           narrative="Different narrative")
     assert a.subject_id != b.subject_id
     audit_checkpoint()
-    survivor = services.do_merge_subjects(survivor=a.subject, duplicate=b.subject, reason="Same girl, nickname",
+    survivor = intake.do_merge_subjects(survivor=a.subject, duplicate=b.subject, reason="Same girl, nickname",
                                           actor=world.user("mash_lambeth"))
     event = assert_audit("merge", actor=world.user("mash_lambeth"), object_type="subject",
                          reference=survivor.reference)
@@ -115,7 +115,7 @@ def test_merge_refuses_records_outside_the_leads_borough(world):
     a, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Natasha"))
     b, _ = record_concern(world, "teacher_southwark", subject_details=details(given="Tasha"), borough="Southwark")
     with pytest.raises(PermissionDenied):
-        services.do_merge_subjects(survivor=a.subject, duplicate=b.subject, reason="x",
+        intake.do_merge_subjects(survivor=a.subject, duplicate=b.subject, reason="x",
                                    actor=world.user("mash_lambeth"))
     assert Subject.objects.get(pk=b.subject_id).status == SubjectStatus.ACTIVE
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from risk.map_models import AgeBand, Associate, AssociateRole, Group, GroupKind, LinkType, Place, PlaceKind
-from risk.map_services import do_add_link
+from risk.map.models import AgeBand, Associate, AssociateRole, Group, GroupKind, LinkType, Place, PlaceKind
+from risk.map.services import do_add_link
 from tests.personas import World
 
 MASH_FOR = {"Lambeth": "mash_lambeth", "Southwark": "mash_southwark"}

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from encryption import ERASED
-from risk import map_queries
-from risk.map_models import Associate, AssociateRole, Group, GroupKind, Link, LinkStatus, LinkType, Place, PlaceKind
-from risk.map_services import do_add_link, do_confirm_link, do_erase_unlinked_associates, do_remove_link
+from risk.map import queries as map_queries
+from risk.map.models import Associate, AssociateRole, Group, GroupKind, Link, LinkStatus, LinkType, Place, PlaceKind
+from risk.map.services import do_add_link, do_confirm_link, do_erase_unlinked_associates, do_remove_link
 from tests.audit_helpers import assert_audit, audit_checkpoint
 from tests.cases import build_cases, record
 from tests.database_scan import postgresql_columns_containing, postgresql_stored_columns, sqlite_file_bytes

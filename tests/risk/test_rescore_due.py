@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from risk.catalogue import V1_INDICATORS
 from risk.scoring import V1_CONFIG, V2_CONFIG, ConcernFact, assess
-from risk.services import _moved, _should_append, next_due_on
+from risk.services.assessment import _moved, _should_append, next_due_on
 
 INDICATORS = [(code, kind) for code, kind, *_rest in V1_INDICATORS]
 TODAY = dt.date(2026, 6, 1)
@@ -73,10 +73,11 @@ def test_rescore_over_time_equals_reassessing_everyone_every_time(world):
     """Built through the services; at each step, ``rescore`` must leave every subject exactly where
     re-assessing everyone would (the old behaviour), on SQLite and PostgreSQL alike."""
     from agencies.models import Borough
-    from referrals import services as referrals
-    from referrals.services import SubjectDetails
-    from risk import queries, services
+    from referrals import intake as referrals
+    from referrals.intake import SubjectDetails
+    from risk import queries
     from risk.models import Assessment, Indicator, ScoringModel, SubjectRisk
+    from risk.services import assessment
 
     rng = random.Random(7)
     now = timezone.now()
@@ -98,13 +99,13 @@ def test_rescore_over_time_equals_reassessing_everyone_every_time(world):
     for days in (1, 5, 11, 30, 60, 61, 95, 150, 200, 290, 366, 400, 731, 800):
         at = now + dt.timedelta(days=days)
         facts = queries.load_facts(list(expected))
-        map_facts = services._map_facts(list(expected), model.config, at)
+        map_facts = assessment.map_facts_for(list(expected), model.config, at)
         for pk, row in expected.items():
             result = assess(facts[pk], model.config, at, map_facts.get(pk, ()))
             if _should_append(row, result, model.version, delta):
                 row.score, row.level = result.score, result.level
                 appended += 1
-        report = services.rescore_all(now=at)
+        report = assessment.rescore_all(now=at)
         stored = {r.subject_id: (r.score, r.level) for r in SubjectRisk.objects.all()}
         assert stored == {pk: (r.score, r.level) for pk, r in expected.items()}, days
         assert Assessment.objects.count() == appended

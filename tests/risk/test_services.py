@@ -10,11 +10,12 @@ from django.core import mail
 from django.utils import timezone
 
 from agencies.models import Borough
-from referrals import services as referrals
-from referrals.services import SubjectDetails
-from risk import queries, services
+from referrals import intake as referrals
+from referrals.intake import SubjectDetails
+from risk import queries
 from risk.models import Assessment, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
 from risk.scoring import V1_CONFIG
+from risk.services import assessment, register
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
 from tests.cases import record
 
@@ -94,19 +95,19 @@ def test_rescore_equals_incremental_and_a_second_run_writes_nothing(world):
     # Incremental: assess each subject on its own at ``later``.
     incremental = {}
     for m in made:
-        services.do_assess_subject(m.subject, actor=None, reason="check", now=later)
+        assessment.do_assess_subject(m.subject, actor=None, reason="check", now=later)
         incremental[m.subject.pk] = SubjectRisk.objects.values_list("level", "score").get(subject=m.subject)
     # Set-based, from the same starting point, gives the same.
     Assessment.objects.filter(reason="check").delete()
     for m in made:
-        services.do_assess_subject(m.subject, actor=None, reason="reset", now=timezone.now())
-    report = services.rescore_all(now=later)
+        assessment.do_assess_subject(m.subject, actor=None, reason="reset", now=timezone.now())
+    report = assessment.rescore_all(now=later)
     assert report.subjects == 3
     setbased = {m.subject.pk: SubjectRisk.objects.values_list("level", "score").get(subject=m.subject) for m in made}
     assert setbased == incremental
     audit_checkpoint()
     before = Assessment.objects.count()
-    again = services.rescore_all(now=later)
+    again = assessment.rescore_all(now=later)
     assert again.appended == 0 and Assessment.objects.count() == before and new_audit_events() == []
 
 
@@ -114,7 +115,7 @@ def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
     made = concern(world, "teacher_lambeth", "Gia", signs=("older-boyfriend-or-associate", "carrying-for-others"))
     assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
     audit_checkpoint()
-    services.rescore_all(now=timezone.now() + dt.timedelta(days=180))
+    assessment.rescore_all(now=timezone.now() + dt.timedelta(days=180))
     risk = SubjectRisk.objects.get(subject=made.subject)
     assert (risk.level, risk.previous_level) == ("low", "medium")
     assert_audit("update", object_type="risk", reference=made.subject.reference)  # plus the run's own event
@@ -129,16 +130,16 @@ def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_asser
     # batch of 50: subjects, concerns, indicators, current rows, bulk insert, bulk update, run event (3),
     # next empty batch; no level changes here (low stays low). 15 on PostgreSQL, 14 on SQLite.
     with django_assert_max_num_queries(16):  # PostgreSQL adds the audit chain's advisory lock
-        report = services.rescore_all(now=later, batch_size=50)
+        report = assessment.rescore_all(now=later, batch_size=50)
     assert report.appended == 12 and report.level_changes == 0
 
 
 def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
     made = concern(world, "teacher_lambeth", "Hana", signs=("absent-from-school",))
     v2 = ScoringModel.objects.create(version=3, title="v3", config={**V1_CONFIG, "version": 3})
-    services.do_activate_scoring_model(model=v2, actor=world.user("administrator"))
+    assessment.do_activate_scoring_model(model=v2, actor=world.user("administrator"))
     assert_audit("update", object_type="scoring_model", reference="3")
-    report = services.rescore_all()
+    report = assessment.rescore_all()
     assert report.appended >= 1
     latest = Assessment.objects.filter(subject=made.subject).order_by("-id").first()
     assert latest.model_version == 3 and latest.explanation["model_version"] == 3
@@ -149,18 +150,18 @@ def test_review_removal_and_reinstatement_keep_the_history(world):
     entry = RegisterEntry.objects.get(subject=made.subject)
     lead = world.user("mash_lambeth")
     audit_checkpoint()
-    review = services.do_record_review(entry=entry, outcome="continue", notes="Met with Ivy at school.", actor=lead)
+    review = register.do_record_review(entry=entry, outcome="continue", notes="Met with Ivy at school.", actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry", reference=made.subject.reference)
     assert RegisterReview.objects.get(pk=review.pk).notes == "Met with Ivy at school."
-    services.do_set_lead_professional(entry=entry, lead=world.user("csc_lambeth"), actor=lead)
+    register.do_set_lead_professional(entry=entry, lead=world.user("csc_lambeth"), actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry")
-    services.do_remove_from_register(entry=entry, reason="Moved out of the area", actor=lead)
+    register.do_remove_from_register(entry=entry, reason="Moved out of the area", actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry")
     entry.refresh_from_db()
     assert entry.status == "removed" and entry.removal_reason == "Moved out of the area"
     with pytest.raises(Exception, match="reason"):
-        services.do_reinstate_register_entry(entry=entry, reason=" ", actor=lead)
-    services.do_reinstate_register_entry(entry=entry, reason="Back in Lambeth", actor=lead)
+        register.do_reinstate_register_entry(entry=entry, reason=" ", actor=lead)
+    register.do_reinstate_register_entry(entry=entry, reason="Back in Lambeth", actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry")
     entry.refresh_from_db()
     assert entry.is_on and entry.removal_reason == ""
@@ -176,7 +177,7 @@ def test_only_the_boroughs_mash_lead_keeps_the_register(world):
 
     for persona in ("mash_southwark", "teacher_lambeth"):
         with pytest.raises(PermissionDenied):
-            services.do_remove_from_register(entry=entry, reason="x", actor=world.user(persona))
+            register.do_remove_from_register(entry=entry, reason="x", actor=world.user(persona))
     assert new_audit_events() == [] or all(e.object_type != "register_entry" for e in new_audit_events())
 
 
@@ -194,7 +195,7 @@ def test_removed_entry_is_reinstated_when_the_level_rises_above_it(world):
     made = concern(world, "teacher_lambeth", "Lou", signs=("older-boyfriend-or-associate",
                                                                    "gifts-from-unknown-sources"))
     entry = RegisterEntry.objects.get(subject=made.subject)
-    services.do_remove_from_register(entry=entry, reason="Support in place", actor=world.user("mash_lambeth"))
+    register.do_remove_from_register(entry=entry, reason="Support in place", actor=world.user("mash_lambeth"))
     concern(world, "gp_lambeth", "Lou", signs=("missing-from-home-or-care",), worried=True)
     entry.refresh_from_db()
     assert entry.is_on and entry.level == "high"
@@ -218,7 +219,7 @@ def test_a_merged_record_leaves_the_register(world):
                                 actor=world.user("mash_lambeth"))
     assert queries.level_counts(lambeth) == {}
     assert not queries.register_entries(lambeth, today=now.date(), now=now).exists()
-    services.rescore_all()
+    assessment.rescore_all()
     assert queries.level_counts(lambeth) == {"high": 1}
     assert queries.current_levels([second.subject.pk]) == {second.subject.pk: "high"}
 
@@ -227,8 +228,8 @@ def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowe
     import datetime as dt
 
     from agencies.models import Borough
-    from risk import map_services
-    from risk.map_models import LinkType, Place, PlaceKind
+    from risk.map import services as map_services
+    from risk.map.models import LinkType, Place, PlaceKind
 
     first = concern(world, "teacher_lambeth", "Ayla", signs=("absent-from-school",))
     second = concern(world, "gp_lambeth", "Bea", signs=("absent-from-school",))
@@ -239,12 +240,12 @@ def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowe
                                     actor=mash)
     map_services.do_add_link(ends=(second.subject, place), link_type=LinkType.SEEN_AT, first_seen=seen, actor=mash)
     before = SubjectRisk.objects.get(subject=first.subject).score
-    services.do_assess_subject(first.subject, actor=mash, reason="map")
+    assessment.do_assess_subject(first.subject, actor=mash, reason="map")
     with_link = Assessment.objects.filter(subject=first.subject).order_by("-id").first()
     assert [item["node"] for item in with_link.explanation["map"]] == [place.reference]
     assert with_link.score > before and with_link.explanation["model_version"] == 2
     map_services.do_remove_link(link, reason="Recorded in error", actor=mash)
-    services.do_assess_subject(first.subject, actor=mash, reason="map")
+    assessment.do_assess_subject(first.subject, actor=mash, reason="map")
     without = Assessment.objects.filter(subject=first.subject).order_by("-id").first()
     assert without.explanation["map"] == [] and without.score == before
 

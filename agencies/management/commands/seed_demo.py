@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
             concerns += seed_risk()
 
-            from risk.map_demo import seed_map  # the association map
+            from risk.map.demo import seed_map  # the association map
 
             seed_map()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from risk.map_services import do_erase_unlinked_associates
+from risk.map.services import do_erase_unlinked_associates
 
 
 class Command(BaseCommand):

@@ -18,9 +18,10 @@ from agencies.choices import RoleCode
 from audit.api import audited_view
 from audit.choices import Action
 from referrals.models import Subject
-from risk import map_queries, map_services
-from risk.map_forms import LinkForm, RemoveLinkForm
-from risk.map_models import Associate, Group, Link, LinkStatus, Place
+from risk.map import queries as map_queries
+from risk.map import services as map_services
+from risk.map.forms import LinkForm, RemoveLinkForm
+from risk.map.models import Associate, Group, Link, LinkStatus, Place
 
 MAP_ROLES = {RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER, RoleCode.PRACTITIONER, RoleCode.DSL}
 SUGGESTERS = {RoleCode.PRACTITIONER, RoleCode.DSL}

@@ -23,9 +23,11 @@ from agencies.models import Agency, Borough
 from agencies.permissions import active_membership
 from audit.api import record
 from audit.choices import Action
+from audit.history import set_history_user
 from encryption import services as encryption
 from referrals.references import new_reference
-from risk.map_models import Associate, Confidence, Link, LinkStatus, LinkType
+from risk.map.models import Associate, Confidence, Link, LinkStatus, LinkType, active_links_q
+from risk.services.assessment import mark_due
 
 Node = Any  # a Subject, Associate, Place or Group
 PREFIX = {"associate": "A", "place": "P", "group": "G", "link": "L"}
@@ -46,7 +48,7 @@ def _save_new_node(node: Node, borough: Borough, actor: AbstractBaseUser) -> Non
         node.borough = borough
     elif node.borough_id is None:
         node.borough = borough
-    node._history_user = actor
+    set_history_user(node, actor)
     node.save()
 
 
@@ -128,7 +130,7 @@ def do_add_link(
     )
     for node in ends:
         setattr(link, node_kind(node), node)
-    link._history_user = actor
+    set_history_user(link, actor)
     link.save()
     record(Action.CREATE, actor=actor, object_type="map_link", reference=link.reference, borough=borough,
            detail={"status": link.status, "link_type": link_type, "ends": "+".join(sorted(kinds)),
@@ -144,8 +146,6 @@ def _rescore_around(link: Link) -> None:
     """A link that starts or stops counting changes the map facts of every young person linked to the
     same person, place or group (a context of concern counts them all): make them due for the next
     ``rescore`` (one UPDATE)."""
-    from risk.services import mark_due
-
     if link.subject_id is None:
         return
     near = Q(subject_id=link.subject_id)
@@ -168,7 +168,7 @@ def do_confirm_link(link: Link, *, actor: AbstractBaseUser) -> Link:
     if link.status != LinkStatus.PENDING:
         raise ValidationError("Only a suggested link can be confirmed.")
     link.status, link.confirmed_by, link.confirmed_at = LinkStatus.CONFIRMED, actor, timezone.now()
-    link._history_user = actor
+    set_history_user(link, actor)
     link.save()
     record(Action.DECIDE, actor=actor, object_type="map_link", reference=link.reference, borough=link.borough,
            detail={"decision": "confirmed"})
@@ -194,7 +194,7 @@ def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
     was_counting = locked.status == LinkStatus.CONFIRMED
     locked.status, locked.removed_by, locked.removed_at = LinkStatus.REMOVED, actor, timezone.now()
     locked.removal_reason = reason
-    locked._history_user = actor
+    set_history_user(locked, actor)
     locked.save()
     # The reason is free text and may name someone: it stays on the row, not in the trail.
     record(Action.REVOKE, actor=actor, object_type="map_link", reference=locked.reference,
@@ -202,12 +202,6 @@ def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
     if was_counting:
         _rescore_around(locked)
     return locked
-
-
-def active_links_q(prefix: str = "", today: dt.date | None = None) -> Q:
-    """Links that count: confirmed and not expired."""
-    today = today or timezone.localdate()
-    return Q(**{f"{prefix}status": LinkStatus.CONFIRMED, f"{prefix}expires_on__gte": today})
 
 
 @transaction.atomic

@@ -1,4 +1,7 @@
-"""Re-assess every active subject as time passes (run daily, and after activating a new scoring model)."""
+"""Re-assess every active subject as time passes (run daily, and after activating a new scoring model).
+
+Lives with the referral use cases because a level change can raise an automatic referral
+(``referrals.intake.do_rescore``)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from risk.services import BATCH_SIZE, rescore_all
+from referrals.intake import do_rescore
+from risk.services.assessment import BATCH_SIZE
 
 
 class Command(BaseCommand):
@@ -19,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        report = rescore_all(batch_size=options["batch_size"])
+        report = do_rescore(batch_size=options["batch_size"])
         self.stdout.write(
             f"Re-assessed {report.subjects} subjects in {time.monotonic() - started:.2f}s: "
             f"{report.appended} new assessments, {report.level_changes} level changes."

@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency, Borough
 from config.forms import ServiceForm, TextField
 from referrals.references import looks_like
-from risk.map_models import (
+from risk.map.models import (
     CHILD_AGE_BANDS,
     MAY_POSE_RISK,
     AgeBand,

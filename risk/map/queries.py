@@ -17,7 +17,8 @@ from django.db.models import Case, CharField, Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import RowNumber
 
 from encryption.keys import prefetch_data_keys
-from risk.map_models import (
+from referrals.models import Subject
+from risk.map.models import (
     MAY_POSE_RISK,
     Associate,
     AssociateRole,
@@ -25,8 +26,9 @@ from risk.map_models import (
     Link,
     LinkStatus,
     Place,
+    active_links_q,
 )
-from risk.map_services import active_links_q
+from risk.queries import current_levels
 
 NODE_MODELS = {"associate": Associate, "place": Place, "group": Group}
 OTHER_YOUNG_PERSON = "Another young person"
@@ -117,8 +119,6 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
     subquery, so that it is an index lookup per node rather than a scan of every link. Plus, when not
     cached yet, one query for the associates' data keys.
     """
-    from referrals.models import Subject
-
     cap = cap or settings.MAP_FANOUT_CAP
     base = shown_links(user)
     order = [F("last_seen").desc(), F("reference").asc()]
@@ -178,8 +178,6 @@ def _pk(end: tuple[str, Any]) -> tuple[str, Any]:
 def linked_subjects(node: Any, user: Any) -> list[dict[str, Any]]:
     """The links of one associate, place or group that ``user`` may see, with the other end described
     (young people the viewer may not see are shown without a reference)."""
-    from referrals.models import Subject
-
     column = type(node).__name__.lower()
     links = list(
         Link.objects.restrict(user, "view").filter(**{f"{column}_id": node.pk})
@@ -209,11 +207,6 @@ class Context:
 
 
 def _current_levels(subject_ids: list[Any]) -> dict[Any, str]:
-    # The register's levels come from the scoring work (another issue); until it exists, say so.
-    try:
-        from risk.queries import current_levels  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:
-        return {}
     return {pk: str(level) for pk, level in current_levels(subject_ids).items()}
 
 

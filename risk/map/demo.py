@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agencies.models import Borough
+from referrals.intake import SubjectDetails, do_record_concern
 from referrals.models import Subject
-from referrals.services import SubjectDetails, do_record_concern
-from risk.map_models import (
+from risk.map.models import (
     AgeBand,
     Associate,
     AssociateRole,
@@ -26,7 +26,7 @@ from risk.map_models import (
     Place,
     PlaceKind,
 )
-from risk.map_services import do_add_link
+from risk.map.services import do_add_link
 from risk.models import Indicator
 
 User = get_user_model()

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from referrals.references import ALPHABET, reference_pattern
 from referrals.urls import _Reference
-from risk import map_views
+from risk.map import views as map_views
 
 
 class AssociateReference(_Reference):

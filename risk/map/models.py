@@ -8,6 +8,7 @@ crypto-shredded when they are no longer linked to anyone past retention.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -17,9 +18,9 @@ from simple_history.models import HistoricalRecords
 
 from agencies.choices import RoleCode
 from agencies.models import Membership
-from agencies.permissions import NOTHING, RestrictedQuerySet
-from dataprotection.rules import break_glass_rule
+from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
+from referrals.models import SubjectShare
 
 
 class AssociateRole(models.TextChoices):
@@ -272,8 +273,6 @@ class Link(models.Model):
         if action != "view":
             return rule
         if RoleCode.RECEIVING_WORKER in roles:
-            from referrals.models import SubjectShare
-
             shared = SubjectShare.objects.active().filter(group_id=membership.agency.group_id).values(
                 "content_object_id")
             direct = Link.objects.filter(subject_id__in=shared).exclude(status=LinkStatus.REMOVED)
@@ -298,3 +297,9 @@ def _node_rule(membership: Membership, action: str, column: str) -> models.Q:
     if link_rule != NOTHING:
         rule |= models.Q(pk__in=Link._base_manager.filter(link_rule).exclude(**{f"{column}": None}).values(column))
     return rule
+
+
+def active_links_q(prefix: str = "", today: dt.date | None = None) -> models.Q:
+    """Links that count: confirmed and not expired."""
+    today = today or timezone.localdate()
+    return models.Q(**{f"{prefix}status": LinkStatus.CONFIRMED, f"{prefix}expires_on__gte": today})

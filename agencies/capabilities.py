@@ -1,0 +1,157 @@
+"""Who may do what: the one home of every role rule (DESIGN.md §5.0).
+
+Views, services, navigation and templates ask these predicates; nothing else tests role codes. Each
+takes the user (a request's ``request.user``, or a service's ``actor``) and answers from the member's
+active membership (``agencies.permissions.active_membership``, loaded once per request), so a user
+without an active membership of an active agency can do nothing.
+
+Predicates about *kinds of work* (``can_record_concerns``) decide which pages and buttons exist for a
+member; which *rows* they may see is ``restrict(user, action)`` on the model (``access_rule``). A
+predicate about one object (``can_refer(user, subject)``) combines both where the rule needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agencies.choices import RoleCode
+from agencies.permissions import active_membership
+
+RECORDERS = frozenset({RoleCode.PRACTITIONER, RoleCode.DSL})
+CASE_ROLES = frozenset({
+    RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER, RoleCode.AUDITOR,
+    RoleCode.DATA_PROTECTION_OFFICER,
+})
+SUBJECT_READERS = frozenset({RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER})
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    """The role codes the user holds through an active membership (empty without one)."""
+    membership = active_membership(user)
+    return membership.role_codes if membership is not None else frozenset()
+
+
+def has_any_role(user: Any, *codes: str) -> bool:
+    """Whether the user holds at least one of these roles."""
+    return bool(roles_of(user) & set(codes))
+
+
+def borough_of(user: Any) -> int | None:
+    """The borough (id) of the user's agency, or None without an active membership."""
+    membership = active_membership(user)
+    return membership.agency.borough_id if membership is not None else None
+
+
+def agency_of(user: Any) -> Any:
+    """The user's agency, or None without an active membership."""
+    membership = active_membership(user)
+    return membership.agency if membership is not None else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# The MASH
+# ---------------------------------------------------------------------------------------------------
+def mash_borough_of(user: Any) -> int | None:
+    """The borough (id) whose MASH the user leads, or None: a MASH lead leads their agency's borough."""
+    membership = active_membership(user)
+    if membership is None or RoleCode.MASH_LEAD not in membership.role_codes:
+        return None
+    return int(membership.agency.borough_id)
+
+
+def is_mash_lead(user: Any) -> bool:
+    """Whether the user leads a MASH (the register, screening, duplicates, the map's contexts)."""
+    return mash_borough_of(user) is not None
+
+
+def leads_mash_of(user: Any, borough: Any) -> bool:
+    """Whether the user is a MASH lead of this borough (a ``Borough`` or its id)."""
+    borough_id = getattr(borough, "pk", borough)
+    return borough_id is not None and mash_borough_of(user) == borough_id
+
+
+# ---------------------------------------------------------------------------------------------------
+# Concerns, young people, referrals
+# ---------------------------------------------------------------------------------------------------
+def can_record_concerns(user: Any) -> bool:
+    """Practitioners and DSLs record concerns."""
+    return has_any_role(user, *RECORDERS)
+
+
+def can_list_subjects(user: Any) -> bool:
+    """Everyone who may read some young people's pages has the "Young people" list."""
+    return has_any_role(user, *SUBJECT_READERS)
+
+
+def can_refer_to_mash(user: Any) -> bool:
+    """DSLs and MASH leads refer young people to the MASH."""
+    return has_any_role(user, RoleCode.DSL, RoleCode.MASH_LEAD)
+
+
+def can_refer(user: Any, subject: Any) -> bool:
+    """Whether the user may refer this (visible, active) young person to her borough's MASH."""
+    if not can_refer_to_mash(user) or getattr(subject, "status", "active") != "active":
+        return False
+    return type(subject).objects.restrict(user, "view").filter(pk=subject.pk).exists()
+
+
+def can_merge_subjects(user: Any) -> bool:
+    """MASH leads merge duplicate records (of their own borough: ``restrict`` decides which)."""
+    return is_mash_lead(user)
+
+
+def works_referral_inbox(user: Any) -> bool:
+    """The referrals list: the MASH screens and decides; receiving services respond."""
+    return has_any_role(user, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)
+
+
+def sees_own_referrals(user: Any) -> bool:
+    """"My referrals": the referrals a member (or, for a DSL, their agency) made, status and decision only."""
+    return has_any_role(user, RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD)
+
+
+def is_receiving_worker(user: Any) -> bool:
+    """A worker at a service referrals are routed to."""
+    return has_any_role(user, RoleCode.RECEIVING_WORKER)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Risk and the association map
+# ---------------------------------------------------------------------------------------------------
+def sees_cross_agency_risk(user: Any) -> bool:
+    """The score, explanation and trajectory drawn from every agency's concerns: the MASH and receiving
+    services only (DESIGN.md §5.6a); practitioners and DSLs see what their own concerns say."""
+    return has_any_role(user, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)
+
+
+def can_use_map(user: Any) -> bool:
+    """Who opens association-map pages (which nodes and links: ``restrict``)."""
+    return has_any_role(user, *SUBJECT_READERS)
+
+
+def can_suggest_links(user: Any) -> bool:
+    """Practitioners and DSLs suggest map links; the MASH confirms them."""
+    return has_any_role(user, *RECORDERS)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Governance
+# ---------------------------------------------------------------------------------------------------
+def is_auditor(user: Any) -> bool:
+    """The access trail, the disclosure log, anomalies and break-glass reviews (metadata only)."""
+    return has_any_role(user, RoleCode.AUDITOR)
+
+
+def is_data_protection_officer(user: Any) -> bool:
+    """Subject access exports and the erasure forecast."""
+    return has_any_role(user, RoleCode.DATA_PROTECTION_OFFICER)
+
+
+def is_administrator(user: Any) -> bool:
+    """Agencies, users and memberships; never case content."""
+    return has_any_role(user, RoleCode.ADMINISTRATOR)
+
+
+def can_break_glass(user: Any) -> bool:
+    """Emergency access to one record outside normal access: MASH leads."""
+    return is_mash_lead(user)

@@ -1,0 +1,340 @@
+"""Intake: a concern comes in and everything that follows from it, as one readable use case.
+
+``do_record_concern`` runs, in one transaction: match the young person by blind index (or make a new
+record) → record the concern → assess her risk (``risk.services.assessment``) → the register follows
+her level (inside the assessment) → if she rose to high, raise the automatic referral to her borough's
+MASH (``referrals.routing``). The risk side *returns* what changed; this module acts on it
+(DESIGN.md §4.1). ``do_rescore`` does the same for the nightly re-assessment, and
+``do_merge_subjects`` (the MASH joining two records of one girl) lives here with the matching it
+corrects.
+
+Audit (DESIGN.md §5.3, one event per change, each naming its service): recording writes the concern's
+``create``; the assessment, when it moves her timeline, its own ``update``/``risk``; an automatic
+referral its own ``create``/``referral``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import Borough
+from agencies.permissions import active_membership
+from audit.api import batched, record
+from audit.choices import Action
+from audit.history import set_history_user
+from config.text import require_plain_text
+from encryption import services as encryption
+from encryption.blind_index import blind_index, phonetic_codes
+from referrals import routing
+from referrals.choices import SubjectStatus
+from referrals.models import Concern, Subject, SubjectShare
+from referrals.references import new_reference
+from risk.models import Indicator
+from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, mark_due, rescore_all
+
+# The kinds of blind index kept for each subject: exact identity, and two looser keys that only ever
+# produce *candidate* duplicates for a MASH lead to judge.
+EXACT = "name_dob"
+SOUNDS_LIKE = "name_phonetic"
+SAME_FAMILY_AND_BIRTHDAY = "family_dob"
+
+
+@dataclass
+class SubjectDetails:
+    """Identity as one practitioner entered it."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None = None
+    age_estimate: int | None = None
+    other_names: str = ""
+    address: str = ""
+    identifiers: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "age_estimate": self.age_estimate,
+            "other_names": self.other_names,
+            "address": self.address,
+            "identifiers": self.identifiers,
+        }
+
+
+def retention_date_for(details: SubjectDetails, today: dt.date | None = None) -> dt.date:
+    """Date of birth plus the retention period (25 years by default), rounded up to the month's end.
+
+    Rounding keeps the stored date from revealing an exact birthday. With only an age estimate, the
+    end of the year in which she would reach the retention age.
+    """
+    years = settings.SUBJECT_RETENTION_YEARS
+    today = today or timezone.localdate()
+    if details.date_of_birth is not None:
+        year = details.date_of_birth.year + years
+        month = details.date_of_birth.month
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    age = details.age_estimate or 0
+    return dt.date(today.year - age + years, 12, 31)
+
+
+def _identity_indexes(details: SubjectDetails) -> dict[str, list[str]]:
+    indexes: dict[str, list[str]] = {}
+    # First given name and whole family name by Metaphone: "Natasha Dupont" sounds like "Natascha Dupond".
+    given_codes = [c for c in phonetic_codes(details.given_name) if c.startswith("metaphone:")]
+    family_codes = [c for c in phonetic_codes(details.family_name) if c.startswith("metaphone:")]
+    if given_codes and family_codes:
+        indexes[SOUNDS_LIKE] = [blind_index(SOUNDS_LIKE, given_codes[0], " ".join(family_codes))]
+    if details.date_of_birth is not None:
+        dob = details.date_of_birth.isoformat()
+        indexes[EXACT] = [blind_index(EXACT, details.given_name, details.family_name, dob)]
+        indexes[SAME_FAMILY_AND_BIRTHDAY] = [blind_index(SAME_FAMILY_AND_BIRTHDAY, details.family_name, dob)]
+    return indexes
+
+
+def find_exact_subject(details: SubjectDetails) -> Subject | None:
+    """The live subject whose name and date of birth match exactly (through the blind index), if any."""
+    if details.date_of_birth is None:
+        return None
+    digest = blind_index(EXACT, details.given_name, details.family_name, details.date_of_birth.isoformat())
+    subject = (
+        Subject.objects.filter(data_key__in=encryption.find_data_keys(EXACT, digest))
+        .select_related("home_borough")
+        .order_by("created_at")
+        .first()
+    )
+    # A merged record forwards to the record it was merged into.
+    while subject is not None and subject.status == SubjectStatus.MERGED:
+        subject = subject.merged_into
+    if subject is not None and subject.status != SubjectStatus.ACTIVE:
+        return None
+    return subject
+
+
+def create_subject(details: SubjectDetails, home_borough: Borough, actor: AbstractBaseUser) -> Subject:
+    """A new record with its own data key and blind indexes (inside the caller's transaction)."""
+    data_key = encryption.do_create_data_key(actor=actor)
+    subject = Subject(
+        reference=new_reference("S"),
+        data_key=data_key,
+        given_name=details.given_name,
+        family_name=details.family_name,
+        other_names=details.other_names or None,
+        date_of_birth=details.date_of_birth,
+        age_estimate=str(details.age_estimate) if details.age_estimate is not None else None,
+        address=details.address or None,
+        identifiers=details.identifiers or None,
+        home_borough=home_borough,
+        retention_date=retention_date_for(details),
+    )
+    set_history_user(subject, actor)
+    subject.save()
+    encryption.do_set_blind_indexes(data_key, _identity_indexes(details), actor=actor, new_key=True)
+    return subject
+
+
+def fill_identity_gaps(subject: Subject, details: SubjectDetails, actor: AbstractBaseUser) -> None:
+    """Add details the record lacks; never overwrite what another agency recorded."""
+    changed = False
+    for name in ("other_names", "address"):
+        if not getattr(subject, name) and getattr(details, name):
+            setattr(subject, name, getattr(details, name))
+            changed = True
+    if not subject.identifiers and details.identifiers:
+        subject.identifiers = details.identifiers
+        changed = True
+    if changed:
+        set_history_user(subject, actor)
+        subject.save()
+
+
+def do_record_concern(
+    *,
+    details: SubjectDetails | None,
+    subject: Subject | None = None,
+    home_borough: Borough,
+    observed_on: dt.date,
+    indicators: Iterable[Indicator],
+    narrative: str,
+    seriously_worried: bool,
+    idempotency_key: uuid.UUID,
+    actor: AbstractBaseUser,
+) -> tuple[Concern, bool]:
+    """Record a concern, attaching it to the matching subject or a new one.
+
+    Returns ``(concern, created)``. The same ``idempotency_key`` from the same user returns the first
+    concern, even when ten copies of the form race each other. Whether the subject was already known is
+    never part of what the caller shows a practitioner.
+    """
+    # No look-up of the key first: a replay is rare, and the unique key makes it fail at the INSERT, which
+    # rolls back everything this attempt wrote; the first concern is then returned as before.
+    try:
+        with transaction.atomic(), batched():
+            concern = _record_concern(
+                details=details, subject=subject, home_borough=home_borough, observed_on=observed_on,
+                indicators=list(indicators), narrative=narrative, seriously_worried=seriously_worried,
+                idempotency_key=idempotency_key, actor=actor,
+            )
+    except IntegrityError:
+        # Another request with the same key won the race and has committed.
+        existing = Concern.objects.filter(idempotency_key=idempotency_key).select_related("subject").first()
+        if existing is None:
+            raise
+        return _replayed(existing, actor), False
+    return concern, True
+
+
+def _replayed(concern: Concern, actor: AbstractBaseUser) -> Concern:
+    if concern.recorded_by_id != actor.pk:
+        # A key is only ever replayed by the browser that made it; anything else is forged.
+        raise PermissionDenied("This form has already been used.")
+    return concern
+
+
+def _record_concern(
+    *,
+    details: SubjectDetails | None,
+    subject: Subject | None,
+    home_borough: Borough,
+    observed_on: dt.date,
+    indicators: list[Indicator],
+    narrative: str,
+    seriously_worried: bool,
+    idempotency_key: uuid.UUID,
+    actor: AbstractBaseUser,
+) -> Concern:
+    membership = active_membership(actor)
+    if membership is None:
+        raise PermissionDenied("No active membership.")
+    if not indicators and not narrative.strip():
+        raise ValidationError("Choose at least one sign or describe what you saw.")
+    require_plain_text(multi_line={"description": narrative, "address": details.address if details else None},
+                       single_line={"first name": details.given_name if details else None,
+                                    "last name": details.family_name if details else None,
+                                    "other names": details.other_names if details else None})
+    if any(indicator.is_retired for indicator in indicators):
+        raise ValidationError("One of the chosen signs is no longer in use.")
+
+    created = False
+    if subject is None:
+        if details is None:
+            raise ValidationError("Enter the young person's details.")
+        subject = find_exact_subject(details)
+        if subject is None:
+            subject = create_subject(details, home_borough, actor)
+            created = True
+        else:
+            fill_identity_gaps(subject, details, actor)
+    elif subject.status != SubjectStatus.ACTIVE:
+        raise ValidationError("This record can no longer take new concerns.")
+
+    concern = Concern(
+        reference=new_reference("C"),
+        subject=subject,
+        agency=membership.agency,
+        recorded_by=actor,
+        observed_on=observed_on,
+        narrative=narrative.strip() or None,
+        subject_as_recorded=details.as_json() if details is not None else None,
+        seriously_worried=seriously_worried,
+        idempotency_key=idempotency_key,
+    )
+    set_history_user(concern, actor)
+    concern.save()
+    Concern.indicators.through.objects.bulk_create(
+        [Concern.indicators.through(concern_id=concern.pk, indicator_id=indicator.pk) for indicator in indicators]
+    )
+
+    record(Action.CREATE, actor=actor, object_type="concern", reference=concern.reference,
+           borough=subject.home_borough, detail={"subject": subject.reference})
+    if not Concern.objects.restrict(actor, "view").filter(pk=concern.pk).exists():
+        raise PermissionDenied("The concern would not be visible to the person recording it.")
+    # A new concern re-assesses her at once, in this transaction. A subject created just now has this
+    # concern and nothing else: the assessment need not read back what was just written.
+    assessed = do_assess_subject(subject, actor=actor, reason="concern", first_concern=concern if created else None,
+                                 indicators=indicators)
+    follow_up_level_change(assessed.change)
+    return concern
+
+
+@transaction.atomic
+def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, actor: AbstractBaseUser) -> Subject:
+    """Merge ``duplicate`` into ``survivor``: its concerns move across, re-encrypted under the survivor's
+    key; the duplicate stays as a forwarding record so both histories are kept."""
+    if survivor.pk == duplicate.pk:
+        raise ValidationError("Choose two different records to merge.")
+    if not reason.strip():
+        raise ValidationError("Give a reason for the merge.")
+    survivor, duplicate = (Subject.objects.select_for_update().get(pk=s.pk) for s in (survivor, duplicate))
+    if survivor.status != SubjectStatus.ACTIVE or duplicate.status != SubjectStatus.ACTIVE:
+        raise ValidationError("Only active records can be merged.")
+    visible = Subject.objects.restrict(actor, "view").filter(pk__in=[survivor.pk, duplicate.pk]).count()
+    if visible != 2:
+        raise PermissionDenied("Both records must be in your borough.")
+
+    for concern in Concern.objects.filter(subject=duplicate).select_related("subject"):
+        narrative, as_recorded = concern.narrative, concern.subject_as_recorded  # decrypt under the old key
+        concern.subject = survivor
+        concern.narrative, concern.subject_as_recorded = narrative, as_recorded  # re-encrypt under the new
+        set_history_user(concern, actor)
+        concern.save()
+    # Her concerns changed without an assessment: the next ``rescore`` re-assesses the survivor.
+    mark_due([survivor.pk])
+    for share in SubjectShare.objects.filter(content_object=duplicate):
+        if not SubjectShare.objects.filter(content_object=survivor, group=share.group,
+                                           permission=share.permission).exists():
+            moved = SubjectShare(content_object=survivor, group=share.group, permission=share.permission,
+                                 purpose=share.purpose, granted_by=share.granted_by, expires_at=share.expires_at)
+            set_history_user(moved, actor)
+            moved.save()
+        set_history_user(share, actor)
+        share.delete()
+    fill_identity_gaps(survivor, SubjectDetails(
+        given_name="", family_name="", other_names=duplicate.other_names or "", address=duplicate.address or "",
+        identifiers=duplicate.identifiers or {}), actor)
+    if duplicate.legal_hold and not survivor.legal_hold:
+        survivor.legal_hold = True
+        set_history_user(survivor, actor)
+        survivor.save()
+
+    duplicate.status = SubjectStatus.MERGED
+    duplicate.merged_into = survivor
+    set_history_user(duplicate, actor)
+    duplicate.save()
+    record(Action.MERGE, actor=actor, object_type="subject", reference=survivor.reference,
+           borough=survivor.home_borough, purpose=reason.strip()[:200],
+           detail={"merged": duplicate.reference})
+    return survivor
+
+
+def follow_up_level_change(change: LevelChange | None) -> None:
+    """What a level change means beyond the register: reaching high (from below) raises an automatic
+    referral to her borough's MASH, unless a referral about her is already open. Runs in the caller's
+    transaction; the referral is raised by the system on the MASH's behalf."""
+    if change is not None and change.rose_to_high:
+        routing.do_raise_automatic_referral(change.subject)
+
+
+def do_rescore(*, now: dt.datetime | None = None, batch_size: int | None = None) -> RescoreReport:
+    """The nightly re-assessment of everyone due (``risk.services.assessment.rescore_all``), then the
+    follow-up of every level change, in one transaction: a failure leaves nothing half done."""
+    with transaction.atomic():
+        kwargs: dict[str, Any] = {"now": now}
+        if batch_size is not None:
+            kwargs["batch_size"] = batch_size
+        report = rescore_all(**kwargs)
+        for change in report.changes:
+            follow_up_level_change(change)
+    return report
