@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
+from agencies.models import Membership
 from agencies.roles import permissions_for_roles
 
 
@@ -19,8 +20,6 @@ class RoleBackend(ModelBackend):
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        from agencies.models import Membership
-
         membership = (
             Membership.objects.filter(user=user_obj, is_active=True, agency__is_active=True)
             .prefetch_related("roles")

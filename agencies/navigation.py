@@ -1,4 +1,4 @@
-"""Role-aware navigation: each entry says who sees it. Later apps append their own entries."""
+"""Role-aware navigation: each entry says who sees it."""
 
 from __future__ import annotations
 

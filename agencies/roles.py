@@ -2,8 +2,7 @@
 
 Model-level permissions come from here through ``agencies.backends.RoleBackend``, so a role's powers are
 reviewed in one place and never drift in database group tables. Object-level shares (a referral routed
-a subject to another agency) are django-guardian grants to the agency's own group, added by later apps.
-Later apps add their permissions to ``ROLE_PERMISSIONS`` for the roles that need them.
+a subject to another agency) are django-guardian grants to the agency's own group (``SubjectShare``).
 """
 
 from __future__ import annotations

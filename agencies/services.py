@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies import two_factor
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Borough, Membership, Role
+from agencies.sessions import end_sessions
 from audit.api import record
 from audit.choices import Action, Outcome
 from audit.history import set_history_user
@@ -72,8 +73,6 @@ def do_update_agency(agency: Agency, *, actor: AbstractBaseUser | None, **change
     agency.save()
     detail: dict[str, Any] = {"fields": ",".join(sorted(changes))}
     if not agency.is_active:
-        from agencies.sessions import end_sessions
-
         # Its members lose access now, not at their next request.
         detail["sessions_ended"] = end_sessions(agency.memberships.values_list("user_id", flat=True))
     record(Action.UPDATE, actor=actor, object_type="agency", reference=str(agency.pk),
@@ -100,8 +99,6 @@ def do_set_membership(
     detail: dict[str, Any] = {"user": user.pk, "agency": agency.pk, "roles": ",".join(sorted(set(roles))),
                               "active": is_active}
     if not is_active:
-        from agencies.sessions import end_sessions
-
         # Ending the membership ends the user's sessions at once (ASVS 7.4.2).
         detail["sessions_ended"] = end_sessions([user.pk])
     record(Action.CREATE if created else Action.UPDATE, actor=actor, object_type="membership",
@@ -181,8 +178,6 @@ def do_set_user_active(user: AbstractBaseUser, *, is_active: bool, actor: Abstra
 
     Returns how many sessions were ended.
     """
-    from agencies.sessions import end_sessions
-
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active != is_active:
         user.is_active = is_active
@@ -325,8 +320,6 @@ def do_reset_two_factor(*, user: AbstractBaseUser, actor: AbstractBaseUser | Non
     Reset by someone else (an administrator), it also ends every session of the user, who sets up a new
     authenticator at their next sign-in if their role requires one. Returns the devices removed.
     """
-    from agencies.sessions import end_sessions
-
     user = User.objects.select_for_update().get(pk=user.pk)
     removed = TOTPDevice.objects.filter(user_id=user.pk).delete()[1].get(TOTPDevice._meta.label, 0)
     removed += StaticDevice.objects.filter(user_id=user.pk).delete()[1].get(StaticDevice._meta.label, 0)

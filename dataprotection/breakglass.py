@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from dataprotection.models import BreakGlassGrant
+from referrals.models import Subject
 
 # The read-only pages that emergency access opens, by the reference prefix their URL carries. Forms and
 # everything that writes (merge, refer, map edits, register entries, decisions) stay closed.
@@ -38,8 +39,6 @@ def grant_for_page(user: Any, url_name: str, reference: str) -> BreakGlassGrant 
     )
     if grant is None:
         return None
-    from referrals.models import Subject
-
     # Called before the request carries the grant, so this is the user's normal access only.
     if Subject.objects.restrict(user, "view").filter(pk=grant.subject_id).exists():
         return None
@@ -48,14 +47,10 @@ def grant_for_page(user: Any, url_name: str, reference: str) -> BreakGlassGrant 
 
 def find_subject_to_open(reference: str) -> Any:
     """Any subject in London by reference number, for the emergency-access form (never for a page)."""
-    from referrals.models import Subject
-
     return Subject.objects.filter(reference=reference).select_related("home_borough").first()
 
 
 def normally_visible(user: Any, subject: Any) -> bool:
-    from referrals.models import Subject
-
     return Subject.objects.restrict(user, "view").filter(pk=subject.pk).exists()
 
 

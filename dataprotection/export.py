@@ -28,11 +28,6 @@ from risk.models import Assessment, RegisterEntry, RegisterReview
 FORECAST_DAYS = 90
 
 
-def find_subject(reference: str) -> Subject | None:
-    """Any subject by reference number: the officer answers for every borough."""
-    return Subject.objects.filter(reference=reference).select_related("home_borough", "merged_into").first()
-
-
 def _value(value: Any) -> Any:
     if value is ERASED:
         return "Erased"

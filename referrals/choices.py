@@ -11,12 +11,6 @@ class SubjectStatus(models.TextChoices):
     ERASED = "erased", "Erased"
 
 
-class ShareScope(models.TextChoices):
-    """What an explicit share lets the receiving agency do."""
-
-    VIEW = "view_subject", "View the subject and their chronology"
-
-
 class ReferralState(models.TextChoices):
     """Where a referral stands in its workflow (the allowed moves are ``referrals.routing.TRANSITIONS``)."""
 
@@ -66,3 +60,12 @@ class ConsentPosition(models.TextChoices):
     GIVEN = "given", "Consent given"
     NOT_SOUGHT_RISK = "not_sought_risk", "Not sought: asking would increase the risk of harm"
     OVERRIDDEN = "overridden", "Consent refused or withdrawn and overridden"
+
+
+class IdentityIndex(models.TextChoices):
+    """The kinds of blind index kept for each subject: exact identity, and two looser keys that only ever
+    produce *candidate* duplicates for a MASH lead to judge (the label says why two records were paired)."""
+
+    EXACT = "name_dob", "Same name and date of birth"
+    SOUNDS_LIKE = "name_phonetic", "Names sound alike"
+    SAME_FAMILY_AND_BIRTHDAY = "family_dob", "Same last name and date of birth"

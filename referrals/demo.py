@@ -11,7 +11,9 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from agencies.models import Borough
+from agencies.models import Agency, Borough
+from referrals import routing
+from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.intake import SubjectDetails, do_record_concern, find_exact_subject
 from risk.models import Indicator
 
@@ -76,10 +78,6 @@ def _demo_subject(demo_id: str):
 
 def seed_referrals() -> int:
     """Make the demo referrals not yet made; return how many were new."""
-    from agencies.models import Agency
-    from referrals import routing
-    from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
-
     users = {u.username: u for u in User.objects.filter(username__in=[
         "dsl.lambeth", "mash.lambeth", "csc.lambeth", "mash.southwark", "mash.hackney"])}
     agency = {a.name: a for a in Agency.objects.filter(name__in=[

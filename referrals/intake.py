@@ -37,17 +37,15 @@ from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from referrals import routing
-from referrals.choices import SubjectStatus
+from referrals.choices import IdentityIndex, SubjectStatus
 from referrals.models import Concern, Subject, SubjectShare
 from referrals.references import new_reference
 from risk.models import Indicator
 from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, mark_due, rescore_all
 
-# The kinds of blind index kept for each subject: exact identity, and two looser keys that only ever
-# produce *candidate* duplicates for a MASH lead to judge.
-EXACT = "name_dob"
-SOUNDS_LIKE = "name_phonetic"
-SAME_FAMILY_AND_BIRTHDAY = "family_dob"
+EXACT = IdentityIndex.EXACT.value
+SOUNDS_LIKE = IdentityIndex.SOUNDS_LIKE.value
+SAME_FAMILY_AND_BIRTHDAY = IdentityIndex.SAME_FAMILY_AND_BIRTHDAY.value
 
 
 @dataclass

@@ -19,7 +19,7 @@ from agencies.choices import RoleCode
 from agencies.models import Agency, Borough, Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
-from referrals.choices import SubjectStatus
+from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, ReferralState, SubjectStatus
 
 
 class Subject(models.Model):
@@ -205,13 +205,6 @@ class SubjectShare(GroupObjectPermissionBase):
 # Referrals: from an agency to its borough's MASH, and from the MASH to a pathway.
 # ---------------------------------------------------------------------------------------------------
 
-from referrals.choices import (  # noqa: E402 - appended block, kept together for the merge
-    ConsentPosition,
-    LegalBasis,
-    Pathway,
-    ReferralDecision,
-    ReferralState,
-)
 
 # Receiving workers see a routed referral while it waits for them or is being worked on.
 RECEIVER_STATES = (ReferralState.DECIDED, ReferralState.ACCEPTED)

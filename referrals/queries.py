@@ -13,8 +13,7 @@ from agencies.choices import RoleCode
 from agencies.permissions import active_membership
 from encryption.keys import prefetch_data_keys
 from encryption.models import BlindIndex
-from referrals.choices import SubjectStatus
-from referrals.intake import EXACT, SAME_FAMILY_AND_BIRTHDAY, SOUNDS_LIKE
+from referrals.choices import IdentityIndex, SubjectStatus
 from referrals.models import Concern, Subject
 from risk.models import Indicator
 
@@ -135,11 +134,7 @@ def list_heading(roles: frozenset[str]) -> str:
     return "Your concerns"
 
 
-REASONS = {
-    EXACT: "Same name and date of birth",
-    SOUNDS_LIKE: "Names sound alike",
-    SAME_FAMILY_AND_BIRTHDAY: "Same last name and date of birth",
-}
+REASONS = dict(IdentityIndex.choices)
 
 
 def candidate_duplicates(user: Any) -> list[dict[str, Any]]:

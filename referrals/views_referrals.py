@@ -36,10 +36,6 @@ def _referrals(request: HttpRequest, action: str = "view"):
         "subject", "from_agency", "to_agency", "receiving_agency", "borough")
 
 
-def _errors_of(error: ValidationError) -> list[str]:
-    return list(error.messages)
-
-
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def referral_create(request: HttpRequest, reference: str) -> HttpResponse:

@@ -22,12 +22,12 @@ from agencies.models import Agency
 from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
 from audit.choices import Action
-from referrals.models import Subject
+from referrals.models import Concern, Subject
 from risk import queries
 from risk.chart import trajectory_svg
 from risk.choices import RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
-from risk.models import RegisterEntry, ScoringModel, SubjectRisk
+from risk.models import Indicator, RegisterEntry, ScoringModel, SubjectRisk
 from risk.scoring import LEVELS
 from risk.services import register as register_services
 
@@ -215,15 +215,10 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _indicator_labels(codes: set[str]) -> list[tuple[str, str]]:
-    from risk.models import Indicator
-
     return list(Indicator.objects.filter(code__in=codes).values_list("code", "label")) if codes else []
 
 
 def _visible_signs(subject: Subject, user: Any) -> list[str]:
-    from referrals.models import Concern
-    from risk.models import Indicator
-
     concerns = Concern.objects.restrict(user, "view").filter(subject=subject)
     return list(Indicator.objects.filter(concerns__in=concerns).distinct().values_list("label", flat=True))
 

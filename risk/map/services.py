@@ -25,6 +25,7 @@ from audit.api import record
 from audit.choices import Action
 from audit.history import set_history_user
 from encryption import services as encryption
+from referrals.models import Subject
 from referrals.references import new_reference
 from risk.map.models import Associate, Confidence, Link, LinkStatus, LinkType, active_links_q
 from risk.services.assessment import mark_due
@@ -72,8 +73,6 @@ def do_add_link(
     """Link two nodes. A MASH lead's link is confirmed at once; a practitioner's or DSL's is a
     suggestion that waits for the MASH lead. New (unsaved) associates, places or groups among ``ends``
     are created with the link. Receiving workers (read-only) may not add links."""
-    from referrals.models import Subject
-
     membership = active_membership(actor)
     if membership is None:
         raise PermissionDenied("No active membership.")
