@@ -5,25 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from audit.context import current_request
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address, trusting ``X-Forwarded-For`` only as far as the configured proxy count.
-
-    Taken from the right of the header: entries further left were written by the client and can be
-    forged.
-    """
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies][:45]
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+from config.client import client_address
 
 
 class RequestContextMiddleware:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agencies import services
 from agencies.choices import RoleCode
+from audit.models import AccessEvent
 from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +73,10 @@ def test_repeated_failures_pause_the_account_then_it_works_again(world):
     assert "Signing in is paused" in locked.content.decode()
     assert "15 minutes" in locked.content.decode()
 
-    # The account is paused from another address too, and so is the address for another account.
+    # The account is paused from another address too.
     assert sign_in(Client(REMOTE_ADDR="198.51.100.7"), "teacher_lambeth").status_code == 429
-    assert sign_in(attacker, "gp_lambeth").status_code == 429
-    # Other accounts from other addresses are untouched.
-    assert sign_in(Client(REMOTE_ADDR="198.51.100.7"), "gp_lambeth").status_code == 302
+    # The address is never paused as a whole: another account signs in from it.
+    assert sign_in(attacker, "gp_lambeth").status_code == 302
 
     # After the cool-off period it works again: never a permanent lock.
     past = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
@@ -84,6 +84,51 @@ def test_repeated_failures_pause_the_account_then_it_works_again(world):
         attempt.attempt_time = past
         attempt.save(update_fields=["attempt_time"])
     assert sign_in(Client(REMOTE_ADDR="203.0.113.9"), "teacher_lambeth").status_code == 302
+
+
+# ---------------------------------------------------------------------------------------------------
+# Behind the TLS proxy (TRUSTED_PROXY_COUNT=1): every request reaches Django from the proxy's address.
+# ---------------------------------------------------------------------------------------------------
+PROXY = "10.0.0.2"
+
+
+def via_proxy(client_address: str, forged: str = "") -> Client:
+    """A browser at ``client_address`` behind the proxy; ``forged`` is what the browser itself put in
+    X-Forwarded-For (the proxy appends the address it saw)."""
+    forwarded = f"{forged}, {client_address}" if forged else client_address
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_the_proxy_made_up_usernames_from_one_address_block_nobody(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker = via_proxy("203.0.113.9")
+    for number in range(settings.AXES_FAILURE_LIMIT + 2):
+        assert sign_in(attacker, f"nobody{number}", "guess").status_code == 200
+    # A correct sign-in from another address, and even from the attacker's own, goes through.
+    assert sign_in(via_proxy("198.51.100.7"), "teacher_lambeth").status_code == 302
+    assert sign_in(via_proxy("203.0.113.9"), "gp_lambeth").status_code == 302
+    # What axes recorded is the client's address, not the proxy's.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+
+
+def test_behind_the_proxy_a_forged_leftmost_address_changes_nothing(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(via_proxy("203.0.113.9", forged=f"192.0.2.{number}"), "teacher_lambeth", "guess")
+    # Every failure counted against the real address: the forged ones were ignored.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+    assert sign_in(via_proxy("203.0.113.9", forged="192.0.2.200"), "teacher_lambeth").status_code == 429
+    # The trail names the real address too.
+    failed = AccessEvent.objects.filter(action="login_failed")
+    assert failed.exists()
+    assert set(failed.values_list("client_address", flat=True)) == {"203.0.113.9"}
+
+
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    spoofer = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    sign_in(spoofer, "teacher_lambeth", "guess")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
 
 
 def test_sessions_end_after_thirty_idle_minutes(world, client_for):
