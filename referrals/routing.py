@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies import capabilities
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Membership
 from agencies.permissions import active_membership
@@ -176,8 +177,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     """
     if received_at is not None and received_at > timezone.now():
         raise ValidationError("A referral cannot be received in the future.")
-    membership = active_membership(actor)
-    if membership is None or not {RoleCode.DSL, RoleCode.MASH_LEAD} & membership.role_codes:
+    if not capabilities.can_refer_to_mash(actor):
         raise PermissionDenied("Only designated safeguarding leads and MASH leads can refer.")
     if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
         raise PermissionDenied("Not visible.")
@@ -196,8 +196,8 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     existing = open_referral(subject)
     if existing is not None:
         raise ValidationError(f"There is already an open referral for {subject.reference}: {existing.reference}.")
-    referral = _new_referral(subject, from_agency=membership.agency, actor=actor, automatic=False, summary=summary,
-                             legal_basis=legal_basis, consent=consent,
+    referral = _new_referral(subject, from_agency=capabilities.agency_of(actor), actor=actor, automatic=False,
+                             summary=summary, legal_basis=legal_basis, consent=consent,
                              consent_override_reason=consent_override_reason, received_at=received_at)
     if not Referral.objects.restrict(actor, "view").filter(pk=referral.pk).exists():
         raise PermissionDenied("The referral would not be visible to the person making it.")

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.choices import RoleCode
+from agencies import capabilities
 from audit.api import audited_view
 from audit.choices import Action
 from referrals import routing
@@ -25,10 +25,6 @@ from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralF
 
 PAGE_SIZE = 50
 WAITING = [ReferralState.SUBMITTED, ReferralState.SCREENING]
-
-
-def _roles(request: HttpRequest) -> frozenset[str]:
-    return request.membership.role_codes  # type: ignore[attr-defined]
 
 
 def _referrals(request: HttpRequest, action: str = "view"):
@@ -44,7 +40,7 @@ def _errors_of(error: ValidationError) -> list[str]:
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
     """Refer to MASH, from the subject page (DSLs and MASH leads)."""
-    if not {RoleCode.DSL, RoleCode.MASH_LEAD} & _roles(request):
+    if not capabilities.can_refer_to_mash(request.user):
         raise Http404
     subject = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
                                 reference=reference, status="active")
@@ -73,9 +69,10 @@ def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.LIST, object_type="referral")
 def referral_list(request: HttpRequest) -> HttpResponse:
     """The MASH inbox (new, overdue, awaiting the receiving agency) or the receiving agency's list."""
-    roles = _roles(request)
+    if not capabilities.works_referral_inbox(request.user):
+        raise Http404
     now = timezone.now()
-    if RoleCode.MASH_LEAD in roles:
+    if capabilities.is_mash_lead(request.user):
         base = _referrals(request, "decide")
         tabs = {
             "new": ("New", base.filter(state__in=WAITING, decision_due_at__gte=now)),
@@ -85,15 +82,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "declined": ("Declined", base.filter(state=ReferralState.DECLINED)),
         }
         heading = "MASH inbox"
-    elif RoleCode.RECEIVING_WORKER in roles:
+    else:  # a receiving worker
         base = _referrals(request, "respond")
         tabs = {
             "to-respond": ("To accept or decline", base.filter(state=ReferralState.DECIDED)),
             "accepted": ("Accepted", base.filter(state=ReferralState.ACCEPTED)),
         }
         heading = "Referrals to your service"
-    else:
-        raise Http404
     current = request.GET.get("tab") if request.GET.get("tab") in tabs else next(iter(tabs))
     counts = {key: qs.count() for key, (_label, qs) in tabs.items()}
     page = Paginator(tabs[current][1].order_by("decision_due_at", "reference"), PAGE_SIZE).get_page(
@@ -162,7 +157,7 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="referral", reference_kwarg="reference")
 def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """The MASH's decision form. A stale form keeps what the lead typed and says what changed."""
-    if RoleCode.MASH_LEAD not in _roles(request):
+    if not capabilities.is_mash_lead(request.user):
         raise Http404
     referral = get_object_or_404(_referrals(request, "decide"), reference=reference)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
@@ -193,12 +188,11 @@ def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.LIST, object_type="referral")
 def my_referrals(request: HttpRequest) -> HttpResponse:
     """The referrals this user made (and, for a DSL, their agency made): status and decision only."""
-    roles = _roles(request)
-    if not {RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD} & roles:
+    if not capabilities.sees_own_referrals(request.user):
         raise Http404
     mine = Q(referred_by=request.user)
-    if RoleCode.DSL in roles:
-        mine |= Q(from_agency_id=request.membership.agency_id)  # type: ignore[attr-defined]
+    if capabilities.is_designated_safeguarding_lead(request.user):
+        mine |= Q(from_agency=capabilities.agency_of(request.user))
     referrals = (Referral.objects.restrict(request.user, "view").filter(mine).select_related("subject")
                  .order_by("-received_at", "reference"))
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))

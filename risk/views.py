@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.choices import RoleCode
+from agencies import capabilities
 from agencies.models import Agency
 from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
@@ -36,10 +36,10 @@ LEVEL_LABELS = dict(RiskLevel.choices)
 
 
 def _mash_borough(request: HttpRequest) -> Any:
-    membership = getattr(request, "membership", None)
-    if membership is None or RoleCode.MASH_LEAD not in membership.role_codes:
+    """The borough whose register this MASH lead keeps (their agency's); 404 for everyone else."""
+    if not capabilities.is_mash_lead(request.user):
         raise Http404
-    return membership.agency.borough
+    return capabilities.agency_of(request.user).borough
 
 
 def _filtered(request: HttpRequest, borough: Any) -> tuple[RegisterFilterForm, Any]:
@@ -187,8 +187,7 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
         Subject.objects.restrict(request.user, "view").select_related("home_borough"), reference=reference,
     )
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
-    full = bool({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & membership.role_codes)
+    full = capabilities.sees_cross_agency_risk(request.user)
     risk = SubjectRisk.objects.filter(subject=subject).first()
     timeline = queries.timeline(subject.pk) if full else []
     latest = timeline[-1] if timeline else None
@@ -209,8 +208,7 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
         "own_signs": own_signs, "level_labels": LEVEL_LABELS,
         "on_register": full and RegisterEntry.objects.filter(subject=subject, status="on").exists(),
-        "is_mash": (RoleCode.MASH_LEAD in membership.role_codes
-                    and subject.home_borough_id == membership.agency.borough_id),
+        "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
     })
 
 
