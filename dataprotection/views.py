@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect, step_up_required
 from audit.api import audited_view
 from audit.choices import Action
@@ -118,10 +119,8 @@ def subject_access(request: HttpRequest) -> HttpResponse:
 
 def _subject_for_export(request: HttpRequest, reference: str) -> Subject:
     _require(capabilities.can_answer_subject_access(request.user))
-    subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "export").select_related("home_borough", "merged_into"),
-        reference=reference,
-    )
+    subject = get_visible_or_404(Subject, request.user, "export", reference=reference,
+                                 select_related=("home_borough", "merged_into"))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     return subject
 

@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
@@ -90,11 +91,8 @@ def concern_create(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="concern", reference_kwarg="reference")
 def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One concern; straight after recording it, the confirmation panel with its reference."""
-    concern = get_object_or_404(
-        Concern.objects.restrict(request.user, "view").select_related("subject__home_borough", "agency",
-                                                                      "recorded_by"),
-        reference=reference,
-    )
+    concern = get_visible_or_404(Concern, request.user, reference=reference,
+                                 select_related=("subject__home_borough", "agency", "recorded_by"))
     request.audit_borough = concern.subject.home_borough  # type: ignore[attr-defined]
     just_recorded = request.session.pop(JUST_RECORDED, None) == concern.reference
     return render(request, "referrals/concern_detail.html", {
@@ -106,10 +104,8 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
-    subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "view").select_related("home_borough", "data_key"),
-        reference=reference,
-    )
+    subject = get_visible_or_404(Subject, request.user, reference=reference,
+                                 select_related=("home_borough", "data_key"))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     chronology = queries.chronology(subject, request.user)
     identity = queries.identity_for(subject, request.user, chronology)
@@ -150,8 +146,8 @@ def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
     """Merge a duplicate into this record: choose, check both side by side, confirm."""
     if not capabilities.can_merge_subjects(request.user):
         raise Http404
-    survivor = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-                                 reference=reference, status="active")
+    survivor = get_visible_or_404(Subject, request.user, reference=reference, status="active",
+                                  select_related=("home_borough",))
     request.audit_borough = survivor.home_borough  # type: ignore[attr-defined]
     stale = step_up_redirect(request)  # merging is irreversible: ask again, after the 404s
     if stale is not None:

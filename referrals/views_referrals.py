@@ -9,27 +9,31 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.permissions import get_visible_or_404, restricted_prefetch
 from audit.api import audited_view
 from audit.choices import Action
 from referrals import routing
 from referrals.choices import ReferralDecision, ReferralState
-from referrals.models import Referral, Subject
+from referrals.models import Referral, ReferralTransition, Subject
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
 
 PAGE_SIZE = 50
 WAITING = [ReferralState.SUBMITTED, ReferralState.SCREENING]
 
 
+# What a referral page shows besides the referral itself, loaded in the same query.
+RELATED = ("subject", "from_agency", "to_agency", "receiving_agency", "borough")
+
+
 def _referrals(request: HttpRequest, action: str = "view"):
-    return Referral.objects.restrict(request.user, action).select_related(
-        "subject", "from_agency", "to_agency", "receiving_agency", "borough")
+    return Referral.objects.restrict(request.user, action).select_related(*RELATED)
 
 
 def _errors_of(error: ValidationError) -> list[str]:
@@ -42,8 +46,8 @@ def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
     """Refer to MASH, from the subject page (DSLs and MASH leads)."""
     if not capabilities.can_refer_to_mash(request.user):
         raise Http404
-    subject = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-                                reference=reference, status="active")
+    subject = get_visible_or_404(Subject, request.user, reference=reference, status="active",
+                                 select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     existing = routing.open_referral(subject)
     form = ReferralForm(request.POST if request.method == "POST" else None)
@@ -117,7 +121,7 @@ def _act(request: HttpRequest, referral: Referral, form: ReferralActionForm) -> 
 def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One referral. MASH leads and the receiving service see everything; the referrer and their DSL see
     the status and decision only (not other agencies' details)."""
-    referral = get_object_or_404(_referrals(request), reference=reference)
+    referral = get_visible_or_404(Referral, request.user, reference=reference, select_related=RELATED)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
     capacities = routing.capacities(referral, request.user)
     full = bool({routing.MASH, routing.RECEIVER} & capacities)
@@ -138,7 +142,11 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     return redirect("referral-detail", reference=referral.reference)
                 return redirect("referral-list")
         referral.refresh_from_db()
-    transitions = list(referral.transitions.select_related("actor")) if full else []
+    transitions: list[ReferralTransition] = []
+    if full:
+        prefetch_related_objects([referral], restricted_prefetch("transitions", ReferralTransition, request.user,
+                                                                 select_related=("actor",)))
+        transitions = list(referral.transitions.all())
     moves = {(a, b): w for (a, b), w in routing.ALLOWED.items()}
     can = {
         "screen": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "screening"),
@@ -159,7 +167,7 @@ def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """The MASH's decision form. A stale form keeps what the lead typed and says what changed."""
     if not capabilities.is_mash_lead(request.user):
         raise Http404
-    referral = get_object_or_404(_referrals(request, "decide"), reference=reference)
+    referral = get_visible_or_404(Referral, request.user, "decide", reference=reference, select_related=RELATED)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
     form = DecisionForm(request.POST if request.method == "POST" else None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():

@@ -11,10 +11,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies import capabilities
+from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
 from referrals.models import Subject
@@ -43,8 +44,7 @@ def _visible_node(request: HttpRequest, reference: str) -> Any:
 def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
     """The map panel: a network graph and, beside it, an accessible list of the same links."""
     _require_map_role(request)
-    subject = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-                                reference=reference)
+    subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     hood = map_queries.neighbourhood(subject, request.user)
     is_mash = capabilities.leads_mash_of(request.user, subject.home_borough_id)
@@ -59,8 +59,7 @@ def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _node_page(request: HttpRequest, model: Any, reference: str, kind: str) -> HttpResponse:
     _require_map_role(request)
-    node = get_object_or_404(model.objects.restrict(request.user, "view").select_related("borough"),
-                             reference=reference)
+    node = get_visible_or_404(model, request.user, reference=reference, select_related=("borough",))
     request.audit_borough = node.borough  # type: ignore[attr-defined]
     rows = map_queries.linked_subjects(node, request.user)
     return render(request, "risk/map/node_detail.html", {
@@ -106,9 +105,8 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
     """Link a young person (or a person, place or group) to someone or somewhere: added at once by the
     borough's MASH lead, or suggested by a practitioner for the MASH lead to confirm."""
     _require_map_role(request)
-    origin = _visible_node(request, reference)
-    if origin is None:
-        raise Http404
+    # The node_ref converter admits only the prefixes NODE_MODELS knows.
+    origin = get_visible_or_404(NODE_MODELS[reference[:1]], request.user, reference=reference)
     borough = origin.home_borough if isinstance(origin, Subject) else origin.borough
     request.audit_borough = borough  # type: ignore[attr-defined]
     is_mash = capabilities.leads_mash_of(request.user, borough)
@@ -143,8 +141,7 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
 def link_confirm(request: HttpRequest, reference: str) -> HttpResponse:
     """Confirm a suggested link (the borough's MASH lead)."""
     _require_map_role(request)
-    link = get_object_or_404(Link.objects.restrict(request.user, "view").select_related("borough", "subject"),
-                             reference=reference)
+    link = get_visible_or_404(Link, request.user, reference=reference, select_related=("borough", "subject"))
     request.audit_borough = link.borough  # type: ignore[attr-defined]
     try:
         map_services.do_confirm_link(link, actor=request.user)
@@ -165,10 +162,8 @@ def _back_to(link: Link) -> HttpResponse:
 def link_remove(request: HttpRequest, reference: str) -> HttpResponse:
     """Remove a link (recorded with the reason, never deleted); or withdraw one's own suggestion."""
     _require_map_role(request)
-    link = get_object_or_404(
-        Link.objects.restrict(request.user, "view").select_related("borough", "subject", "associate", "place",
-                                                                   "group"),
-        reference=reference)
+    link = get_visible_or_404(Link, request.user, reference=reference,
+                              select_related=("borough", "subject", "associate", "place", "group"))
     request.audit_borough = link.borough  # type: ignore[attr-defined]
     own = link.status == LinkStatus.PENDING and link.suggested_by_id == request.user.pk
     if not own and not capabilities.leads_mash_of(request.user, link.borough_id):
