@@ -8,11 +8,11 @@ through concerns or grants never duplicate rows and callers can keep chaining.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from audit.context import get_current_request
@@ -63,6 +63,23 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         allowed = self.model._base_manager.filter(rule).values("pk")
         return self.filter(pk__in=allowed)
+
+
+def permitted_actions(obj: models.Model, user: Any, actions: Iterable[str]) -> set[str]:
+    """Which of ``actions`` ``user`` may take on ``obj`` as stored now: ``restrict`` asked about one row
+    for several actions at once, in one query."""
+    membership = active_membership(user)
+    if membership is None:
+        return set()
+    model = type(obj)
+    rules = {action: model.access_rule(membership, action) for action in actions}  # type: ignore[attr-defined]
+    rules = {action: rule for action, rule in rules.items() if rule is not None and rule != NOTHING}
+    if not rules:
+        return set()
+    base = model._base_manager
+    checks = {f"may_{i}": Exists(base.filter(rule, pk=OuterRef("pk"))) for i, rule in enumerate(rules.values())}
+    row = base.filter(pk=obj.pk).annotate(**checks).values_list(*checks).first()
+    return {action for action, allowed in zip(rules, row or (), strict=False) if allowed}
 
 
 def get_visible_or_404(

@@ -295,11 +295,12 @@ class Referral(models.Model):
 
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
-        """Referrer and their agency's DSLs (status and decision only), the borough's MASH leads, and the
-        receiving agency's workers while the referral waits for them or is being worked on."""
+        """Referrer and their agency's DSLs (status and decision only; ``withdraw`` is theirs), the borough's
+        MASH leads (``decide``), and the receiving agency's workers while the referral waits for them or is
+        being worked on (``respond``)."""
         roles = membership.role_codes
         rule = NOTHING
-        if action == "view":
+        if action in ("view", "withdraw"):
             rule |= models.Q(referred_by_id=membership.user_id)
             if RoleCode.DSL in roles:
                 rule |= models.Q(from_agency_id=membership.agency_id)

@@ -123,8 +123,6 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
     the status and decision only (not other agencies' details)."""
     referral = get_visible_or_404(Referral, request.user, reference=reference, select_related=RELATED)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
-    capacities = routing.capacities(referral, request.user)
-    full = bool({routing.MASH, routing.RECEIVER} & capacities)
     form = ReferralActionForm(request.POST if request.method == "POST" else None,
                               initial={"version": referral.version})
     if request.method == "POST":
@@ -142,19 +140,13 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     return redirect("referral-detail", reference=referral.reference)
                 return redirect("referral-list")
         referral.refresh_from_db()
+    full = bool({routing.MASH, routing.RECEIVER} & routing.capacities(referral, request.user))
     transitions: list[ReferralTransition] = []
     if full:
         prefetch_related_objects([referral], restricted_prefetch("transitions", ReferralTransition, request.user,
                                                                  select_related=("actor",)))
         transitions = list(referral.transitions.all())
-    moves = {(a, b): w for (a, b), w in routing.ALLOWED.items()}
-    can = {
-        "screen": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "screening"),
-        "decide": referral.state == ReferralState.SCREENING and routing.MASH in capacities,
-        "respond": referral.state == ReferralState.DECIDED and routing.RECEIVER in capacities,
-        "close": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "closed"),
-        "withdraw": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "withdrawn"),
-    }
+    can = {move.action for move in routing.available_moves(referral, request.user)}
     return render(request, "referrals/referral_detail.html", {
         "referral": referral, "full": full, "transitions": transitions, "form": form, "can": can,
         "version": referral.version,
@@ -187,9 +179,8 @@ def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, f"Decision recorded on referral {referral.reference}.")
             return redirect("referral-detail", reference=referral.reference)
-    return render(request, "referrals/referral_decide.html", {
-        "referral": referral, "form": form, "ready": referral.state == ReferralState.SCREENING,
-    })
+    ready = any(move.to_state == ReferralState.DECIDED for move in routing.available_moves(referral, request.user))
+    return render(request, "referrals/referral_decide.html", {"referral": referral, "form": form, "ready": ready})
 
 
 @require_GET
