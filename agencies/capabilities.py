@@ -12,10 +12,14 @@ predicate about one object (``can_refer(user, subject)``) combines both where th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agencies.choices import RoleCode
 from agencies.permissions import active_membership
+from agencies.roles import permissions_for_roles
+
+if TYPE_CHECKING:
+    from agencies.models import Membership
 
 RECORDERS = frozenset({RoleCode.PRACTITIONER, RoleCode.DSL})
 CASE_ROLES = frozenset({
@@ -23,6 +27,13 @@ CASE_ROLES = frozenset({
     RoleCode.DATA_PROTECTION_OFFICER,
 })
 SUBJECT_READERS = frozenset({RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER})
+# Who sees across agencies (identity as the record holds it, scores, explanations): DESIGN.md §5.6a.
+CROSS_AGENCY_READERS = frozenset({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER})
+
+
+def is_member(user: Any) -> bool:
+    """Whether the user works for an active agency through an active membership (every signed-in page)."""
+    return active_membership(user) is not None
 
 
 def roles_of(user: Any) -> frozenset[str]:
@@ -51,12 +62,16 @@ def agency_of(user: Any) -> Any:
 # ---------------------------------------------------------------------------------------------------
 # The MASH
 # ---------------------------------------------------------------------------------------------------
-def mash_borough_of(user: Any) -> int | None:
-    """The borough (id) whose MASH the user leads, or None: a MASH lead leads their agency's borough."""
-    membership = active_membership(user)
+def mash_borough_of_member(membership: Membership | None) -> int | None:
+    """The borough (id) whose MASH this membership leads, or None (for access rules, given a membership)."""
     if membership is None or RoleCode.MASH_LEAD not in membership.role_codes:
         return None
     return int(membership.agency.borough_id)
+
+
+def mash_borough_of(user: Any) -> int | None:
+    """The borough (id) whose MASH the user leads, or None: a MASH lead leads their agency's borough."""
+    return mash_borough_of_member(active_membership(user))
 
 
 def is_mash_lead(user: Any) -> bool:
@@ -76,6 +91,17 @@ def leads_mash_of(user: Any, borough: Any) -> bool:
 def can_record_concerns(user: Any) -> bool:
     """Practitioners and DSLs record concerns."""
     return has_any_role(user, *RECORDERS)
+
+
+def is_designated_safeguarding_lead(user: Any) -> bool:
+    """A DSL answers for their whole agency: its concerns, its young people and the referrals it made."""
+    return has_any_role(user, RoleCode.DSL)
+
+
+def sees_canonical_identity(user: Any) -> bool:
+    """The MASH and receiving services see her identity as the record holds it; everyone else sees exactly
+    what they (or their agency) entered, so nobody learns what other agencies recorded (DESIGN.md §5.6a)."""
+    return has_any_role(user, *CROSS_AGENCY_READERS)
 
 
 def can_list_subjects(user: Any) -> bool:
@@ -121,7 +147,7 @@ def is_receiving_worker(user: Any) -> bool:
 def sees_cross_agency_risk(user: Any) -> bool:
     """The score, explanation and trajectory drawn from every agency's concerns: the MASH and receiving
     services only (DESIGN.md §5.6a); practitioners and DSLs see what their own concerns say."""
-    return has_any_role(user, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)
+    return has_any_role(user, *CROSS_AGENCY_READERS)
 
 
 def can_use_map(user: Any) -> bool:
@@ -145,6 +171,22 @@ def is_auditor(user: Any) -> bool:
 def is_data_protection_officer(user: Any) -> bool:
     """Subject access exports and the erasure forecast."""
     return has_any_role(user, RoleCode.DATA_PROTECTION_OFFICER)
+
+
+def _granted(user: Any, perm: str) -> bool:
+    # What ``RoleBackend`` grants, read from the role table and the membership already loaded: asking
+    # ``user.has_perm`` would cost every page (the navigation asks) a query for the same answer.
+    return perm in permissions_for_roles(roles_of(user))
+
+
+def can_answer_subject_access(user: Any) -> bool:
+    """Subject access requests: everything held about one young person (the data protection officer)."""
+    return _granted(user, "dataprotection.export_subject_data")
+
+
+def can_see_erasure_forecast(user: Any) -> bool:
+    """Who the retention period will erase soon, and who a legal hold keeps (the data protection officer)."""
+    return _granted(user, "dataprotection.view_erasure_forecast")
 
 
 def is_administrator(user: Any) -> bool:

@@ -8,10 +8,12 @@ through concerns or grants never duplicate rows and callers can keep chaining.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
 
 from audit.context import get_current_request
 
@@ -61,6 +63,52 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         allowed = self.model._base_manager.filter(rule).values("pk")
         return self.filter(pk__in=allowed)
+
+
+def permitted_actions(obj: models.Model, user: Any, actions: Iterable[str]) -> set[str]:
+    """Which of ``actions`` ``user`` may take on ``obj`` as stored now: ``restrict`` asked about one row
+    for several actions at once, in one query."""
+    membership = active_membership(user)
+    if membership is None:
+        return set()
+    model = type(obj)
+    rules = {action: model.access_rule(membership, action) for action in actions}  # type: ignore[attr-defined]
+    rules = {action: rule for action, rule in rules.items() if rule is not None and rule != NOTHING}
+    if not rules:
+        return set()
+    base = model._base_manager
+    checks = {f"may_{i}": Exists(base.filter(rule, pk=OuterRef("pk"))) for i, rule in enumerate(rules.values())}
+    row = base.filter(pk=obj.pk).annotate(**checks).values_list(*checks).first()
+    return {action for action, allowed in zip(rules, row or (), strict=False) if allowed}
+
+
+def get_visible_or_404(
+    model: type[models.Model], user: Any, action: str = "view", *, select_related: Sequence[str] = (), **lookup: Any
+) -> Any:
+    """The one row of ``model`` matching ``lookup`` that ``user`` may ``action``, or Http404.
+
+    Restricts first, then looks up, so a row the user may not see and a row that does not exist answer
+    alike (DESIGN.md §5.2). ``select_related`` follows foreign keys in the same query.
+    """
+    queryset = model._default_manager.restrict(user, action)  # type: ignore[attr-defined]
+    if select_related:
+        queryset = queryset.select_related(*select_related)
+    try:
+        return queryset.get(**lookup)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        raise Http404(f"No {model._meta.verbose_name} found.") from None
+
+
+def restricted_prefetch(
+    lookup: str, model: type[models.Model], user: Any, action: str = "view", *,
+    select_related: Sequence[str] = (), to_attr: str | None = None,
+) -> Prefetch:
+    """A ``Prefetch`` of ``lookup`` that loads only the ``model`` rows ``user`` may ``action``: related
+    case rows reached through an object the user may see are still case rows, each behind its own rule."""
+    queryset = model._default_manager.restrict(user, action)  # type: ignore[attr-defined]
+    if select_related:
+        queryset = queryset.select_related(*select_related)
+    return Prefetch(lookup, queryset=queryset, to_attr=to_attr)
 
 
 # ---------------------------------------------------------------------------------------------------

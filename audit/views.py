@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from agencies.choices import RoleCode
+from agencies import capabilities
 from agencies.models import Borough
 from agencies.two_factor import step_up_required
 from audit.anomalies import find_anomalies
@@ -43,8 +43,7 @@ def auditor_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None or not membership.has_role(RoleCode.AUDITOR):
+        if not capabilities.is_auditor(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 

@@ -1,6 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, register_converter, reverse_lazy
 from django.views.generic import RedirectView
+
+from referrals.references import CONVERTERS
+
+# Registered once, here, before any app's URLs are read: the apps' url modules only use the names.
+for name, converter in CONVERTERS.items():
+    register_converter(converter, name)
 
 urlpatterns = [
     path("", include("agencies.urls")),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from agencies.choices import RoleCode
+from agencies import capabilities
 from dataprotection.breakglass import READ_ONLY_PAGES, grant_for_page
 
 
@@ -32,8 +32,7 @@ class BreakGlassMiddleware:
         match = request.resolver_match
         if match is None or match.url_name not in READ_ONLY_PAGES:
             return None
-        membership = getattr(request, "membership", None)
-        if membership is None or not membership.has_role(RoleCode.MASH_LEAD):
+        if not capabilities.can_break_glass(request.user):
             return None
         request.break_glass = grant_for_page(  # type: ignore[attr-defined]
             request.user, match.url_name, str(view_kwargs.get("reference", ""))

@@ -14,8 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.choices import RoleCode
-from agencies.permissions import active_membership
+from agencies import capabilities
 from audit.api import record
 from audit.choices import Action
 from config.text import require_plain_text
@@ -37,8 +36,7 @@ def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) ->
     and for a record the lead can already see. A grant is never extended; opening the record again needs
     a new reason and makes a new grant. Recorded as ``break_glass``, which auditors review.
     """
-    membership = active_membership(actor)
-    if membership is None or not membership.has_role(RoleCode.MASH_LEAD):
+    if not capabilities.can_break_glass(actor):
         raise PermissionDenied("Only MASH leads can use emergency access.")
     reason = (reason or "").strip()
     require_plain_text(multi_line={"reason": reason})
@@ -53,8 +51,8 @@ def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) ->
         raise ValidationError(f"You can already see {subject.reference} without emergency access.")
     hours = settings.BREAK_GLASS_HOURS
     grant = BreakGlassGrant(
-        reference=new_reference("B"), subject=subject, user=actor, agency=membership.agency, reason=reason,
-        expires_at=timezone.now() + dt.timedelta(hours=hours),
+        reference=new_reference("B"), subject=subject, user=actor, agency=capabilities.agency_of(actor),
+        reason=reason, expires_at=timezone.now() + dt.timedelta(hours=hours),
     )
     grant.save()
     record(Action.BREAK_GLASS, actor=actor, object_type="subject", reference=subject.reference,
@@ -66,8 +64,7 @@ def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) ->
 @transaction.atomic
 def do_review_break_glass(grant: BreakGlassGrant, *, outcome: str, actor: AbstractBaseUser) -> BreakGlassGrant:
     """An auditor records that an emergency opening has been reviewed, and whether it was justified."""
-    membership = active_membership(actor)
-    if membership is None or not membership.has_role(RoleCode.AUDITOR):
+    if not capabilities.is_auditor(actor):
         raise PermissionDenied("Only auditors review emergency access.")
     if outcome not in BreakGlassReview.values:
         raise ValidationError("Choose whether the emergency access was justified.")

@@ -1,23 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from dataprotection import views
-from referrals.references import reference_pattern
-
-# The subject_ref converter is registered by referrals.urls, included before this module.
-import referrals.urls  # noqa: F401  isort: skip
-
-
-class GrantReference:
-    regex = reference_pattern("B")
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(GrantReference, "grant_ref")
 
 urlpatterns = [
     path("break-glass/", views.break_glass, name="break-glass"),

@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.choices import RoleCode
+from agencies import capabilities
+from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect, step_up_required
 from audit.api import audited_view
 from audit.choices import Action
@@ -29,15 +30,14 @@ from referrals.models import Subject
 PAGE_SIZE = 50
 
 
-def _has_role(request: HttpRequest, code: str) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and membership.has_role(code)
+def _require(allowed: bool) -> None:
+    # 404, not 403: the pages' existence is not disclosed to those who cannot use them.
+    if not allowed:
+        raise Http404
 
 
 def _require_perm(request: HttpRequest, perm: str) -> None:
-    # 404, not 403: the pages' existence is not disclosed to those who cannot use them.
-    if not request.user.has_perm(perm):
-        raise Http404
+    _require(request.user.has_perm(perm))
 
 
 # --- Emergency access -------------------------------------------------------------------------------
@@ -46,8 +46,7 @@ def _require_perm(request: HttpRequest, perm: str) -> None:
 @audited_view(Action.SEARCH, object_type="break_glass")
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Reference and reason, then a warning to confirm; confirming opens the record for a few hours."""
-    if not _has_role(request, RoleCode.MASH_LEAD):
-        raise Http404
+    _require(capabilities.can_break_glass(request.user))
     if stale := step_up_redirect(request):  # opening a record beyond one's access: ask again
         return stale
     form = BreakGlassForm(request.POST if request.method == "POST" else None, user=request.user)
@@ -106,7 +105,7 @@ def break_glass_review(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.SEARCH, object_type="subject")
 def subject_access(request: HttpRequest) -> HttpResponse:
     """Find the young person by reference number (POST, so nothing typed lands in a URL or log)."""
-    _require_perm(request, "dataprotection.export_subject_data")
+    _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):
         return stale
     form = SubjectAccessForm(request.POST if request.method == "POST" else None)
@@ -119,11 +118,9 @@ def subject_access(request: HttpRequest) -> HttpResponse:
 
 
 def _subject_for_export(request: HttpRequest, reference: str) -> Subject:
-    _require_perm(request, "dataprotection.export_subject_data")
-    subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "export").select_related("home_borough", "merged_into"),
-        reference=reference,
-    )
+    _require(capabilities.can_answer_subject_access(request.user))
+    subject = get_visible_or_404(Subject, request.user, "export", reference=reference,
+                                 select_related=("home_borough", "merged_into"))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     return subject
 
@@ -173,7 +170,7 @@ def _forecast_context(request: HttpRequest) -> dict[str, Any]:
 @audited_view(Action.LIST, object_type="erasure_forecast")
 def erasure_forecast(request: HttpRequest) -> HttpResponse:
     """Who the retention period will erase in the next 90 days, and who a legal hold keeps."""
-    _require_perm(request, "dataprotection.view_erasure_forecast")
+    _require(capabilities.can_see_erasure_forecast(request.user))
     return render(request, "dataprotection/erasure_forecast.html", _forecast_context(request))
 
 

@@ -288,11 +288,12 @@ class Referral(models.Model):
 
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
-        """Referrer and their agency's DSLs (status and decision only), the borough's MASH leads, and the
-        receiving agency's workers while the referral waits for them or is being worked on."""
+        """Referrer and their agency's DSLs (status and decision only; ``withdraw`` is theirs), the borough's
+        MASH leads (``decide``), and the receiving agency's workers while the referral waits for them or is
+        being worked on (``respond``)."""
         roles = membership.role_codes
         rule = NOTHING
-        if action == "view":
+        if action in ("view", "withdraw"):
             rule |= models.Q(referred_by_id=membership.user_id)
             if RoleCode.DSL in roles:
                 rule |= models.Q(from_agency_id=membership.agency_id)
@@ -318,8 +319,23 @@ class ReferralTransition(models.Model):
     at = models.DateTimeField(default=timezone.now)
     reason = EncryptedTextField(data_key="referral.subject.data_key_id", blank=True, null=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or 'new'} → {self.to_state}"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """The timeline, with its reasons, is for those who work the referral (the borough's MASH, the
+        receiving service); the referrer's side sees its status and decision only."""
+        if action != "view":
+            return NOTHING
+        working = [rule for rule in (Referral.access_rule(membership, "decide"),
+                                     Referral.access_rule(membership, "respond")) if rule != NOTHING]
+        if not working:
+            return NOTHING
+        either = working[0] if len(working) == 1 else working[0] | working[1]
+        return models.Q(referral_id__in=Referral._base_manager.filter(either).values("pk"))

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q
 
-from agencies.choices import RoleCode
-from agencies.permissions import active_membership
+from agencies import capabilities
 from encryption.keys import prefetch_data_keys
 from encryption.models import BlindIndex
 from referrals.choices import IdentityIndex, SubjectStatus
@@ -31,11 +30,6 @@ class Identity:
     address: Any = ""
     identifiers: Any = None
     as_recorded: bool = False
-
-
-def sees_canonical_identity(user: Any) -> bool:
-    membership = active_membership(user)
-    return membership is not None and bool({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & membership.role_codes)
 
 
 def chronology(subject: Subject, user: Any) -> list[Concern]:
@@ -73,7 +67,7 @@ def _canonical(subject: Subject) -> Identity:
 def identity_for(subject: Subject, user: Any, visible_concerns: Iterable[Concern] | None = None) -> Identity | None:
     if subject.status == SubjectStatus.ERASED:
         return None
-    if sees_canonical_identity(user):
+    if capabilities.sees_canonical_identity(user):
         return _canonical(subject)
     concerns = list(visible_concerns) if visible_concerns is not None else chronology(subject, user)
     for concern in sorted(concerns, key=lambda c: c.recorded_at, reverse=True):
@@ -101,7 +95,7 @@ def visible_subjects(user: Any):
 def list_rows(subjects: list[Subject], user: Any) -> list[dict[str, Any]]:
     """One row per subject with the name this user may see, decrypting a page with batched key loads."""
     prefetch_data_keys(s.data_key_id for s in subjects)
-    canonical = sees_canonical_identity(user)
+    canonical = capabilities.sees_canonical_identity(user)
     latest: dict[Any, Concern] = {}
     if not canonical:
         for concern in (
@@ -124,12 +118,13 @@ def list_rows(subjects: list[Subject], user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def list_heading(roles: frozenset[str]) -> str:
-    if RoleCode.MASH_LEAD in roles:
+def list_heading(user: Any) -> str:
+    """What the "Young people" list holds for this user, in their terms."""
+    if capabilities.is_mash_lead(user):
         return "Young people in your borough"
-    if RoleCode.DSL in roles:
+    if capabilities.is_designated_safeguarding_lead(user):
         return "Your agency's concerns"
-    if RoleCode.RECEIVING_WORKER in roles:
+    if capabilities.is_receiving_worker(user):
         return "Young people shared with your agency"
     return "Your concerns"
 

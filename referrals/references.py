@@ -22,10 +22,81 @@ def new_reference(prefix: str) -> str:
 
 
 def reference_pattern(prefix: str) -> str:
-    """A URL-converter-friendly regular expression for one prefix's references."""
+    """A URL-converter-friendly regular expression for one prefix's references (or a class of prefixes,
+    such as ``[SAPG]``)."""
     return rf"{prefix}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}"
 
 
 def looks_like(prefix: str, value: str) -> bool:
     """Whether ``value`` has the shape of a reference with this prefix (a cheap first check)."""
     return re.fullmatch(reference_pattern(prefix), value or "") is not None
+
+
+# ---------------------------------------------------------------------------------------------------
+# URL converters: every URL that names a record matches its kind of reference exactly, so a mistyped or
+# hostile path is a 404 before any view runs. config.urls registers CONVERTERS once, before any app's
+# URLs are included; the apps' url modules then only use the names (``<subject_ref:reference>``).
+# ---------------------------------------------------------------------------------------------------
+class ReferenceConverter:
+    """Matches one kind of reference (``regex``) and passes it through unchanged."""
+
+    regex: str
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class SubjectReference(ReferenceConverter):
+    regex = reference_pattern("S")
+
+
+class ConcernReference(ReferenceConverter):
+    regex = reference_pattern("C")
+
+
+class ReferralReference(ReferenceConverter):
+    regex = reference_pattern("R")
+
+
+class AssociateReference(ReferenceConverter):
+    regex = reference_pattern("A")
+
+
+class PlaceReference(ReferenceConverter):
+    regex = reference_pattern("P")
+
+
+class GroupReference(ReferenceConverter):
+    regex = reference_pattern("G")
+
+
+class LinkReference(ReferenceConverter):
+    regex = reference_pattern("L")
+
+
+class NodeReference(ReferenceConverter):
+    """A young person, person, place or group: where an association-map link can start."""
+
+    regex = reference_pattern("[SAPG]")
+
+
+class GrantReference(ReferenceConverter):
+    """An emergency-access (break-glass) grant."""
+
+    regex = reference_pattern("B")
+
+
+CONVERTERS: dict[str, type[ReferenceConverter]] = {
+    "subject_ref": SubjectReference,
+    "concern_ref": ConcernReference,
+    "referral_ref": ReferralReference,
+    "associate_ref": AssociateReference,
+    "place_ref": PlaceReference,
+    "group_ref": GroupReference,
+    "link_ref": LinkReference,
+    "node_ref": NodeReference,
+    "grant_ref": GrantReference,
+}

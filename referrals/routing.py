@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,9 +21,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies import capabilities
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Membership
-from agencies.permissions import active_membership
+from agencies.permissions import permitted_actions
 from audit.api import record
 from audit.choices import Action
 from audit.history import set_history_user
@@ -35,20 +37,39 @@ from referrals.workdays import add_working_days, working_deadline
 
 S = ReferralState
 MASH, RECEIVER, REFERRER = "mash", "receiver", "referrer"
+# Each capacity is one action of ``Referral.access_rule``, so who stands where is decided there alone.
+CAPACITY_ACTIONS = {MASH: "decide", RECEIVER: "respond", REFERRER: "withdraw"}
+# What the referral pages call each move: the action form's values, and "decide" for the decision form.
+MOVE_ACTIONS = {S.SCREENING: "screen", S.DECIDED: "decide", S.ACCEPTED: "accept", S.DECLINED: "decline",
+                S.CLOSED: "close", S.WITHDRAWN: "withdraw"}
 
-# (from state, to state, who may make the move). Anything not listed is refused.
-TRANSITIONS: list[tuple[str, str, str]] = [
-    (S.SUBMITTED, S.SCREENING, MASH),
-    (S.DECLINED, S.SCREENING, MASH),       # the receiving service declined: the MASH screens again
-    (S.SCREENING, S.DECIDED, MASH),
-    (S.DECIDED, S.ACCEPTED, RECEIVER),
-    (S.DECIDED, S.DECLINED, RECEIVER),
-    (S.DECIDED, S.CLOSED, MASH),           # no further action or signposting, or routing withdrawn
-    (S.ACCEPTED, S.CLOSED, MASH),
-    (S.ACCEPTED, S.CLOSED, RECEIVER),
-    (S.DECLINED, S.CLOSED, MASH),
-    (S.SUBMITTED, S.WITHDRAWN, REFERRER),
-    (S.SCREENING, S.WITHDRAWN, REFERRER),
+
+class Move(NamedTuple):
+    """One row of the transition table: from state, to state, and the capacity that may make the move."""
+
+    from_state: str
+    to_state: str
+    who: str
+
+    @property
+    def action(self) -> str:
+        """What the referral pages call this move (its button, or the decision form)."""
+        return MOVE_ACTIONS[self.to_state]
+
+
+# Anything not listed is refused.
+TRANSITIONS: list[Move] = [
+    Move(S.SUBMITTED, S.SCREENING, MASH),
+    Move(S.DECLINED, S.SCREENING, MASH),       # the receiving service declined: the MASH screens again
+    Move(S.SCREENING, S.DECIDED, MASH),
+    Move(S.DECIDED, S.ACCEPTED, RECEIVER),
+    Move(S.DECIDED, S.DECLINED, RECEIVER),
+    Move(S.DECIDED, S.CLOSED, MASH),           # no further action or signposting, or routing withdrawn
+    Move(S.ACCEPTED, S.CLOSED, MASH),
+    Move(S.ACCEPTED, S.CLOSED, RECEIVER),
+    Move(S.DECLINED, S.CLOSED, MASH),
+    Move(S.SUBMITTED, S.WITHDRAWN, REFERRER),
+    Move(S.SCREENING, S.WITHDRAWN, REFERRER),
 ]
 ALLOWED = {(a, b): {w for (x, y, w) in TRANSITIONS if (x, y) == (a, b)} for (a, b, _w) in TRANSITIONS}
 
@@ -79,21 +100,17 @@ class TransitionNotAllowed(ValidationError):
 
 
 def capacities(referral: Referral, actor: AbstractBaseUser | None) -> set[str]:
-    """In which capacities ``actor`` stands to ``referral`` (MASH lead, receiving worker, referrer)."""
-    membership = active_membership(actor)
-    if membership is None:
-        return set()
-    roles = membership.role_codes
-    found: set[str] = set()
-    if RoleCode.MASH_LEAD in roles and membership.agency.borough_id == referral.borough_id:
-        found.add(MASH)
-    if (RoleCode.RECEIVING_WORKER in roles and referral.receiving_agency_id == membership.agency_id
-            and referral.decision == ReferralDecision.ROUTED):
-        found.add(RECEIVER)
-    if referral.referred_by_id == actor.pk or (RoleCode.DSL in roles
-                                                and referral.from_agency_id == membership.agency_id):
-        found.add(REFERRER)
-    return found
+    """In which capacities ``actor`` stands to ``referral`` as stored now (MASH lead, receiving worker,
+    referrer): each is asked of ``Referral.access_rule``, all in one query."""
+    allowed = permitted_actions(referral, actor, CAPACITY_ACTIONS.values())
+    return {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
+
+
+def available_moves(referral: Referral, actor: AbstractBaseUser | None) -> list[Move]:
+    """The moves of ``TRANSITIONS`` ``actor`` may make on ``referral`` now: from its current state, in a
+    capacity they stand in. Pages offer exactly these; the services refuse anything else."""
+    stands = capacities(referral, actor)
+    return [move for move in TRANSITIONS if move.from_state == referral.state and move.who in stands]
 
 
 def mash_for(subject: Subject) -> Agency:
@@ -176,8 +193,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     """
     if received_at is not None and received_at > timezone.now():
         raise ValidationError("A referral cannot be received in the future.")
-    membership = active_membership(actor)
-    if membership is None or not {RoleCode.DSL, RoleCode.MASH_LEAD} & membership.role_codes:
+    if not capabilities.can_refer_to_mash(actor):
         raise PermissionDenied("Only designated safeguarding leads and MASH leads can refer.")
     if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
         raise PermissionDenied("Not visible.")
@@ -196,8 +212,8 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     existing = open_referral(subject)
     if existing is not None:
         raise ValidationError(f"There is already an open referral for {subject.reference}: {existing.reference}.")
-    referral = _new_referral(subject, from_agency=membership.agency, actor=actor, automatic=False, summary=summary,
-                             legal_basis=legal_basis, consent=consent,
+    referral = _new_referral(subject, from_agency=capabilities.agency_of(actor), actor=actor, automatic=False,
+                             summary=summary, legal_basis=legal_basis, consent=consent,
                              consent_override_reason=consent_override_reason, received_at=received_at)
     if not Referral.objects.restrict(actor, "view").filter(pk=referral.pk).exists():
         raise PermissionDenied("The referral would not be visible to the person making it.")
@@ -232,13 +248,12 @@ def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor
             "check the referral's current state, then submit again if it still applies."
         )
     from_state = locked.state
-    allowed_for = ALLOWED.get((from_state, to_state))
-    if not allowed_for:
+    if (from_state, to_state) not in ALLOWED:
         raise TransitionNotAllowed(
             f"A referral that is {locked.get_state_display().lower()} cannot be moved to "
             f"{ReferralState(to_state).label.lower()}."
         )
-    mine = capacities(locked, actor) & allowed_for
+    mine = {move.who for move in available_moves(locked, actor) if move.to_state == to_state}
     if not mine:
         raise TransitionNotAllowed("You cannot make that change to this referral.")
     if require_reason and not reason.strip():

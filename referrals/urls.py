@@ -1,30 +1,9 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from referrals import views
-from referrals.references import reference_pattern
+from referrals import views_referrals as referral_views
 
-
-class _Reference:
-    prefix = ""
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class SubjectReference(_Reference):
-    regex = reference_pattern("S")
-
-
-class ConcernReference(_Reference):
-    regex = reference_pattern("C")
-
-
-register_converter(SubjectReference, "subject_ref")
-register_converter(ConcernReference, "concern_ref")
-
+# The <..._ref:...> converters are registered once by config.urls (see referrals.references).
 urlpatterns = [
     path("concerns/new/", views.concern_create, name="concern-create"),
     path("concerns/<concern_ref:reference>/", views.concern_detail, name="concern-detail"),
@@ -32,18 +11,6 @@ urlpatterns = [
     path("subjects/duplicates/", views.duplicate_list, name="duplicate-list"),
     path("subjects/<subject_ref:reference>/", views.subject_detail, name="subject-detail"),
     path("subjects/<subject_ref:reference>/merge/", views.subject_merge, name="subject-merge"),
-]
-
-
-class ReferralReference(_Reference):
-    regex = reference_pattern("R")
-
-
-register_converter(ReferralReference, "referral_ref")
-
-from referrals import views_referrals as referral_views  # noqa: E402 - appended block
-
-urlpatterns += [
     path("subjects/<subject_ref:reference>/refer/", referral_views.referral_create, name="referral-create"),
     path("referrals/", referral_views.referral_list, name="referral-list"),
     path("referrals/mine/", referral_views.my_referrals, name="my-referrals"),

@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.choices import RoleCode
+from agencies import capabilities
+from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
@@ -26,10 +27,6 @@ PAGE_SIZE = 50
 JUST_RECORDED = "just_recorded_concern"
 
 
-def _roles(request: HttpRequest) -> frozenset[str]:
-    return request.membership.role_codes  # type: ignore[attr-defined]
-
-
 def _visible_subject(request: HttpRequest, reference: str) -> Subject | None:
     return Subject.objects.restrict(request.user, "view").filter(reference=reference).first()
 
@@ -39,7 +36,7 @@ def _visible_subject(request: HttpRequest, reference: str) -> Subject | None:
               "from a subject is recorded as a view of that subject below. A rejected form changes nothing.")
 def concern_create(request: HttpRequest) -> HttpResponse:
     """Record a concern: fill in, check your answers, confirm."""
-    if RoleCode.PRACTITIONER not in _roles(request) and RoleCode.DSL not in _roles(request):
+    if not capabilities.can_record_concerns(request.user):
         raise Http404
     lookup = lambda reference: _visible_subject(request, reference)  # noqa: E731
     if request.method == "GET":
@@ -94,11 +91,8 @@ def concern_create(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="concern", reference_kwarg="reference")
 def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One concern; straight after recording it, the confirmation panel with its reference."""
-    concern = get_object_or_404(
-        Concern.objects.restrict(request.user, "view").select_related("subject__home_borough", "agency",
-                                                                      "recorded_by"),
-        reference=reference,
-    )
+    concern = get_visible_or_404(Concern, request.user, reference=reference,
+                                 select_related=("subject__home_borough", "agency", "recorded_by"))
     request.audit_borough = concern.subject.home_borough  # type: ignore[attr-defined]
     just_recorded = request.session.pop(JUST_RECORDED, None) == concern.reference
     return render(request, "referrals/concern_detail.html", {
@@ -110,18 +104,16 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
-    subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "view").select_related("home_borough", "data_key"),
-        reference=reference,
-    )
+    subject = get_visible_or_404(Subject, request.user, reference=reference,
+                                 select_related=("home_borough", "data_key"))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     chronology = queries.chronology(subject, request.user)
     identity = queries.identity_for(subject, request.user, chronology)
     return render(request, "referrals/subject_detail.html", {
         "subject": subject, "identity": identity, "chronology": chronology,
-        "can_merge": RoleCode.MASH_LEAD in _roles(request),
-        "can_record": bool({RoleCode.PRACTITIONER, RoleCode.DSL} & _roles(request)) and not subject.is_erased,
-        "can_refer": bool({RoleCode.DSL, RoleCode.MASH_LEAD} & _roles(request)),
+        "can_merge": capabilities.can_merge_subjects(request.user),
+        "can_record": capabilities.can_record_concerns(request.user) and not subject.is_erased,
+        "can_refer": capabilities.can_refer_to_mash(request.user),
     })
 
 
@@ -129,20 +121,20 @@ def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.LIST, object_type="subject")
 def subject_list(request: HttpRequest) -> HttpResponse:
     """The subjects this user may see, newest activity first, 50 to a page."""
-    if not {RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & _roles(request):
+    if not capabilities.can_list_subjects(request.user):
         raise Http404
     subjects = queries.visible_subjects(request.user)
     page = Paginator(subjects, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = queries.list_rows(list(page.object_list), request.user)
     return render(request, "referrals/subject_list.html", {"page": page, "rows": rows,
-                                                            "heading": queries.list_heading(_roles(request))})
+                                                            "heading": queries.list_heading(request.user)})
 
 
 @require_GET
 @audited_view(Action.LIST, object_type="duplicate")
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     """Candidate duplicates among the subjects of the MASH lead's borough."""
-    if RoleCode.MASH_LEAD not in _roles(request):
+    if not capabilities.can_merge_subjects(request.user):
         raise Http404
     pairs = queries.candidate_duplicates(request.user)
     return render(request, "referrals/duplicate_list.html", {"pairs": pairs})
@@ -152,10 +144,10 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
     """Merge a duplicate into this record: choose, check both side by side, confirm."""
-    if RoleCode.MASH_LEAD not in _roles(request):
+    if not capabilities.can_merge_subjects(request.user):
         raise Http404
-    survivor = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-                                 reference=reference, status="active")
+    survivor = get_visible_or_404(Subject, request.user, reference=reference, status="active",
+                                  select_related=("home_borough",))
     request.audit_borough = survivor.home_borough  # type: ignore[attr-defined]
     stale = step_up_redirect(request)  # merging is irreversible: ask again, after the 404s
     if stale is not None:

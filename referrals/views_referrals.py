@@ -9,41 +9,41 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.choices import RoleCode
+from agencies import capabilities
+from agencies.permissions import get_visible_or_404, restricted_prefetch
 from audit.api import audited_view
 from audit.choices import Action
 from referrals import routing
 from referrals.choices import ReferralDecision, ReferralState
-from referrals.models import Referral, Subject
+from referrals.models import Referral, ReferralTransition, Subject
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
 
 PAGE_SIZE = 50
 WAITING = [ReferralState.SUBMITTED, ReferralState.SCREENING]
 
 
-def _roles(request: HttpRequest) -> frozenset[str]:
-    return request.membership.role_codes  # type: ignore[attr-defined]
+# What a referral page shows besides the referral itself, loaded in the same query.
+RELATED = ("subject", "from_agency", "to_agency", "receiving_agency", "borough")
 
 
 def _referrals(request: HttpRequest, action: str = "view"):
-    return Referral.objects.restrict(request.user, action).select_related(
-        "subject", "from_agency", "to_agency", "receiving_agency", "borough")
+    return Referral.objects.restrict(request.user, action).select_related(*RELATED)
 
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
     """Refer to MASH, from the subject page (DSLs and MASH leads)."""
-    if not {RoleCode.DSL, RoleCode.MASH_LEAD} & _roles(request):
+    if not capabilities.can_refer_to_mash(request.user):
         raise Http404
-    subject = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-                                reference=reference, status="active")
+    subject = get_visible_or_404(Subject, request.user, reference=reference, status="active",
+                                 select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     existing = routing.open_referral(subject)
     form = ReferralForm(request.POST if request.method == "POST" else None)
@@ -69,9 +69,10 @@ def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.LIST, object_type="referral")
 def referral_list(request: HttpRequest) -> HttpResponse:
     """The MASH inbox (new, overdue, awaiting the receiving agency) or the receiving agency's list."""
-    roles = _roles(request)
+    if not capabilities.works_referral_inbox(request.user):
+        raise Http404
     now = timezone.now()
-    if RoleCode.MASH_LEAD in roles:
+    if capabilities.is_mash_lead(request.user):
         base = _referrals(request, "decide")
         tabs = {
             "new": ("New", base.filter(state__in=WAITING, decision_due_at__gte=now)),
@@ -81,15 +82,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "declined": ("Declined", base.filter(state=ReferralState.DECLINED)),
         }
         heading = "MASH inbox"
-    elif RoleCode.RECEIVING_WORKER in roles:
+    else:  # a receiving worker
         base = _referrals(request, "respond")
         tabs = {
             "to-respond": ("To accept or decline", base.filter(state=ReferralState.DECIDED)),
             "accepted": ("Accepted", base.filter(state=ReferralState.ACCEPTED)),
         }
         heading = "Referrals to your service"
-    else:
-        raise Http404
     current = request.GET.get("tab") if request.GET.get("tab") in tabs else next(iter(tabs))
     counts = {key: qs.count() for key, (_label, qs) in tabs.items()}
     page = Paginator(tabs[current][1].order_by("decision_due_at", "reference"), PAGE_SIZE).get_page(
@@ -118,10 +117,8 @@ def _act(request: HttpRequest, referral: Referral, form: ReferralActionForm) -> 
 def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One referral. MASH leads and the receiving service see everything; the referrer and their DSL see
     the status and decision only (not other agencies' details)."""
-    referral = get_object_or_404(_referrals(request), reference=reference)
+    referral = get_visible_or_404(Referral, request.user, reference=reference, select_related=RELATED)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
-    capacities = routing.capacities(referral, request.user)
-    full = bool({routing.MASH, routing.RECEIVER} & capacities)
     form = ReferralActionForm(request.POST if request.method == "POST" else None,
                               initial={"version": referral.version})
     if request.method == "POST":
@@ -139,15 +136,13 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     return redirect("referral-detail", reference=referral.reference)
                 return redirect("referral-list")
         referral.refresh_from_db()
-    transitions = list(referral.transitions.select_related("actor")) if full else []
-    moves = {(a, b): w for (a, b), w in routing.ALLOWED.items()}
-    can = {
-        "screen": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "screening"),
-        "decide": referral.state == ReferralState.SCREENING and routing.MASH in capacities,
-        "respond": referral.state == ReferralState.DECIDED and routing.RECEIVER in capacities,
-        "close": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "closed"),
-        "withdraw": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "withdrawn"),
-    }
+    full = bool({routing.MASH, routing.RECEIVER} & routing.capacities(referral, request.user))
+    transitions: list[ReferralTransition] = []
+    if full:
+        prefetch_related_objects([referral], restricted_prefetch("transitions", ReferralTransition, request.user,
+                                                                 select_related=("actor",)))
+        transitions = list(referral.transitions.all())
+    can = {move.action for move in routing.available_moves(referral, request.user)}
     return render(request, "referrals/referral_detail.html", {
         "referral": referral, "full": full, "transitions": transitions, "form": form, "can": can,
         "version": referral.version,
@@ -158,9 +153,9 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="referral", reference_kwarg="reference")
 def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """The MASH's decision form. A stale form keeps what the lead typed and says what changed."""
-    if RoleCode.MASH_LEAD not in _roles(request):
+    if not capabilities.is_mash_lead(request.user):
         raise Http404
-    referral = get_object_or_404(_referrals(request, "decide"), reference=reference)
+    referral = get_visible_or_404(Referral, request.user, "decide", reference=reference, select_related=RELATED)
     request.audit_borough = referral.borough  # type: ignore[attr-defined]
     form = DecisionForm(request.POST if request.method == "POST" else None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
@@ -180,21 +175,19 @@ def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, f"Decision recorded on referral {referral.reference}.")
             return redirect("referral-detail", reference=referral.reference)
-    return render(request, "referrals/referral_decide.html", {
-        "referral": referral, "form": form, "ready": referral.state == ReferralState.SCREENING,
-    })
+    ready = any(move.to_state == ReferralState.DECIDED for move in routing.available_moves(referral, request.user))
+    return render(request, "referrals/referral_decide.html", {"referral": referral, "form": form, "ready": ready})
 
 
 @require_GET
 @audited_view(Action.LIST, object_type="referral")
 def my_referrals(request: HttpRequest) -> HttpResponse:
     """The referrals this user made (and, for a DSL, their agency made): status and decision only."""
-    roles = _roles(request)
-    if not {RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD} & roles:
+    if not capabilities.sees_own_referrals(request.user):
         raise Http404
     mine = Q(referred_by=request.user)
-    if RoleCode.DSL in roles:
-        mine |= Q(from_agency_id=request.membership.agency_id)  # type: ignore[attr-defined]
+    if capabilities.is_designated_safeguarding_lead(request.user):
+        mine |= Q(from_agency=capabilities.agency_of(request.user))
     referrals = (Referral.objects.restrict(request.user, "view").filter(mine).select_related("subject")
                  .order_by("-received_at", "reference"))
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))

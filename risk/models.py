@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from agencies.capabilities import mash_borough_of_member
+from agencies.permissions import NOTHING, RestrictedQuerySet
 from encryption.fields import EncryptedTextField
 from risk.choices import IndicatorCategory, IndicatorKind, RiskLevel
+
+if TYPE_CHECKING:
+    from agencies.models import Membership
 
 
 class CatalogueVersion(models.Model):
@@ -220,11 +226,21 @@ class RegisterReview(models.Model):
     notes = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
     next_review_on = models.DateField()
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reviewed_at"]
 
     def __str__(self) -> str:
         return f"Review {self.pk}"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """The borough's MASH leads, who keep its register."""
+        borough = mash_borough_of_member(membership)
+        if action != "view" or borough is None:
+            return NOTHING
+        return models.Q(entry__borough_id=borough)
 
 
 from risk.map.models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map)

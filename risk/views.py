@@ -12,13 +12,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.choices import RoleCode
+from agencies import capabilities
 from agencies.models import Agency
+from agencies.permissions import get_visible_or_404, restricted_prefetch
 from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
 from audit.choices import Action
@@ -27,7 +29,7 @@ from risk import queries
 from risk.chart import trajectory_svg
 from risk.choices import RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
-from risk.models import Indicator, RegisterEntry, ScoringModel, SubjectRisk
+from risk.models import Indicator, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
 from risk.scoring import LEVELS
 from risk.services import register as register_services
 
@@ -36,10 +38,10 @@ LEVEL_LABELS = dict(RiskLevel.choices)
 
 
 def _mash_borough(request: HttpRequest) -> Any:
-    membership = getattr(request, "membership", None)
-    if membership is None or RoleCode.MASH_LEAD not in membership.role_codes:
+    """The borough whose register this MASH lead keeps (their agency's); 404 for everyone else."""
+    if not capabilities.is_mash_lead(request.user):
         raise Http404
-    return membership.agency.borough
+    return capabilities.agency_of(request.user).borough
 
 
 def _filtered(request: HttpRequest, borough: Any) -> tuple[RegisterFilterForm, Any]:
@@ -122,10 +124,8 @@ def register_export(request: HttpRequest) -> HttpResponse:
 def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
     """One subject's register entry: level, cadence, reviews, history; review, remove, reinstate, lead."""
     borough = _mash_borough(request)
-    subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-        reference=reference, home_borough=borough,
-    )
+    subject = get_visible_or_404(Subject, request.user, reference=reference, home_borough=borough,
+                                 select_related=("home_borough",))
     request.audit_borough = borough  # type: ignore[attr-defined]
     entry = RegisterEntry.objects.filter(subject=subject).select_related("lead_professional", "subject").first()
     forms: dict[str, Any] = {
@@ -168,7 +168,11 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
         # The form that was posted, for the error summary at the top of the page.
         forms["posted_form"] = form
-    reviews = list(entry.reviews.select_related("reviewed_by")) if entry else []
+    reviews: list[RegisterReview] = []
+    if entry is not None:
+        prefetch_related_objects([entry], restricted_prefetch("reviews", RegisterReview, request.user,
+                                                              select_related=("reviewed_by",)))
+        reviews = list(entry.reviews.all())
     history = list(entry.history.select_related("history_user").order_by("-history_date")[:20]) if entry else []
     return render(request, "risk/register_entry.html", {
         "subject": subject, "entry": entry, "reviews": reviews, "history": history,
@@ -183,12 +187,9 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
     """A subject's current level and, for those who see the whole record, the score, its explanation and
     the trajectory. Practitioners and DSLs see the level and only the signs their own agency recorded:
     a practitioner is never told what other agencies know (DESIGN.md §6)."""
-    subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "view").select_related("home_borough"), reference=reference,
-    )
+    subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
-    full = bool({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & membership.role_codes)
+    full = capabilities.sees_cross_agency_risk(request.user)
     risk = SubjectRisk.objects.filter(subject=subject).first()
     timeline = queries.timeline(subject.pk) if full else []
     latest = timeline[-1] if timeline else None
@@ -209,8 +210,7 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
         "own_signs": own_signs, "level_labels": LEVEL_LABELS,
         "on_register": full and RegisterEntry.objects.filter(subject=subject, status="on").exists(),
-        "is_mash": (RoleCode.MASH_LEAD in membership.role_codes
-                    and subject.home_borough_id == membership.agency.borough_id),
+        "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
     })
 
 

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from agencies.capabilities import mash_borough_of_member
 from agencies.choices import RoleCode
 from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
@@ -87,10 +88,6 @@ class LinkStatus(models.TextChoices):
     PENDING = "pending", "Suggested, waiting for the MASH lead"
     CONFIRMED = "confirmed", "Confirmed"
     REMOVED = "removed", "Removed"
-
-
-def _mash_borough(membership: Membership) -> int | None:
-    return membership.agency.borough_id if RoleCode.MASH_LEAD in membership.role_codes else None
 
 
 class Associate(models.Model):
@@ -267,7 +264,7 @@ class Link(models.Model):
         (two hops). Practitioners and DSLs: the links they suggested."""
         roles = membership.role_codes
         rule = NOTHING
-        borough = _mash_borough(membership)
+        borough = mash_borough_of_member(membership)
         if borough is not None:
             rule |= models.Q(borough_id=borough)
         if action != "view":
@@ -289,7 +286,7 @@ class Link(models.Model):
 
 
 def _node_rule(membership: Membership, action: str, column: str) -> models.Q:
-    borough = _mash_borough(membership)
+    borough = mash_borough_of_member(membership)
     rule = NOTHING
     if borough is not None:
         rule |= models.Q(borough_id=borough)

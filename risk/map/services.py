@@ -18,7 +18,7 @@ from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from agencies.choices import RoleCode
+from agencies import capabilities
 from agencies.models import Agency, Borough
 from agencies.permissions import active_membership
 from audit.api import record
@@ -76,7 +76,6 @@ def do_add_link(
     membership = active_membership(actor)
     if membership is None:
         raise PermissionDenied("No active membership.")
-    roles = membership.role_codes
     kinds = [node_kind(node) for node in ends]
     if len(set(kinds)) != 2 or not set(kinds) <= {"subject", "associate", "place", "group"}:
         raise ValidationError("A link joins two different kinds: a young person, a person, a place or a group.")
@@ -91,20 +90,18 @@ def do_add_link(
     if last_seen < first_seen:
         raise ValidationError("Last seen must be on or after first seen.")
     subject = next((node for node in ends if node_kind(node) == "subject"), None)
-    is_mash = RoleCode.MASH_LEAD in roles
     if subject is not None:
         if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
             raise PermissionDenied("Not visible.")
         if subject.is_erased:
             raise ValidationError("This record has been erased.")
         borough = subject.home_borough
-    elif is_mash:
+    elif capabilities.is_mash_lead(actor):
         borough = membership.agency.borough
     else:
         raise PermissionDenied("Only a MASH lead links people, places and groups to each other.")
-    if is_mash and borough.pk != membership.agency.borough_id:
-        is_mash = False
-    if not is_mash and not ({RoleCode.PRACTITIONER, RoleCode.DSL} & roles and subject is not None):
+    is_mash = capabilities.leads_mash_of(actor, borough)
+    if not is_mash and not (capabilities.can_suggest_links(actor) and subject is not None):
         raise PermissionDenied("Read-only.")
     for node in ends:
         if node_kind(node) == "subject" or _is_new(node):

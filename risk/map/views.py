@@ -11,10 +11,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.choices import RoleCode
+from agencies import capabilities
+from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
 from referrals.models import Subject
@@ -23,23 +24,12 @@ from risk.map import services as map_services
 from risk.map.forms import LinkForm, RemoveLinkForm
 from risk.map.models import Associate, Group, Link, LinkStatus, Place
 
-MAP_ROLES = {RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER, RoleCode.PRACTITIONER, RoleCode.DSL}
-SUGGESTERS = {RoleCode.PRACTITIONER, RoleCode.DSL}
 NODE_MODELS: dict[str, Any] = {"S": Subject, "A": Associate, "P": Place, "G": Group}
 
 
-def _roles(request: HttpRequest) -> frozenset[str]:
-    return request.membership.role_codes  # type: ignore[attr-defined]
-
-
 def _require_map_role(request: HttpRequest) -> None:
-    if not MAP_ROLES & _roles(request):
+    if not capabilities.can_use_map(request.user):
         raise Http404
-
-
-def _is_mash_of(request: HttpRequest, borough_id: int) -> bool:
-    membership = request.membership  # type: ignore[attr-defined]
-    return RoleCode.MASH_LEAD in _roles(request) and membership.agency.borough_id == borough_id
 
 
 def _visible_node(request: HttpRequest, reference: str) -> Any:
@@ -54,27 +44,26 @@ def _visible_node(request: HttpRequest, reference: str) -> Any:
 def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
     """The map panel: a network graph and, beside it, an accessible list of the same links."""
     _require_map_role(request)
-    subject = get_object_or_404(Subject.objects.restrict(request.user, "view").select_related("home_borough"),
-                                reference=reference)
+    subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     hood = map_queries.neighbourhood(subject, request.user)
-    can_add = _is_mash_of(request, subject.home_borough_id) or bool(SUGGESTERS & _roles(request))
+    is_mash = capabilities.leads_mash_of(request.user, subject.home_borough_id)
+    can_add = is_mash or capabilities.can_suggest_links(request.user)
     return render(request, "risk/map/subject_map.html", {
         "subject": subject, "hood": hood, "graph": hood.graph_json(), "edge_rows": hood.rows(),
         "can_add": can_add and not subject.is_erased,
-        "is_mash": _is_mash_of(request, subject.home_borough_id),
+        "is_mash": is_mash,
         "capped": any(n.more for n in hood.nodes.values()),
     })
 
 
 def _node_page(request: HttpRequest, model: Any, reference: str, kind: str) -> HttpResponse:
     _require_map_role(request)
-    node = get_object_or_404(model.objects.restrict(request.user, "view").select_related("borough"),
-                             reference=reference)
+    node = get_visible_or_404(model, request.user, reference=reference, select_related=("borough",))
     request.audit_borough = node.borough  # type: ignore[attr-defined]
     rows = map_queries.linked_subjects(node, request.user)
     return render(request, "risk/map/node_detail.html", {
-        "node": node, "kind": kind, "rows": rows, "is_mash": _is_mash_of(request, node.borough_id),
+        "node": node, "kind": kind, "rows": rows, "is_mash": capabilities.leads_mash_of(request.user, node.borough_id),
     })
 
 
@@ -103,7 +92,7 @@ def group_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.LIST, object_type="context_of_concern")
 def contexts(request: HttpRequest) -> HttpResponse:
     """Contexts of concern in the MASH lead's borough: people, places and groups linked to several girls."""
-    if RoleCode.MASH_LEAD not in _roles(request):
+    if not capabilities.is_mash_lead(request.user):
         raise Http404
     request.audit_borough = request.membership.agency.borough  # type: ignore[attr-defined]
     found = map_queries.contexts_of_concern(request.user)
@@ -116,13 +105,12 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
     """Link a young person (or a person, place or group) to someone or somewhere: added at once by the
     borough's MASH lead, or suggested by a practitioner for the MASH lead to confirm."""
     _require_map_role(request)
-    origin = _visible_node(request, reference)
-    if origin is None:
-        raise Http404
+    # The node_ref converter admits only the prefixes NODE_MODELS knows.
+    origin = get_visible_or_404(NODE_MODELS[reference[:1]], request.user, reference=reference)
     borough = origin.home_borough if isinstance(origin, Subject) else origin.borough
     request.audit_borough = borough  # type: ignore[attr-defined]
-    is_mash = _is_mash_of(request, borough.pk)
-    if not is_mash and not (isinstance(origin, Subject) and SUGGESTERS & _roles(request)):
+    is_mash = capabilities.leads_mash_of(request.user, borough)
+    if not is_mash and not (isinstance(origin, Subject) and capabilities.can_suggest_links(request.user)):
         raise PermissionDenied  # visible, read-only
     form = LinkForm(request.POST if request.method == "POST" else None,
                     node_lookup=lambda ref: _visible_node(request, ref))
@@ -153,8 +141,7 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
 def link_confirm(request: HttpRequest, reference: str) -> HttpResponse:
     """Confirm a suggested link (the borough's MASH lead)."""
     _require_map_role(request)
-    link = get_object_or_404(Link.objects.restrict(request.user, "view").select_related("borough", "subject"),
-                             reference=reference)
+    link = get_visible_or_404(Link, request.user, reference=reference, select_related=("borough", "subject"))
     request.audit_borough = link.borough  # type: ignore[attr-defined]
     try:
         map_services.do_confirm_link(link, actor=request.user)
@@ -175,13 +162,11 @@ def _back_to(link: Link) -> HttpResponse:
 def link_remove(request: HttpRequest, reference: str) -> HttpResponse:
     """Remove a link (recorded with the reason, never deleted); or withdraw one's own suggestion."""
     _require_map_role(request)
-    link = get_object_or_404(
-        Link.objects.restrict(request.user, "view").select_related("borough", "subject", "associate", "place",
-                                                                   "group"),
-        reference=reference)
+    link = get_visible_or_404(Link, request.user, reference=reference,
+                              select_related=("borough", "subject", "associate", "place", "group"))
     request.audit_borough = link.borough  # type: ignore[attr-defined]
     own = link.status == LinkStatus.PENDING and link.suggested_by_id == request.user.pk
-    if not own and not _is_mash_of(request, link.borough_id):
+    if not own and not capabilities.leads_mash_of(request.user, link.borough_id):
         raise PermissionDenied
     if link.status == LinkStatus.REMOVED:
         raise Http404
