@@ -111,7 +111,7 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
     subject = get_object_or_404(
-        Subject.objects.restrict(request.user, "view").select_related("home_borough", "data_key"),
+        Subject.objects.restrict(request.user, "view").select_related("home_borough"),
         reference=reference,
     )
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
