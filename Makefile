@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine (Python 3.11+; the tests add Debian's Chromium):
-#   make demo   virtual environment, install, migrate SQLite, seed the demo, serve on 127.0.0.1:$(PORT)
+#   make demo   virtual environment, install, migrate SQLite (main and key store), seed the demo, serve on 127.0.0.1:$(PORT)
 #   make test   install (Chromium too, if missing) and run the whole suite (SQLite by default; set
 #               DATABASE_URL for PostgreSQL)
 
@@ -20,6 +20,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput --database keys
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

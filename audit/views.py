@@ -7,7 +7,6 @@ Pages show events only: references, codes, account names and agencies, never a s
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -30,6 +29,7 @@ from audit.choices import SYSTEM_CHAIN, Action, ObjectType
 from audit.forms import ObjectLookupForm, TrailFilterForm
 from audit.models import AccessEvent, VerificationRun
 from audit.services import do_verify_trail
+from config.csv import safe_writer
 
 CSV_COLUMNS = [
     "id", "occurred_at", "actor_id", "actor_username", "actor_agency_id", "actor_roles", "action",
@@ -94,17 +94,6 @@ def trail(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/trail.html", context, status=status)
 
 
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with one of these would be evaluated when opened.
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @audited_view(Action.EXPORT, object_type="access_event")
 @auditor_only
 @step_up_required
@@ -116,12 +105,12 @@ def export(request: HttpRequest) -> HttpResponse:
         return render(request, "audit/trail.html", {"form": form, "events": []}, status=400)
     request.audit_detail = {"filters": form.used_filters()}  # type: ignore[attr-defined]
     queryset = form.filter(AccessEvent.objects.all()).order_by("id").values_list(*CSV_COLUMNS)
-    writer = csv.writer(_Echo())
+    writer = safe_writer()
 
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_COLUMNS)
         for row in queryset.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_cell(v) for v in row])
+            yield writer.writerow(row)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")

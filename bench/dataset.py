@@ -245,8 +245,13 @@ def _map(rng: random.Random, ds: Dataset, subjects: int) -> None:
                                         role=rng.choice([AssociateRole.FRIEND, AssociateRole.PEER_AT_RISK,
                                                          AssociateRole.OLDER_ASSOCIATE])))
         for _ in range(max(1, len(subject_ids) // 50)):
-            places.append(Place(id=_uuid(rng), reference=_reference(rng, "P"), name="Bench estate",
-                                kind=PlaceKind.ESTATE, borough_id=borough_id))
+            key_id = _uuid(rng)  # a place's name is encrypted under its own data key
+            raw = keys.new_raw_key()
+            kek_id, wrapped = keys.wrap_key(key_id, raw)
+            keys.remember_raw_key(key_id, raw)
+            data_keys.append(DataKey(id=key_id, kek_id=kek_id, wrapped_key=wrapped))
+            places.append(Place(id=_uuid(rng), reference=_reference(rng, "P"), data_key_id=key_id,
+                                name="Bench estate", kind=PlaceKind.ESTATE, borough_id=borough_id))
         if hub is None:
             hub = associates[0]
         nodes = [("associate", a) for a in associates] + [("place", p) for p in places]

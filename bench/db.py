@@ -1,8 +1,9 @@
 """The benchmark's own database: never the development or production one.
 
 ``python -m bench`` points Django at ``<database>_bench`` on the same PostgreSQL server as
-``DATABASE_URL`` (or ``var/bench.sqlite3`` when DATABASE_URL is not PostgreSQL), drops and recreates
-it, and migrates it, before anything is measured.
+``DATABASE_URL`` (or ``var/bench.sqlite3`` when DATABASE_URL is not PostgreSQL), and its key store at
+``<database>_bench_keys`` (or ``var/bench-keys.sqlite3``), drops and recreates both, and migrates
+them, before anything is measured.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ def bench_database_url() -> str:
         name = (parts.path.lstrip("/") or "safeguarding") + "_bench"
         return urlunparse(parts._replace(path="/" + name))
     return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+
+
+def bench_keys_database_url(url: str) -> str:
+    """The benchmark's key store, beside its main database."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{ROOT / 'var' / 'bench-keys.sqlite3'}"
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path=parts.path + "_keys"))
 
 
 def recreate(url: str) -> None:
@@ -44,11 +53,14 @@ def recreate(url: str) -> None:
 def setup(fresh: bool = True) -> str:
     """Point this process at the benchmark database, optionally recreate it, set Django up, migrate."""
     url = bench_database_url()
+    keys_url = bench_keys_database_url(url)
     os.environ["DATABASE_URL"] = url
+    os.environ["KEYS_DATABASE_URL"] = keys_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "true")
     if fresh:
         recreate(url)
+        recreate(keys_url)
     import django
 
     django.setup()
@@ -65,5 +77,6 @@ def setup(fresh: bool = True) -> str:
 
     get_keyring(), get_blind_index_key()
     settings.DEBUG = False
+    call_command("migrate", database="keys", verbosity=0, interactive=False)
     call_command("migrate", verbosity=0, interactive=False)
     return url

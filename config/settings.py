@@ -126,12 +126,37 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _same_database(a: dict, b: dict) -> bool:
+    return (a.get("ENGINE"), a.get("NAME"), a.get("HOST") or "", str(a.get("PORT") or "")) == (
+        b.get("ENGINE"), b.get("NAME"), b.get("HOST") or "", str(b.get("PORT") or ""))
+
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'safeguarding.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# The key store (encryption app): wrapped data keys, blind indexes and the erasure ledger, in a database
+# of their own, so that no backup of the main database holds key material and the key store can have a
+# short backup retention of its own (README.md, Backups and erasure). Django's database router
+# (config/routers.py) sends the encryption app there and everything else to "default".
+KEYS_DATABASE_ALIAS = "keys"
+DATABASES[KEYS_DATABASE_ALIAS] = dj_database_url.parse(
+    env_str("KEYS_DATABASE_URL", f"sqlite:///{VAR_DIR / 'keys.sqlite3'}"),
+    conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+)
+if _same_database(DATABASES["default"], DATABASES[KEYS_DATABASE_ALIAS]):
+    raise ImproperlyConfigured(
+        "KEYS_DATABASE_URL names the main database. The key store must be a database of its own (a "
+        "separate PostgreSQL database or server); see README.md, Backups and erasure."
+    )
+DATABASE_ROUTERS = ["config.routers.KeyStoreRouter"]
+# The newest erasure ledger exported with export_erasures (kept beside the audit anchors, outside both
+# databases). Start-up refuses while the key store holds a live key that this file marks erased.
+ERASURE_LEDGER_FILE = env_str("ERASURE_LEDGER_FILE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -1,5 +1,7 @@
 """Test settings: the real settings with a fast password hasher and in-memory email."""
 
+import os
+
 from config.settings import *  # noqa: F403
 
 # Argon2 at production cost would make every persona take ~100 ms; the hasher is not under test here.
@@ -15,3 +17,11 @@ ENCRYPTION_KEYRING = (
 BLIND_INDEX_KEY = "dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0wMDAwMDA="
 # Test-only models with encrypted fields and history (tests/encryption/models.py); not in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.encryption.apps.EncryptionTestsConfig"]  # noqa: F405
+
+# The key store's test database: KEYS_DATABASE_URL if set, otherwise beside the main one (SQLite in
+# memory, or "<main database>_keys" on the same PostgreSQL server), so CI needs no extra setting.
+if not os.environ.get("KEYS_DATABASE_URL"):
+    _main = DATABASES["default"]  # noqa: F405
+    if _main["ENGINE"].endswith("postgresql"):
+        DATABASES[KEYS_DATABASE_ALIAS] = {**_main, "NAME": f"{_main['NAME']}_keys"}  # noqa: F405
+        DATABASES[KEYS_DATABASE_ALIAS]["TEST"] = {"NAME": f"test_{_main['NAME']}_keys"}  # noqa: F405

@@ -108,7 +108,7 @@ def _register(subject: Subject) -> dict[str, Any] | None:
         "added_at": _value(entry.added_at), "next_review_on": _value(entry.next_review_on),
         "history": [{
             "at": _value(h.history_date), "change": h.get_history_type_display(), "by": _user(h.history_user),
-            "status": h.status, "level": h.level, "removal_reason": h.removal_reason,
+            "status": h.status, "level": h.level, "removal_reason": h.removal_reason or "",
         } for h in history],
         "reviews": [{
             "reviewed_at": _value(r.reviewed_at), "by": _user(r.reviewed_by), "outcome": r.get_outcome_display(),

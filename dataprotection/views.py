@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
@@ -21,7 +20,8 @@ from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect, step_up_required
 from audit.api import audited_view
 from audit.choices import Action
-from audit.views import _csv_cell, auditor_only
+from audit.views import auditor_only
+from config.csv import safe_writer
 from dataprotection import export, services
 from dataprotection.breakglass import grants_for_review
 from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
@@ -184,7 +184,7 @@ def erasure_forecast_export(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="erasure-forecast-{today:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     writer.writerow(["reference", "home_borough", "retention_date", "erased_on", "rule", "legal_hold"])
     for held in (False, True):
         subjects = list(export.erasure_forecast(today, on_legal_hold=held))
@@ -192,7 +192,7 @@ def erasure_forecast_export(request: HttpRequest) -> HttpResponse:
         rows = [row for start in range(0, len(subjects), 500)
                 for row in export.forecast_rows(subjects[start:start + 500], today)]
         for row in rows:
-            writer.writerow([_csv_cell(v) for v in (
+            writer.writerow((
                 row.reference, row.home_borough, row.retention_date.isoformat(),
-                "" if held else row.erased_on.isoformat(), row.rule, "yes" if held else "no")])
+                "" if held else row.erased_on.isoformat(), row.rule, "yes" if held else "no"))
     return response

@@ -12,10 +12,15 @@ class EncryptionConfig(AppConfig):
     name = "encryption"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.core.signals import setting_changed
         from simple_history.signals import pre_create_historical_record
 
         from encryption.keyring import check_configuration
+        from encryption.ledger import check_erasures_applied
+
+        # Not tagged "database": it must run on every start (runserver, check, the WSGI entry point).
+        checks.register(check_erasures_applied, "keystore")
 
         pre_create_historical_record.connect(copy_ciphertext_to_history, dispatch_uid="encryption.history")
         setting_changed.connect(reset_on_setting_change, dispatch_uid="encryption.settings")

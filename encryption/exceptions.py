@@ -17,3 +17,7 @@ class DecryptionError(EncryptionError):
 
 class KeyShreddedError(EncryptionError):
     """A write was attempted under a data key that has been destroyed."""
+
+
+class KeyStoreUnavailable(EncryptionError):
+    """The key store (the database of data keys) could not be reached; nothing was written there."""

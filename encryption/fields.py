@@ -115,10 +115,13 @@ class EncryptedField(models.Field):
     descriptor_class = EncryptedAttribute
     _allowed_lookups = frozenset({"isnull"})
 
-    def __init__(self, *args: Any, data_key: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, data_key: str, written_after_insert: bool = False, **kwargs: Any) -> None:
         if kwargs.get("primary_key") or kwargs.get("unique") or kwargs.get("db_index"):
             raise ValueError("Encrypted fields cannot be keys, unique or indexed: every value is unique.")
         self.data_key_path = data_key
+        # A value only ever written on a row that already exists (a removal reason) may live on a model
+        # with an auto primary key: the key is known by then. Encrypting before it is known still raises.
+        self.written_after_insert = written_after_insert
         self._data_key_getter = operator.attrgetter(data_key)
         self.origin_model: type[models.Model] | None = None
         self._aad_prefix: tuple[str, str] | None = None  # computed once the model is complete
@@ -137,6 +140,8 @@ class EncryptedField(models.Field):
     def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs["data_key"] = self.data_key_path
+        if self.written_after_insert:
+            kwargs["written_after_insert"] = True
         return name, path, args, kwargs
 
     def get_internal_type(self) -> str:
@@ -145,7 +150,8 @@ class EncryptedField(models.Field):
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = super().check(**kwargs)
         model = self.origin_model
-        if model is not None and model is self.model and not isinstance(model._meta.pk, models.UUIDField):
+        if (model is not None and model is self.model and not self.written_after_insert
+                and not isinstance(model._meta.pk, models.UUIDField)):
             errors.append(checks.Error(
                 "A model with encrypted fields needs a UUID primary key with a default, so that the key "
                 "exists before the first save (it is part of the associated data).",

@@ -1,4 +1,9 @@
-"""Data keys (one per owner of personal data) and the blind indexes that let owners be matched."""
+"""The key store: data keys (one per owner of personal data), the blind indexes that let owners be
+matched, and the erasure ledger.
+
+These models live in a database of their own (``KEYS_DATABASE_URL``, routed by ``config.routers``), so
+that backups of the main database never hold key material; see README.md, Backups and erasure.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ class DataKey(models.Model):
 
     Every encrypted value of the owner (and of its children, such as a subject's concerns) is encrypted
     under this key. Destroying ``wrapped_key`` (crypto-shredding) makes all of those values unreadable,
-    in live rows, history rows and backups alike. ``kek_id`` says which KEK wrapped it, so that a
-    rotation can tell which keys still need re-wrapping and can resume after an interruption.
+    in live rows, history rows and backups of the main database alike; backups of the key store taken
+    before the shredding are answered by the erasure ledger (``ErasureRecord``, ``reapply_erasures``).
+    ``kek_id`` says which KEK wrapped it, so that a rotation can tell which keys still need re-wrapping
+    and can resume after an interruption.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -60,3 +67,41 @@ class BlindIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} index"
+
+
+class ErasureReason(models.TextChoices):
+    """Why a data key was destroyed: a code, never typed text (the ledger holds no personal data)."""
+
+    SUBJECT_ERASED = "subject_erased", "Subject erased on request"
+    RETENTION = "retention", "Retention period ended"
+    ASSOCIATE_RETENTION = "associate_retention", "Associate no longer linked past retention"
+    NODE_ERASED = "node_erased", "Place or group erased with the subject it identified"
+    REENCRYPTED = "reencrypted", "Re-encrypted under a fresh data key"
+    REAPPLIED = "reapplied", "Erasure re-applied after restoring the key store"
+
+
+class ErasureRecord(models.Model):
+    """One entry of the erasure ledger: which data key was destroyed, when, and why (as a code).
+
+    Append-only (``save`` refuses updates and there is no service that deletes). It is exported with
+    ``export_erasures`` beside the audit anchors, so that a key store restored from an older backup can
+    be brought back in line (``reapply_erasures``), and start-up refuses while a key the ledger marks
+    erased is live again. ``data_key_id`` is a plain id, not a foreign key: an exported ledger may
+    name keys the restored store has never seen.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    data_key_id = models.UUIDField(unique=True)
+    erased_at = models.DateTimeField()
+    reason = models.CharField(max_length=32, choices=ErasureReason.choices)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Erasure of data key {self.data_key_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("The erasure ledger is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

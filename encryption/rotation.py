@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Substr
 
+from config.routers import keys_alias
 from encryption.envelope import VERSION_PREFIX, Ciphertext, decrypt_value, encrypt_value
 from encryption.fields import encrypted_fields
 from encryption.keyring import get_keyring
@@ -34,7 +35,7 @@ def rewrap_data_keys(batch_size: int = 500, on_batch: Callable[[int], None] | No
     """
     done = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(using=keys_alias()):
             batch = list(pending_rewrap().select_for_update().order_by("pk")[:batch_size])
             if not batch:
                 return done

@@ -69,3 +69,36 @@ class IdentityIndex(models.TextChoices):
     EXACT = "name_dob", "Same name and date of birth"
     SOUNDS_LIKE = "name_phonetic", "Names sound alike"
     SAME_FAMILY_AND_BIRTHDAY = "family_dob", "Same last name and date of birth"
+
+
+# Reasons recorded in the access trail are codes, never typed text: the trail is append-only, so a name
+# typed there could never be erased (DESIGN.md §5.6). Typed notes, where kept, are encrypted on the record.
+
+
+class ErasureRequestReason(models.TextChoices):
+    """Why a subject is erased."""
+
+    SUBJECT_REQUEST = "subject_request", "Erasure requested by or for the young person"
+    RETENTION = "retention", "Retention period reached"
+    RECORDED_IN_ERROR = "recorded_in_error", "Recorded in error"
+    COURT_ORDER = "court_order", "Court order"
+
+
+class LegalHoldReason(models.TextChoices):
+    """Why a subject's record is put on, or released from, legal hold."""
+
+    COURT_ORDER = "court_order", "Court order or proceedings"
+    INQUIRY = "inquiry", "Statutory inquiry or review"
+    COMPLAINT = "complaint", "Complaint or subject access dispute"
+    HOLD_ENDED = "hold_ended", "The reason for the hold has ended"
+
+
+class ShareEndReason(models.TextChoices):
+    """Why a share with another agency ended early."""
+
+    REFERRAL_DECLINED = "referral_declined", "The referral was declined"
+    REFERRAL_CLOSED = "referral_closed", "The referral was closed"
+    NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
+
+
+MERGE_PURPOSE = "merge_duplicate_records"  # the trail's code for a merge; the typed reason stays encrypted

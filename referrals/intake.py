@@ -37,7 +37,7 @@ from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from referrals import routing
-from referrals.choices import IdentityIndex, SubjectStatus
+from referrals.choices import MERGE_PURPOSE, IdentityIndex, SubjectStatus
 from referrals.models import Concern, Subject, SubjectShare
 from referrals.references import new_reference
 from risk.models import Indicator
@@ -309,11 +309,12 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
 
     duplicate.status = SubjectStatus.MERGED
     duplicate.merged_into = survivor
+    # The typed reason may name people: encrypted on the record, under her key, never in the trail.
+    duplicate.merge_reason = reason.strip()
     set_history_user(duplicate, actor)
     duplicate.save()
     record(Action.MERGE, actor=actor, object_type="subject", reference=survivor.reference,
-           borough=survivor.home_borough, purpose=reason.strip()[:200],
-           detail={"merged": duplicate.reference})
+           borough=survivor.home_borough, purpose=MERGE_PURPOSE, detail={"merged": duplicate.reference})
     return survivor
 
 

@@ -31,7 +31,8 @@ class Subject(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=11, unique=True, editable=False)
-    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.PROTECT, related_name="subject")
+    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                    related_name="subject")  # in the key store: no constraint across
 
     given_name = EncryptedTextField(data_key="data_key_id")
     family_name = EncryptedTextField(data_key="data_key_id")
@@ -40,6 +41,8 @@ class Subject(models.Model):
     age_estimate = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
     address = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
     identifiers = EncryptedJSONField(data_key="data_key_id", blank=True, null=True)
+    # Why a MASH lead merged this record into another (typed text, so encrypted; never in the trail).
+    merge_reason = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
 
     home_borough = models.ForeignKey(Borough, on_delete=models.PROTECT, related_name="subjects")
     status = models.CharField(max_length=10, choices=SubjectStatus.choices, default=SubjectStatus.ACTIVE)

@@ -139,11 +139,12 @@ def candidate_duplicates(user: Any) -> list[dict[str, Any]]:
     judges each pair, nothing is merged automatically.
     """
     visible = Subject.objects.restrict(user, "view").filter(status=SubjectStatus.ACTIVE)
-    keys = visible.values("data_key_id")
-    entries = list(
-        BlindIndex.objects.filter(data_key_id__in=keys, kind__in=list(REASONS))
-        .values_list("kind", "digest", "data_key_id")
-    )
+    # The blind indexes are in the key store, another database: ask it by id, in chunks.
+    keys = list(visible.values_list("data_key_id", flat=True))
+    entries = []
+    for start in range(0, len(keys), 5000):
+        entries += BlindIndex.objects.filter(data_key_id__in=keys[start:start + 5000], kind__in=list(REASONS)) \
+            .values_list("kind", "digest", "data_key_id")
     by_digest: dict[tuple[str, str], list[Any]] = {}
     for kind, digest, key_id in entries:
         by_digest.setdefault((kind, digest), []).append(key_id)

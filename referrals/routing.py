@@ -30,7 +30,14 @@ from audit.choices import Action
 from audit.history import set_history_user
 from config.text import require_plain_text
 from referrals import services
-from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, ReferralState
+from referrals.choices import (
+    ConsentPosition,
+    LegalBasis,
+    Pathway,
+    ReferralDecision,
+    ReferralState,
+    ShareEndReason,
+)
 from referrals.models import OPEN_STATES, Referral, ReferralTransition, Subject, SubjectShare
 from referrals.references import new_reference
 from referrals.workdays import add_working_days, working_deadline
@@ -352,7 +359,7 @@ def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, ver
     if not accept:
         share = _share_for(locked)
         if share is not None:
-            services.do_revoke_share(share=share, reason=f"Referral {locked.reference} declined", actor=actor)
+            services.do_revoke_share(share=share, reason=ShareEndReason.REFERRAL_DECLINED, actor=actor)
     _notify(locked, _referrer_side(locked) + _mash_leads(locked))
     return locked
 
@@ -370,7 +377,7 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: A
         grace = _grace_days()
         ends = locked.closed_at + dt.timedelta(days=grace)
         if grace <= 0:
-            services.do_revoke_share(share=share, reason=f"Referral {locked.reference} closed", actor=actor)
+            services.do_revoke_share(share=share, reason=ShareEndReason.REFERRAL_CLOSED, actor=actor)
         elif share.expires_at > ends:
             services.do_share_subject(subject=locked.subject, agency=locked.receiving_agency,  # type: ignore[arg-type]
                                       purpose=share.purpose, expires_at=ends, actor=actor)

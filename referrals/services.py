@@ -18,8 +18,10 @@ from audit.api import record
 from audit.choices import Action
 from audit.history import set_history_user
 from encryption import services as encryption
-from referrals.choices import SubjectStatus
+from encryption.models import ErasureReason
+from referrals.choices import ErasureRequestReason, LegalHoldReason, ShareEndReason, SubjectStatus
 from referrals.models import Subject, SubjectShare
+from risk.map.services import detach_erased_subject
 
 
 @transaction.atomic
@@ -46,26 +48,30 @@ def do_share_subject(
 
 @transaction.atomic
 def do_revoke_share(*, share: SubjectShare, reason: str, actor: AbstractBaseUser | None) -> None:
-    """End a share at once; the grant's history row keeps who, why and when."""
+    """End a share at once; the grant's history row keeps who and when, the trail why (a
+    ``ShareEndReason`` code)."""
+    if reason not in ShareEndReason.values:
+        raise ValidationError("Choose why the share ends.")
     subject = share.content_object
     agency_id = share.group.agency.pk
     set_history_user(share, actor)
     share.delete()
     record(Action.REVOKE, actor=actor, object_type="subject", reference=subject.reference,
-           borough=subject.home_borough, purpose=reason.strip()[:200], detail={"agency": agency_id})
+           borough=subject.home_borough, purpose=reason, detail={"agency": agency_id})
 
 
 @transaction.atomic
 def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: AbstractBaseUser | None) -> Subject:
-    """Put a subject on legal hold (retention and erasure stop) or release the hold."""
-    if not reason.strip():
-        raise ValidationError("Give a reason.")
+    """Put a subject on legal hold (retention and erasure stop) or release the hold; ``reason`` is a
+    ``LegalHoldReason`` code (the trail holds no typed text)."""
+    if reason not in LegalHoldReason.values:
+        raise ValidationError("Choose the reason for the legal hold.")
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     subject.legal_hold = on_hold
     set_history_user(subject, actor)
     subject.save()
     record(Action.UPDATE, actor=actor, object_type="subject", reference=subject.reference,
-           borough=subject.home_borough, purpose=reason.strip()[:200], detail={"legal_hold": on_hold})
+           borough=subject.home_borough, purpose=reason, detail={"legal_hold": on_hold})
     return subject
 
 
@@ -73,7 +79,11 @@ def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: Ab
 def do_erase_subject(*, subject: Subject, reason: str, actor: AbstractBaseUser | None) -> Subject:
     """Erase a subject by crypto-shredding: her data key (and those of records merged into her) and her
     blind indexes are destroyed, so every live, history and backup copy becomes unreadable. Refused on
-    legal hold. The access trail, which holds no personal data, is untouched."""
+    legal hold. The access trail, which holds no personal data, is untouched; ``reason`` is an
+    ``ErasureRequestReason`` code. Her map links go too (no place, group or associate stays tied to her
+    reference), and the key store's erasure ledger records each shredded key."""
+    if reason not in ErasureRequestReason.values:
+        raise ValidationError("Choose the reason for erasing this record.")
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     if subject.legal_hold:
         raise ValidationError(f"{subject.reference} is on legal hold and cannot be erased.")
@@ -91,10 +101,11 @@ def do_erase_subject(*, subject: Subject, reason: str, actor: AbstractBaseUser |
         for share in SubjectShare.objects.filter(content_object=each):
             set_history_user(share, actor)
             share.delete()
-        encryption.do_shred_data_key(each.data_key, actor=actor, reason=reason)
+        # No associate, place or group stays tied to her reference (her home's name goes too).
+        detach_erased_subject(each, actor=actor)
+        encryption.do_shred_data_key(each.data_key_id, actor=actor, reason=ErasureReason.SUBJECT_ERASED)
     record(Action.ERASE, actor=actor, object_type="subject", reference=subject.reference,
-           borough=subject.home_borough, purpose=reason.strip()[:200],
-           detail={"records": len(erased)})
+           borough=subject.home_borough, purpose=reason, detail={"records": len(erased)})
     return subject
 
 

@@ -104,8 +104,7 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
-    subject = get_visible_or_404(Subject, request.user, reference=reference,
-                                 select_related=("home_borough", "data_key"))
+    subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     chronology = queries.chronology(subject, request.user)
     identity = queries.identity_for(subject, request.user, chronology)

@@ -180,7 +180,11 @@ class RegisterEntry(models.Model):
     review_cadence_days = models.PositiveIntegerField()
     next_review_on = models.DateField()
     status = models.CharField(max_length=10, choices=RegisterStatus.choices, default=RegisterStatus.ON)
-    removal_reason = models.CharField(max_length=200, blank=True)
+    # Typed by the MASH lead, so encrypted under her key (erasing her shreds them); never in the trail.
+    removal_reason = EncryptedTextField(data_key="subject.data_key_id", written_after_insert=True, blank=True,
+                                        null=True)
+    reinstatement_reason = EncryptedTextField(data_key="subject.data_key_id", written_after_insert=True,
+                                              blank=True, null=True)
     added_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -196,7 +200,8 @@ class RegisterEntry(models.Model):
             models.CheckConstraint(condition=models.Q(status__in=RegisterStatus.values),
                                    name="register_status_valid"),
             models.CheckConstraint(
-                condition=models.Q(status="on") | ~models.Q(removal_reason=""), name="register_removal_has_reason"
+                condition=models.Q(status="on") | models.Q(removal_reason__isnull=False),
+                name="register_removal_has_reason",
             ),
         ]
 
@@ -219,7 +224,8 @@ class RegisterReview(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="reviews")
-    data_key = models.ForeignKey("encryption.DataKey", on_delete=models.PROTECT, related_name="+")
+    data_key = models.ForeignKey("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")  # in the key store
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField()
     outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)

@@ -7,7 +7,6 @@ the subject page, behind its own audited view.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from agencies.permissions import get_visible_or_404, restricted_prefetch
 from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
 from audit.choices import Action
+from config.csv import safe_writer
 from referrals.models import Concern, Subject
 from risk import queries
 from risk.chart import trajectory_svg
@@ -106,7 +106,7 @@ def register_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="risk-register-{borough.slug}-{today.isoformat()}.csv"'
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    writer = safe_writer(response)  # lead professionals' names are typed by people: escaped
     writer.writerow(["reference", "level", "score", "rising", "on register since", "next review",
                      "review overdue", "review cadence (days)", "lead professional"])
     for entry in entries.order_by("-level_rank", "-id").iterator(chunk_size=500):

@@ -70,5 +70,5 @@ def build_cases(world: World) -> Cases:
     revoked = services.do_share_subject(subject=cases.subjects["share_revoked"], agency=csc,
                                         purpose="Strategy discussion", expires_at=until,
                                         actor=world.user("mash_southwark"))
-    services.do_revoke_share(share=revoked, reason="Assessment closed", actor=world.user("mash_southwark"))
+    services.do_revoke_share(share=revoked, reason="no_longer_needed", actor=world.user("mash_southwark"))
     return cases

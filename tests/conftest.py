@@ -27,6 +27,27 @@ def _flush_tables_with_audit_triggers_off(self: TransactionTestCase) -> None:
 
 TransactionTestCase._fixture_teardown = _flush_tables_with_audit_triggers_off  # type: ignore[method-assign]
 
+# Every database test also gets the key store (the encryption app's own database, config/routers.py):
+# recording anything about a person creates a data key there. Tests of unittest-style classes say so
+# with ``databases = "__all__"`` themselves.
+TransactionTestCase.databases = "__all__"  # type: ignore[assignment]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        if marker is None and not ({"db", "transactional_db", "live_server"} & set(fixtures)):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if "databases" in kwargs:
+            continue
+        if marker is not None and marker.args:  # django_db(True) means transaction=True
+            kwargs.setdefault("transaction", marker.args[0])
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            kwargs["transaction"] = True
+        item.add_marker(pytest.mark.django_db(databases="__all__", **kwargs), append=False)
+
 
 @pytest.fixture(autouse=True)
 def _audit_checkpoint(request):

@@ -5,25 +5,32 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from django.db import connection
+from django.db import connections
 
+KEY_STORE = "keys"
 _SCANNED_TYPES = ["bytea", "character", "character varying", "json", "jsonb", "text"]
 
 
-def sqlite_file_bytes(tmp_path: Path) -> bytes:
-    """Every page of the SQLite database, as committed, copied to a real file (the test database may be
-    in memory) and read back as bytes."""
-    copy_path = tmp_path / "scan.sqlite3"
+def sqlite_file_bytes(tmp_path: Path, alias: str = "default") -> bytes:
+    """Every page of the SQLite database ``alias``, as committed, copied to a real file (the test
+    database may be in memory) and read back as bytes."""
+    copy_path = tmp_path / f"scan-{alias}.sqlite3"
     target = sqlite3.connect(copy_path)
-    connection.ensure_connection()
-    connection.connection.backup(target)
+    conn = connections[alias]
+    conn.ensure_connection()
+    conn.connection.backup(target)
     target.close()
     return copy_path.read_bytes()
 
 
-def postgresql_stored_columns() -> list[tuple[str, str, str]]:
+def all_sqlite_bytes(tmp_path: Path) -> bytes:
+    """The bytes of both databases, the main one and the key store."""
+    return sqlite_file_bytes(tmp_path) + sqlite_file_bytes(tmp_path, KEY_STORE)
+
+
+def postgresql_stored_columns(alias: str = "default") -> list[tuple[str, str, str]]:
     """(table, column, data type) of every text, JSON and bytea column in the current schema."""
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND data_type = ANY(%s)",
@@ -32,12 +39,21 @@ def postgresql_stored_columns() -> list[tuple[str, str, str]]:
         return cursor.fetchall()
 
 
-def postgresql_columns_containing(value: str) -> list[str]:
-    """``table.column`` of every stored column holding ``value``, as text or as its UTF-8 bytes."""
+def postgresql_columns_containing(value: str, aliases: tuple[str, ...] = ("default", KEY_STORE)) -> list[str]:
+    """``table.column`` of every stored column holding ``value``, as text or as its UTF-8 bytes, in the
+    main database and the key store."""
     found = []
-    with connection.cursor() as cursor:
-        for table, column, data_type in postgresql_stored_columns():
-            qt, qc = connection.ops.quote_name(table), connection.ops.quote_name(column)
+    for alias in aliases:
+        found += _columns_containing(value, alias)
+    return found
+
+
+def _columns_containing(value: str, alias: str) -> list[str]:
+    found = []
+    conn = connections[alias]
+    with conn.cursor() as cursor:
+        for table, column, data_type in postgresql_stored_columns(alias):
+            qt, qc = conn.ops.quote_name(table), conn.ops.quote_name(column)
             if data_type == "bytea":
                 cursor.execute(f"SELECT count(*) FROM {qt} WHERE position(%s::bytea IN {qc}) > 0",  # noqa: S608
                                [value.encode()])

@@ -95,7 +95,8 @@ class Associate(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=11, unique=True, editable=False)
-    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.PROTECT, related_name="associate")
+    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                    related_name="associate")  # in the key store: no constraint across
     name = EncryptedTextField(data_key="data_key_id", help_text="Name or street name as known.")
     description = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
     age_band = models.CharField(max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
@@ -132,11 +133,17 @@ class Associate(models.Model):
 
 
 class Place(models.Model):
-    """A location of concern: where she is seen, stays or is taken, online or offline."""
+    """A location of concern: where she is seen, stays or is taken, online or offline.
+
+    Its name is encrypted under its own data key: a place of kind "address" linked ``lives_at`` is her
+    home street, and erasing her shreds the key of such a place (``risk.map.services``).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=11, unique=True, editable=False)
-    name = models.CharField(max_length=120, help_text="A recognisable label. For a home, the street only.")
+    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                    related_name="place")  # in the key store: no constraint across
+    name = EncryptedTextField(data_key="data_key_id", help_text="A recognisable label. For a home, the street only.")
     kind = models.CharField(max_length=12, choices=PlaceKind.choices)
     borough = models.ForeignKey("agencies.Borough", on_delete=models.PROTECT, related_name="+")
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
@@ -147,7 +154,7 @@ class Place(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["reference"]  # names are encrypted: they cannot be sorted by the database
 
     def __str__(self) -> str:
         return self.reference
@@ -159,11 +166,13 @@ class Place(models.Model):
 
 
 class Group(models.Model):
-    """A peer group or a named gang."""
+    """A peer group or a named gang; its name is encrypted under its own data key."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=11, unique=True, editable=False)
-    name = models.CharField(max_length=120)
+    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                    related_name="group")  # in the key store: no constraint across
+    name = EncryptedTextField(data_key="data_key_id")
     kind = models.CharField(max_length=12, choices=GroupKind.choices)
     borough = models.ForeignKey("agencies.Borough", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -172,7 +181,7 @@ class Group(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["reference"]  # names are encrypted: they cannot be sorted by the database
 
     def __str__(self) -> str:
         return self.reference
@@ -218,7 +227,11 @@ class Link(models.Model):
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     removed_at = models.DateTimeField(null=True, blank=True)
-    removal_reason = models.CharField(max_length=200, blank=True)
+    # The data key of the person (or place or group) the link is about: hers when she is an end. The
+    # typed removal reason is encrypted under it, so erasing her shreds it.
+    data_key = models.ForeignKey("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                 null=True, blank=True, related_name="+")
+    removal_reason = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
@@ -252,6 +265,14 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def owner_data_key_id(self) -> uuid.UUID | None:
+        """The data key the link's notes go under: the subject's, else the associate's, place's or group's."""
+        for kind in NODE_FIELDS:
+            node = getattr(self, kind) if getattr(self, f"{kind}_id") is not None else None
+            if node is not None and getattr(node, "data_key_id", None) is not None:
+                return node.data_key_id
+        return None
 
     def endpoints(self) -> list[tuple[str, object]]:
         """The two (kind, object) ends of the link."""

@@ -25,6 +25,7 @@ from audit.api import record
 from audit.choices import Action
 from audit.history import set_history_user
 from encryption import services as encryption
+from encryption.models import ErasureReason
 from referrals.models import Subject
 from referrals.references import new_reference
 from risk.map.models import Associate, Confidence, Link, LinkStatus, LinkType, active_links_q
@@ -43,11 +44,9 @@ def _save_new_node(node: Node, borough: Borough, actor: AbstractBaseUser) -> Non
     """Save an associate, place or group the form built but did not save (its first link creates it)."""
     kind = node_kind(node)
     node.reference = new_reference(PREFIX[kind])
-    if kind == "associate":
-        # Their own data key, so their identity can be erased on its own (crypto-shredding).
-        node.data_key = encryption.do_create_data_key(actor=actor)
-        node.borough = borough
-    elif node.borough_id is None:
+    # Their own data key (people, places and groups alike), so a name can be erased on its own.
+    node.data_key = encryption.do_create_data_key(actor=actor)
+    if kind == "associate" or node.borough_id is None:
         node.borough = borough
     set_history_user(node, actor)
     node.save()
@@ -126,6 +125,7 @@ def do_add_link(
     )
     for node in ends:
         setattr(link, node_kind(node), node)
+    link.data_key_id = link.owner_data_key_id()
     set_history_user(link, actor)
     link.save()
     record(Action.CREATE, actor=actor, object_type="map_link", reference=link.reference, borough=borough,
@@ -189,6 +189,8 @@ def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
         raise ValidationError("This link has already been removed.")
     was_counting = locked.status == LinkStatus.CONFIRMED
     locked.status, locked.removed_by, locked.removed_at = LinkStatus.REMOVED, actor, timezone.now()
+    # Encrypted under the key of the person the link is about (hers, when she is an end).
+    locked.data_key_id = locked.data_key_id or locked.owner_data_key_id()
     locked.removal_reason = reason
     set_history_user(locked, actor)
     locked.save()
@@ -213,15 +215,14 @@ def do_erase_unlinked_associates(*, actor: AbstractBaseUser | None = None, today
         .exclude(pk__in=live.filter(associate__isnull=False).values("associate_id"))
         # A link ended when it was removed, or else when it expired.
         .annotate(ended=Max(Coalesce(TruncDate("links__removed_at"), F("links__expires_on"))))
-        .select_related("data_key")
-        .only("id", "created_at", "data_key")
+        .only("id", "created_at", "data_key_id")
     )
     erased: list[Any] = []
     for associate in candidates:
         ended = associate.ended or associate.created_at.date()
         if ended > cutoff:
             continue
-        encryption.do_shred_data_key(associate.data_key, actor=actor, reason="Associate retention reached")
+        encryption.do_shred_data_key(associate.data_key_id, actor=actor, reason=ErasureReason.ASSOCIATE_RETENTION)
         erased.append(associate.pk)
     # Documented set-based job (DESIGN.md §5.5): saving each row would re-encrypt the identity into a new
     # history row under a key that no longer exists; the key's shredded_at is the record of erasure.
@@ -229,3 +230,33 @@ def do_erase_unlinked_associates(*, actor: AbstractBaseUser | None = None, today
     record(Action.ERASE, actor=actor, object_type="associate", detail={"job": "associate_retention",
                                                                        "erased": len(erased)})
     return len(erased)
+
+
+def detach_erased_subject(subject: Any, *, actor: AbstractBaseUser | None) -> int:
+    """Part of erasing a girl (called inside ``referrals.services.do_erase_subject``'s transaction):
+    no associate, place or group may stay tied to her reference.
+
+    Her links, and their history rows, are deleted (a documented set-based step of erasure: the rows
+    themselves are the tie); an address place left with no other link (her home) has its own key
+    shredded, so its name goes too. Returns how many links went. The caller records the one access
+    event of the erasure.
+    """
+    from risk.map.models import Place, PlaceKind
+
+    links = Link._base_manager.filter(subject_id=subject.pk)
+    place_ids = set(links.filter(place__isnull=False).values_list("place_id", flat=True))
+    around = list(links.filter(status=LinkStatus.CONFIRMED))
+    for link in around:
+        _rescore_around(link)
+    count = links.count()
+    links.delete()
+    # After the delete, which itself adds a history row per link.
+    Link.history.filter(subject_id=subject.pk).delete()
+    orphan_homes = (
+        Place._base_manager.filter(pk__in=place_ids, kind=PlaceKind.ADDRESS)
+        .exclude(pk__in=Link._base_manager.filter(place__isnull=False).values("place_id"))
+        .values_list("data_key_id", flat=True)
+    )
+    for key_id in list(orphan_homes):
+        encryption.do_shred_data_key(key_id, actor=actor, reason=ErasureReason.NODE_ERASED)
+    return count

@@ -69,7 +69,7 @@ def on_level_change(subject: Subject, old_level: str, new_level: str, *, actor: 
     elif not entry.is_on:
         if not (rising and rank >= threshold and rank > entry.level_rank):
             return ""
-        entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.ON, "", None
+        entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.ON, None, None
         entry.next_review_on = today + dt.timedelta(days=cadence)
         happened = "reinstated"
     else:
@@ -159,6 +159,7 @@ def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: Abstrac
     if not reason:
         raise ValidationError("Give the reason for removal.")
     entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.REMOVED, reason[:200], now or timezone.now()
+    entry.reinstatement_reason = None
     set_history_user(entry, actor)
     entry.save()
     record(Action.UPDATE, actor=actor, object_type="register_entry", reference=entry.subject.reference,
@@ -181,12 +182,13 @@ def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: Abs
     if current is not None:
         entry.level, entry.level_rank = current.level, current.level_rank
     entry.review_cadence_days = cadence_for(entry.level, model.config) if model else entry.review_cadence_days
-    entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.ON, "", None
+    entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.ON, None, None
     entry.next_review_on = timezone.localdate(now or timezone.now()) + dt.timedelta(days=entry.review_cadence_days)
+    entry.reinstatement_reason = reason.strip()[:200]  # encrypted under her key; the trail gets a code
     set_history_user(entry, actor)
     entry.save()
     record(Action.UPDATE, actor=actor, object_type="register_entry", reference=entry.subject.reference,
-           borough=entry.borough, purpose=f"Reinstated: {reason.strip()}"[:200], detail={"status": "on"})
+           borough=entry.borough, purpose="reinstated_on_register", detail={"status": "on"})
     return entry
 
 

@@ -31,8 +31,10 @@ def _shared_world(django_db_setup, django_db_blocker):
     suite's running time.
     """
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+        # Both databases: the main one and the key store (the cases' data keys).
+        outers = [transaction.atomic(using=alias) for alias in ("default", "keys")]
+        for outer in outers:
+            outer.__enter__()
         try:
             world = build_world()
             built = build_cases(world)
@@ -40,8 +42,9 @@ def _shared_world(django_db_setup, django_db_blocker):
                 extend(world, built)
             yield SimpleNamespace(world=world, cases=built, referral_cases=build_referral_cases(world))
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            for alias, outer in zip(("default", "keys"), outers, strict=True):
+                transaction.set_rollback(True, using=alias)
+                outer.__exit__(None, None, None)
 
 
 @pytest.fixture

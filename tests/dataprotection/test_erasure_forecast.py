@@ -39,7 +39,7 @@ def due(world, settings):
         "later": record(world, "teacher_lambeth", given="Dee", family="Muchlater", dob=_born(years - 1, 0),
                         borough="Lambeth").subject,
     }
-    do_set_legal_hold(subject=made["held"], on_hold=True, reason="Criminal proceedings", actor=None)
+    do_set_legal_hold(subject=made["held"], on_hold=True, reason="court_order", actor=None)
     audit_checkpoint()
     return made
 

@@ -84,7 +84,7 @@ def test_a_revoked_share_shows_when_it_ended(world, cases):
 
 def test_an_erased_record_says_so(client_for, world, cases):
     subject = cases.subjects["lambeth_gp"]
-    referral_services.do_erase_subject(subject=subject, reason="Lawful erasure request", actor=None)
+    referral_services.do_erase_subject(subject=subject, reason="subject_request", actor=None)
     page = client_for("dpo").get(reverse("subject-access-report", args=[subject.reference])).content.decode()
     assert "has been erased" in page and "Kayla" not in page
     data = json.loads(client_for("dpo").get(reverse("subject-access-export", args=[subject.reference])).content)

@@ -14,7 +14,8 @@ class Person(models.Model):
     """An owner of personal data: has its own data key."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.PROTECT, related_name="+")
+    data_key = models.OneToOneField("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                    related_name="+")
     name = EncryptedTextField(data_key="data_key_id")
     date_of_birth = EncryptedDateField(data_key="data_key_id", null=True, blank=True)
     details = EncryptedJSONField(data_key="data_key_id", null=True, blank=True)

@@ -35,7 +35,7 @@ def test_shredding_erases_every_live_and_history_value_of_one_owner_only():
     bob, bob_digest = _owner("Bob")
     assert Person.objects.get(pk=alice.pk).name == "Alice later"  # cached before shredding
 
-    do_shred_data_key(alice.data_key, actor=None, reason="retention period reached")
+    do_shred_data_key(alice.data_key, actor=None, reason="retention")
 
     key = DataKey.objects.get(pk=alice.data_key_id)
     assert key.is_shredded and bytes(key.wrapped_key) == b""
@@ -57,7 +57,7 @@ def test_shredding_erases_every_live_and_history_value_of_one_owner_only():
 
 def test_an_erased_owner_can_still_be_saved_but_not_given_new_values():
     person, _ = _owner("Carol")
-    do_shred_data_key(person.data_key, actor=None, reason="lawful erasure")
+    do_shred_data_key(person.data_key, actor=None, reason="subject_erased")
     erased = Person.objects.get(pk=person.pk)
     before = stored(Person, person.pk, "name")
     _ = erased.name
@@ -74,6 +74,6 @@ def test_shredding_twice_changes_nothing_and_needs_a_reason():
     person, _ = _owner("Dee")
     with pytest.raises(ValidationError):
         do_shred_data_key(person.data_key, actor=None, reason="  ")
-    first = do_shred_data_key(person.data_key, actor=None, reason="erasure")
-    second = do_shred_data_key(person.data_key, actor=None, reason="erasure")
+    first = do_shred_data_key(person.data_key, actor=None, reason="subject_erased")
+    second = do_shred_data_key(person.data_key, actor=None, reason="subject_erased")
     assert first.shredded_at == second.shredded_at

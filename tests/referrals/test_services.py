@@ -132,7 +132,7 @@ def test_share_and_revoke_are_audited_and_take_effect_at_once(world):
     assert_audit("share", actor=world.user("mash_lambeth"), object_type="subject",
                  reference=concern.subject.reference)
     assert list(Subject.objects.restrict(csc)) == [concern.subject]
-    services.do_revoke_share(share=share, reason="Assessment complete", actor=world.user("mash_lambeth"))
+    services.do_revoke_share(share=share, reason="no_longer_needed", actor=world.user("mash_lambeth"))
     assert_audit("revoke", actor=world.user("mash_lambeth"), object_type="subject",
                  reference=concern.subject.reference)
     assert not Subject.objects.restrict(csc).exists()
@@ -154,7 +154,7 @@ def test_erasure_shreds_identity_and_narratives_everywhere_and_is_audited(world)
     other, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Other"))
     subject = concern.subject
     audit_checkpoint()
-    services.do_erase_subject(subject=subject, reason="Lawful erasure request", actor=None)
+    services.do_erase_subject(subject=subject, reason="subject_request", actor=None)
     assert_audit("erase", object_type="subject", reference=subject.reference)
     erased = Subject.objects.get(pk=subject.pk)
     assert erased.status == SubjectStatus.ERASED
@@ -166,9 +166,9 @@ def test_erasure_shreds_identity_and_narratives_everywhere_and_is_audited(world)
 
 def test_erasure_refuses_a_subject_on_legal_hold(world):
     concern, _ = record_concern(world, "teacher_lambeth", subject_details=details())
-    services.do_set_legal_hold(subject=concern.subject, on_hold=True, reason="Court order", actor=None)
+    services.do_set_legal_hold(subject=concern.subject, on_hold=True, reason="court_order", actor=None)
     with pytest.raises(CommandError, match="legal hold"):
-        call_command("erase_subject", concern.subject.reference, "--reason", "request")
+        call_command("erase_subject", concern.subject.reference, "--reason", "subject_request")
     assert Subject.objects.get(pk=concern.subject_id).given_name == "Amelia"
 
 
@@ -178,7 +178,7 @@ def test_apply_retention_erases_only_what_is_due_and_not_held(world, capsys):
     kept, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Young"))
     for subject in (due.subject, held.subject):
         Subject.objects.filter(pk=subject.pk).update(retention_date=dt.date(2020, 1, 31))
-    services.do_set_legal_hold(subject=held.subject, on_hold=True, reason="Inquiry", actor=None)
+    services.do_set_legal_hold(subject=held.subject, on_hold=True, reason="inquiry", actor=None)
     call_command("apply_retention", "--dry-run")
     assert due.subject.reference in capsys.readouterr().out
     assert Subject.objects.get(pk=due.subject_id).status == SubjectStatus.ACTIVE

@@ -22,7 +22,7 @@ from risk.map.models import Associate, AssociateRole, Group, GroupKind, Link, Li
 from risk.map.services import do_add_link, do_confirm_link, do_erase_unlinked_associates, do_remove_link
 from tests.audit_helpers import assert_audit, audit_checkpoint
 from tests.cases import build_cases, record
-from tests.database_scan import postgresql_columns_containing, postgresql_stored_columns, sqlite_file_bytes
+from tests.database_scan import all_sqlite_bytes, postgresql_columns_containing, postgresql_stored_columns
 from tests.risk.map_cases import CANARY_ASSOCIATE, link, new_associate
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +259,7 @@ def test_no_associate_name_in_any_access_event(world, cases, client_for):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite file scan")
 def test_canary_associate_is_nowhere_in_the_sqlite_file(world, tmp_path):
     created = _write_canary(world, build_cases(world))
-    data = sqlite_file_bytes(tmp_path)
+    data = all_sqlite_bytes(tmp_path)
     assert created.reference.encode() in data  # positive control
     for needle in (CANARY_ASSOCIATE.encode(), CANARY_ASSOCIATE.lower().encode(), CANARY_ASSOCIATE.encode("utf-16-le")):
         assert needle not in data

@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from agencies.models import Borough
+from audit.models import AccessEvent
 from referrals import intake as referrals
 from referrals.intake import SubjectDetails
 from risk import queries
@@ -164,7 +165,9 @@ def test_review_removal_and_reinstatement_keep_the_history(world):
     register.do_reinstate_register_entry(entry=entry, reason="Back in Lambeth", actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry")
     entry.refresh_from_db()
-    assert entry.is_on and entry.removal_reason == ""
+    assert entry.is_on and entry.removal_reason is None and entry.reinstatement_reason == "Back in Lambeth"
+    # The typed reasons stay on the record (encrypted), never in the trail: the trail has a code.
+    assert AccessEvent.objects.order_by("-id").values_list("purpose", flat=True).first() == "reinstated_on_register"
     statuses = list(entry.history.order_by("history_date").values_list("status", flat=True))
     assert statuses[-3:] == ["on", "removed", "on"]
     assert RegisterEntry.objects.filter(subject=made.subject).count() == 1

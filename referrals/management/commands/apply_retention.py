@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from referrals.choices import ErasureRequestReason
 from referrals.services import do_erase_subject, subjects_due_for_erasure
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Would erase {subject.reference} (retention date {subject.retention_date}).")
             else:
                 # One transaction per subject: a failure part-way leaves the others done and is resumable.
-                do_erase_subject(subject=subject, reason="Retention period reached", actor=None)
+                do_erase_subject(subject=subject, reason=ErasureRequestReason.RETENTION, actor=None)
                 self.stdout.write(f"Erased {subject.reference}.")
         verb = "would be erased" if dry_run else "erased"
         self.stdout.write(f"{len(due)} subject(s) {verb}.")

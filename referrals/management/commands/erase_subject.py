@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from referrals.choices import ErasureRequestReason
 from referrals.models import Subject
 from referrals.services import do_erase_subject
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("reference", help="The subject's reference, e.g. S-4KQ7-M2XD.")
-        parser.add_argument("--reason", required=True, help="Why (e.g. 'lawful erasure request 2026-114').")
+        parser.add_argument("--reason", required=True, choices=ErasureRequestReason.values,
+                            help="Why, as a code (the access trail holds no typed text).")
 
     def handle(self, *args: Any, reference: str, reason: str, **options: Any) -> None:
         subject = Subject.objects.filter(reference=reference.strip().upper()).first()

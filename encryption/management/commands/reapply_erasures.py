@@ -1,0 +1,33 @@
+"""``python manage.py reapply_erasures [--ledger FILE]``: re-shred every key the erasure ledger lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from encryption.ledger import reapply_erasures
+
+
+class Command(BaseCommand):
+    help = (
+        "After restoring the key store from a backup: destroy again every data key that the store's own "
+        "erasure ledger, or the exported ledger FILE (default ERASURE_LEDGER_FILE), marks erased, and "
+        "copy the exported entries into the store's ledger. Safe to run again. Run it before starting "
+        "the application, which refuses to start until it has."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--ledger", help="an export_erasures file (the newest one kept)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ledger = options.get("ledger") or getattr(settings, "ERASURE_LEDGER_FILE", "") or None
+        try:
+            shredded, added = reapply_erasures(ledger)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(
+            f"Re-applied the erasure ledger{f' from {ledger}' if ledger else ''}: {shredded} data key(s) "
+            f"shredded again, {added} ledger entr{'y' if added == 1 else 'ies'} added."))
