@@ -194,6 +194,48 @@ def is_administrator(user: Any) -> bool:
     return has_any_role(user, RoleCode.ADMINISTRATOR)
 
 
+def can_manage_accounts(user: Any) -> bool:
+    """Users, memberships, set-password links and the requests a second administrator approves."""
+    return is_administrator(user)
+
+
+def is_case_role(code: str) -> bool:
+    """A role that opens case data or the trail about it (everything but administrator)."""
+    return code in CASE_ROLES
+
+
+def may_hold_together(role_codes: Any) -> bool:
+    """Separation of duties: no membership ever holds the administrator role and a case role at once."""
+    codes = set(role_codes)
+    return not (RoleCode.ADMINISTRATOR in codes and codes & CASE_ROLES)
+
+
+def case_role_refusal(actor: Any, account: Any, *, held: Any, wanted: Any) -> str | None:
+    """Why ``actor`` may not ask for case roles in ``wanted`` on ``account`` (whose roles now are ``held``),
+    or None when a second administrator may be asked to approve them.
+
+    Never on the actor's own account, never on an account that holds (or would hold) the administrator
+    role: an administrator cannot give themselves, or another administrator, case access.
+    """
+    adding = {code for code in set(wanted) - set(held) if is_case_role(code)}
+    if not adding:
+        return None
+    if actor is not None and getattr(actor, "pk", None) == getattr(account, "pk", None):
+        return "own_account"
+    if RoleCode.ADMINISTRATOR in set(held) | set(wanted):
+        return "administrator_account"
+    return None
+
+
+def can_decide_request(user: Any, request: Any) -> bool:
+    """Four eyes: an administrator other than the one who asked, and never about their own account."""
+    return (
+        is_administrator(user)
+        and user.pk != request.requested_by_id
+        and user.pk != request.user_id
+    )
+
+
 def can_break_glass(user: Any) -> bool:
     """Emergency access to one record outside normal access: MASH leads."""
     return is_mash_lead(user)

@@ -29,3 +29,12 @@ class RoleCode(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
     DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
+
+
+class RequestStatus(models.TextChoices):
+    """Where a request that needs a second administrator's approval stands (DESIGN.md §6)."""
+
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    EXPIRED = "expired", "Expired"

@@ -85,6 +85,10 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "admin", "Sam", "Osei", "London Safeguarding Information Governance", (RoleCode.ADMINISTRATOR,)
     ),
+    # A second administrator, so that a reviewer can try four eyes: one asks, the other approves.
+    DemoUser(
+        "admin2", "Jo", "Whitfield", "London Safeguarding Information Governance", (RoleCode.ADMINISTRATOR,)
+    ),
     DemoUser(
         "dpo", "Farah", "Qureshi", "London Safeguarding Information Governance",
         (RoleCode.DATA_PROTECTION_OFFICER,),
@@ -138,6 +142,7 @@ DEMO_TOTP_SECRETS: dict[str, str] = {
     "mash.hackney": "IEIXMVMZWADLPY7CGRFWXPVLGQXSS3FD",
     "auditor": "TGRUZRUD3N3MGED45WIHHVHMN4HE5MYB",
     "admin": "JKYBKKYHQT3DEBL7RBQHTZPDFVP6CA6M",
+    "admin2": "DTRMD6HUHJFI64HA53UUNOLIBMY57FBG",
     "dpo": "ZF5KLPGMNCQQDALUOVJ7RODGEB3TLTFX",
 }
 

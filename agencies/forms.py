@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AbstractBaseUser
 
 from agencies.models import Membership
 from audit.api import record
 from audit.choices import Action, Outcome
-from config.forms import ServiceForm, ServiceFormMixin, TextField
+from config.forms import NoControlCharactersValidator, ServiceForm, ServiceFormMixin, TextField
 
 
 class SignInForm(ServiceFormMixin, AuthenticationForm):
@@ -67,3 +68,36 @@ class PasswordConfirmForm(ServiceForm):
         error_messages={"required": "Enter your password."},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+
+
+def _new_password_field(label: str, required: str) -> forms.CharField:
+    # Kept exactly as typed (no trimming, no normalising: sign-in compares what is typed), but never with
+    # control characters or line breaks, which no keyboard sign-in could type again.
+    return forms.CharField(
+        label=label, strip=False, max_length=4096, error_messages={"required": required},
+        validators=[NoControlCharactersValidator(multiline=False)],
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class SetPasswordForm(ServiceForm):
+    """A new password, twice, checked by the project's password validators (Django's ``AUTH_PASSWORD_VALIDATORS``)."""
+
+    new_password1 = _new_password_field("New password", "Enter a new password.")
+    new_password2 = _new_password_field("Confirm the new password", "Enter the new password again.")
+
+    def __init__(self, user: AbstractBaseUser, *args: object, **kwargs: object) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "Enter the same password in both boxes.")
+        elif first:
+            try:
+                password_validation.validate_password(str(first), self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned

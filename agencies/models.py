@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from agencies.choices import AgencyKind, RoleCode
+from agencies.choices import AgencyKind, RequestStatus, RoleCode
 
 
 class Borough(models.Model):
@@ -116,3 +119,96 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of user {self.user_id}"
+
+
+class ApprovalRequest(models.Model):
+    """A change to someone's account that one administrator asks for and a *second* one approves.
+
+    Rows are never deleted: the requests, who decided them and when, are the history of every grant.
+    A request is open while it is pending and not past ``expires_at``; who may decide it is
+    ``agencies.capabilities.can_decide_request``.
+    """
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             help_text="Whose account the request changes.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at"]
+
+    def is_open(self, now: datetime) -> bool:
+        """Pending and not yet expired: the only state in which it can be approved or refused."""
+        return self.status == RequestStatus.PENDING and now < self.expires_at
+
+
+class RoleGrantRequest(ApprovalRequest):
+    """A request to add one case role to a membership (DESIGN.md §6, separation of duties).
+
+    ``agency`` is the membership's agency when the request was made: a role approved for one agency is
+    never applied at another, so a membership that has moved since cannot be approved.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="grant_requests")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(ApprovalRequest.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "role"], condition=models.Q(status="pending"),
+                                    name="role_grant_one_pending_per_role"),
+            models.CheckConstraint(condition=models.Q(status__in=RequestStatus.values),
+                                   name="role_grant_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"role grant {self.reference}"
+
+
+class TwoFactorResetRequest(ApprovalRequest):
+    """A request to remove someone's authenticator and recovery codes (a lost phone)."""
+
+    class Meta(ApprovalRequest.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(status="pending"),
+                                    name="two_factor_reset_one_pending_per_user"),
+            models.CheckConstraint(condition=models.Q(status__in=RequestStatus.values),
+                                   name="two_factor_reset_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"two-factor reset {self.reference}"
+
+
+class PasswordInvitation(models.Model):
+    """A single-use, time-limited link with which a person sets their own password.
+
+    Administrators never type another person's password: creating a user, or resetting a password, makes
+    one of these. Only a SHA-256 digest of the link's random token is stored, so a copy of the database
+    opens nothing. A newer invitation for the same user revokes the older ones.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, help_text="Empty when made by the system.")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from agencies import views
+from agencies import views, views_administration
 from agencies import views_two_factor as two_factor_views
 from agencies.two_factor import two_factor_exempt
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("account/security/turn-off/", two_factor_views.remove, name="account-two-factor-remove"),
     path("account/confirm/", two_factor_views.step_up, name="step-up"),
     path("health/", views.health, name="health"),
+    path("set-password/<str:token>/", views.set_password, name="set-password"),
+    # Before Django admin's own URLs under /administration/ (config/urls.py includes this file first).
+    path("administration/requests/", views_administration.approval_list, name="approval-list"),
+    path("administration/requests/<uuid:reference>/approve/", views_administration.approve,
+         name="approval-approve"),
+    path("administration/requests/<uuid:reference>/refuse/", views_administration.refuse,
+         name="approval-refuse"),
 ]

@@ -6,20 +6,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.forms import SignInForm
+from agencies import services
+from agencies.forms import SetPasswordForm, SignInForm
 from agencies.models import Membership
 from agencies.roles import ROLE_DESCRIPTIONS
 from agencies.sessions import HAS_DEVICE
-from agencies.two_factor import needs_second_factor
+from agencies.two_factor import needs_second_factor, two_factor_exempt
 
 
 class SignInView(auth_views.LoginView):
@@ -77,6 +80,38 @@ def home(request: HttpRequest) -> HttpResponse:
         for role in membership.roles.all()
     ]
     return render(request, "agencies/home.html", {"roles": roles, "agency": membership.agency})
+
+
+@login_not_required
+@two_factor_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest, token: str) -> HttpResponse:
+    """Where an invited person sets their own password with a single-use link.
+
+    An unknown, used, revoked or expired link gets the same page, so the answer tells nothing about which.
+    Setting the password signs out whoever this browser was signed in as; the person then signs in, and
+    sets up their second factor there if their role requires one.
+    """
+    invitation = services.usable_invitation(token)
+    if invitation is None:
+        response = render(request, "registration/set_password_expired.html", status=404)
+    else:
+        form = SetPasswordForm(invitation.user, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            user = services.do_accept_invitation(token=token, password=form.cleaned_data["new_password1"])
+            if user is not None:
+                if request.user.is_authenticated:
+                    logout(request)
+                messages.success(request, "Your password is set. Sign in with your username and new password.")
+                return redirect("login")
+            response = render(request, "registration/set_password_expired.html", status=404)
+        else:
+            response = render(request, "registration/set_password.html",
+                              {"form": form, "username": invitation.user.get_username()})
+    # The token is in the address: never send it on to another site.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @login_not_required

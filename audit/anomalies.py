@@ -6,7 +6,7 @@ queries whatever the size of the trail (the window bounds the work through the `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncHour
 
-from audit.choices import Action, Outcome
+from audit.choices import Action, ObjectType, Outcome
 from audit.models import AccessEvent
 
 
@@ -29,11 +29,15 @@ class Anomalies:
     repeated_denials: list[dict[str, Any]]
     out_of_hours: list[AccessEvent]
     break_glass: list[AccessEvent]
+    # Separation of duties: every request, approval and refusal of a case role (and every refused attempt
+    # to set roles), and every second-factor reset, for review whatever the rules say.
+    role_grants: list[AccessEvent] = field(default_factory=list)
+    two_factor_resets: list[AccessEvent] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return sum(len(x) for x in (self.many_subjects, self.repeated_denials, self.out_of_hours,
-                                    self.break_glass))
+                                    self.break_glass, self.role_grants, self.two_factor_resets))
 
 
 def find_anomalies(now: datetime) -> Anomalies:
@@ -74,4 +78,15 @@ def find_anomalies(now: datetime) -> Anomalies:
     break_glass = list(
         window.filter(action=Action.BREAK_GLASS).select_related("actor_agency").order_by("-id")[:limit]
     )
-    return Anomalies(since, rules, many_subjects, repeated_denials, out_of_hours, break_glass)
+    role_grants = list(
+        window.filter(Q(object_type=ObjectType.ROLE_GRANT)
+                      | Q(object_type=ObjectType.MEMBERSHIP, outcome=Outcome.DENIED))
+        .select_related("actor_agency").order_by("-id")[:limit]
+    )
+    two_factor_resets = list(
+        window.filter(Q(object_type=ObjectType.TWO_FACTOR_RESET)
+                      | Q(object_type=ObjectType.TWO_FACTOR, action=Action.REVOKE))
+        .select_related("actor_agency").order_by("-id")[:limit]
+    )
+    return Anomalies(since, rules, many_subjects, repeated_denials, out_of_hours, break_glass,
+                     role_grants=role_grants, two_factor_resets=two_factor_resets)

@@ -296,6 +296,10 @@ OTP_RECOVERY_CODE_COUNT = 10
 # Exports, merges and erasure ask again for the second factor (or the password, for members without an
 # authenticator) unless it was given within this many minutes.
 STEP_UP_MINUTES = env_int("STEP_UP_MINUTES", 5)
+# Separation of duties (agencies.services): a request to grant a case role or reset a second factor waits
+# this many days for a second administrator; a set-password link works once, for this many hours.
+APPROVAL_REQUEST_DAYS = env_int("APPROVAL_REQUEST_DAYS", 7)
+INVITATION_HOURS = env_int("INVITATION_HOURS", 72)
 
 LOGGING = {
     "version": 1,

@@ -45,6 +45,9 @@ PERSONAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mash_southwark": ("southwark_mash", (RoleCode.MASH_LEAD,)),
     "auditor": ("governance", (RoleCode.AUDITOR,)),
     "administrator": ("governance", (RoleCode.ADMINISTRATOR,)),
+    # A second administrator: what one administrator asks for (a case role, a two-factor reset), another
+    # approves (four eyes, DESIGN.md §6).
+    "administrator_2": ("governance", (RoleCode.ADMINISTRATOR,)),
     "dpo": ("governance", (RoleCode.DATA_PROTECTION_OFFICER,)),
 }
 

@@ -275,17 +275,25 @@ def test_merging_asks_for_step_up(world, client_for):
     assert client.get(hidden).status_code == 404
 
 
-def test_an_administrator_resets_a_lost_authenticator_and_ends_the_sessions(world, client_for):
+def test_two_administrators_reset_a_lost_authenticator_and_end_the_sessions(world, client_for):
     user = world.user("mash_lambeth")
     client = client_for("mash_lambeth")
     key = client.session.session_key
     admin = client_for("administrator")
     response = admin.post(reverse("admin:auth_user_changelist"),
-                          {"action": "reset_two_factor", "_selected_action": [user.pk]})
+                          {"action": "request_two_factor_reset", "_selected_action": [user.pk]})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=user).exists()  # one administrator alone changes nothing
+    from agencies.models import TwoFactorResetRequest
+
+    reset = TwoFactorResetRequest.objects.get(user=user)
+    assert_audit("create", actor=world.user("administrator"), object_type="two_factor_reset")
+    response = client_for("administrator_2").post(reverse("approval-approve", args=[reset.reference]))
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=user).exists()
     assert not Session.objects.filter(session_key=key).exists()
-    event = assert_audit("revoke", actor=world.user("administrator"), object_type="two_factor", reference=user.pk)
+    event = [e for e in new_audit_events() if e.object_type == "two_factor"][0]
+    assert event.action == "revoke" and event.actor_id == world.user("administrator_2").pk
     assert event.detail["sessions_ended"] == 1 and event.detail["by_self"] is False
     # At the next sign-in they set up a new authenticator.
     assert sign_in(Client(), "mash_lambeth")["Location"].startswith(SETUP)

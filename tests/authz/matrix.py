@@ -10,7 +10,8 @@ from __future__ import annotations
 from tests.personas import LOCKED_OUT_PERSONAS, MEMBER_PERSONAS
 
 ALL_PERSONAS = ["anonymous", *MEMBER_PERSONAS, *LOCKED_OUT_PERSONAS]
-NOT_ADMINISTRATORS = [p for p in MEMBER_PERSONAS if p != "administrator"]
+ADMINISTRATORS = ["administrator", "administrator_2"]
+NOT_ADMINISTRATORS = [p for p in MEMBER_PERSONAS if p not in ADMINISTRATORS]
 
 Row = tuple[str, str, str, str, int]
 ROWS: list[Row] = []
@@ -38,7 +39,7 @@ rows("home", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("home", MEMBER_PERSONAS, "-", "POST", 405)
 
 # Administration: administrators only; everyone else is sent to sign in (admin's own behaviour).
-rows("admin:index", ["administrator"], "-", "GET", 200)
+rows("admin:index", ADMINISTRATORS, "-", "GET", 200)
 rows("admin:index", ["anonymous", *NOT_ADMINISTRATORS, *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("admin:agencies_agency_changelist", ["administrator"], "-", "GET", 200)
 rows("admin:agencies_membership_changelist", ["administrator"], "-", "GET", 200)
@@ -89,9 +90,10 @@ VISIBLE: dict[str, set[str]] = {
     "mash_southwark": {"southwark_school", "shared", "share_revoked"},
     "auditor": set(),
     "administrator": set(),
+    "administrator_2": set(),
     "dpo": set(),                                           # exports only, through its own pages
 }
-CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "administrator", "dpo"}]
+CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "dpo", *ADMINISTRATORS}]
 RECORDERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
              "yot_southwark"]
 MASH_LEADS = ["mash_lambeth", "mash_southwark"]
@@ -113,7 +115,7 @@ rows("concern-create", RECORDERS, "-", "GET", 200)
 rows("concern-create", [p for p in MEMBER_PERSONAS if p not in RECORDERS], "-", "GET", 404)
 rows("concern-create", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("subject-list", CASE_ROLES, "-", "GET", 200)
-rows("subject-list", ["auditor", "administrator", "dpo"], "-", "GET", 404)
+rows("subject-list", ["auditor", "dpo", *ADMINISTRATORS], "-", "GET", 404)
 rows("subject-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("duplicate-list", MASH_LEADS, "-", "GET", 200)
 rows("duplicate-list", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
@@ -294,12 +296,42 @@ for _name in ["erasure-forecast", "erasure-forecast-export"]:
     rows(_name, MEMBER_PERSONAS, "-", "POST", 405)
 
 # ---------------------------------------------------------------------------------------------------
+# Administration: separation of duties. tests/agencies/account_cases.py adds pending requests (asked by
+# one administrator) and set-password links. The administrator who asked is refused (403: they see the
+# request, but may not decide it); the other administrator decides it; nobody else knows it exists (404).
+# ---------------------------------------------------------------------------------------------------
+from tests.agencies.account_cases import APPROVAL_REQUESTERS  # noqa: E402
+from tests.agencies.account_cases import extend as _extend_with_accounts  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_accounts)
+ACCOUNT_URL_OBJECTS = {"approval-approve": "approvals", "approval-refuse": "approvals", "set-password": "invitations"}
+URL_KWARGS = {"set-password": "token"}
+rows("approval-list", ADMINISTRATORS, "-", "GET", 200)
+rows("approval-list", NOT_ADMINISTRATORS, "-", "GET", 404)
+rows("approval-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("approval-list", MEMBER_PERSONAS, "-", "POST", 405)
+for _name in ["approval-approve", "approval-refuse"]:
+    for _relation, _requester in APPROVAL_REQUESTERS.items():
+        for _persona in MEMBER_PERSONAS:
+            _status = 404
+            if _persona in ADMINISTRATORS:
+                _status = 403 if _persona == _requester else 302
+            ROWS.append((_name, _persona, _relation, "POST", _status))
+        rows(_name, MEMBER_PERSONAS, _relation, "GET", 405)
+        rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], _relation, "POST", 302)
+# The set-password page answers whoever holds the link, signed in or not; a link that does not work gets
+# the same "expired or used" page (404) whether it never existed, was used, or expired.
+for _method in ["GET", "POST"]:
+    rows("set-password", ALL_PERSONAS, "open_link", _method, 200)  # an empty POST: errors on the form
+    rows("set-password", ALL_PERSONAS, "unknown_link", _method, 404)
+
+# ---------------------------------------------------------------------------------------------------
 # Two-factor authentication and step-up. Personas whose roles require a second factor have an
 # authenticator and a verified session; the others have neither (client_for in tests/conftest.py).
 # ---------------------------------------------------------------------------------------------------
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX  # noqa: E402
 
-TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", "administrator", "dpo"]
+TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", *ADMINISTRATORS, "dpo"]
 OPTIONAL_TWO_FACTOR = [p for p in MEMBER_PERSONAS if p not in TWO_FACTOR_PERSONAS]
 # Sessions that gave the password but not yet the code, of members who must give one.
 UNVERIFIED_PERSONAS = [
@@ -331,11 +363,15 @@ rows("account-two-factor-remove", OUTSIDERS, "-", "POST", 302)
 rows("step-up", MEMBER_PERSONAS, "-", "GET", 200)
 rows("step-up", MEMBER_PERSONAS, "-", "POST", 200)  # nothing typed: a message on the form
 rows("step-up", OUTSIDERS, "-", "GET", 302)
+# Setting a password with a link needs no second factor: the link is the proof.
+for _method in ["GET", "POST"]:
+    rows("set-password", UNVERIFIED_PERSONAS, "open_link", _method, 200)
+    rows("set-password", UNVERIFIED_PERSONAS, "unknown_link", _method, 404)
 
 # An unverified session reaches nothing else, whatever the URL: pages redirect to verify, other methods
 # are refused. Sign-out and health still answer. One relation per URL is enough: the refusal comes before
 # any lookup. Generated from every URL and method above, so a new URL is covered as soon as it has rows.
-_EXPLICIT = {"two-factor-verify", "two-factor-setup"}
+_EXPLICIT = {"two-factor-verify", "two-factor-setup", "set-password"}
 _seen: set[tuple[str, str]] = set()
 for _url, _persona, _relation, _method, _status in list(ROWS):
     if _url in _EXPLICIT or (_url, _method) in _seen:

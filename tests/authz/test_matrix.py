@@ -8,11 +8,14 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.agencies.account_cases import ACCOUNT_RELATIONS
 from tests.authz.matrix import (
+    ACCOUNT_URL_OBJECTS,
     CASE_EXTENSIONS,
     COVERED_BY_ADMIN_SITE,
     REFERRAL_URL_OBJECTS,
     ROWS,
+    URL_KWARGS,
     URL_OBJECTS,
     VISIBLE,
 )
@@ -69,6 +72,9 @@ def _url(url_name: str, relation: str, request) -> str:
         collection = getattr(request.getfixturevalue("referral_cases"), REFERRAL_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={"reference": collection[relation].reference})
     cases = request.getfixturevalue("cases")
+    if relation in ACCOUNT_RELATIONS:
+        collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
+        return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})
     collection = getattr(cases, URL_OBJECTS[url_name])
     return reverse(url_name, kwargs={"reference": collection[relation].reference})
 

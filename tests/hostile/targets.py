@@ -19,7 +19,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.forms import EnrolmentForm, SecondFactorForm, SignInForm
+from agencies.forms import EnrolmentForm, SecondFactorForm, SetPasswordForm, SignInForm
 from audit.choices import Action
 from dataprotection import services as dataprotection_services
 from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
@@ -396,6 +396,47 @@ TARGETS += [
     Target("subject-access", "subject-access", "dpo", url=lambda ctx: reverse("subject-access"),
            data=lambda ctx: {"reference": ctx.fresh("dsar", lambda: fresh_subject(ctx.world), reuse=True).reference},
            form_class=SubjectAccessForm, probe="reference"),
+]
+
+
+
+# Administration: a second administrator decides a request another asked for; an invited person sets
+# their password. Each success uses its request or link up, so the next request gets a fresh one.
+def _grant_to_decide(ctx: Context) -> Any:
+    def make() -> Any:
+        from agencies import services as agency_services
+        from agencies.choices import RoleCode
+        from agencies.models import RoleGrantRequest
+
+        user = agency_services.do_create_user(
+            username=f"hostile.grant{next(_numbers)}", agency=ctx.world.agencies["lambeth_school"],
+            roles=[RoleCode.PRACTITIONER], actor=ctx.world.user("administrator"))
+        return RoleGrantRequest.objects.get(user=user)
+
+    return ctx.fresh("grant", make, reuse=False)
+
+
+def _set_password_url(ctx: Context) -> str:
+    def make() -> str:
+        from agencies import services as agency_services
+        from tests.agencies.account_cases import token_of
+
+        return token_of(agency_services.do_create_invitation(user=ctx.world.user("teacher_southwark"), actor=None))
+
+    return reverse("set-password", kwargs={"token": ctx.fresh("invitation", make, reuse=False)})
+
+
+_NEW_PASSWORD = "a quiet lantern over seven bridges"
+TARGETS += [
+    Target("approval-approve", "approval-approve", "administrator_2",
+           url=lambda ctx: reverse("approval-approve", kwargs={"reference": _grant_to_decide(ctx).reference}),
+           data=lambda ctx: {}, consumes=True),
+    Target("approval-refuse", "approval-refuse", "administrator_2",
+           url=lambda ctx: reverse("approval-refuse", kwargs={"reference": _grant_to_decide(ctx).reference}),
+           data=lambda ctx: {}, consumes=True),
+    Target("set-password", "set-password", "anonymous", url=_set_password_url,
+           data=lambda ctx: {"new_password1": _NEW_PASSWORD, "new_password2": _NEW_PASSWORD},
+           form_class=SetPasswordForm, probe="new_password1", consumes=True),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
-from tests.authz.matrix import CASE_EXTENSIONS, COVERED_BY_ADMIN_SITE, REFERRAL_URL_OBJECTS, ROWS, URL_OBJECTS
+from tests.agencies.account_cases import ACCOUNT_RELATIONS
+from tests.authz.matrix import (
+    ACCOUNT_URL_OBJECTS,
+    CASE_EXTENSIONS,
+    COVERED_BY_ADMIN_SITE,
+    REFERRAL_URL_OBJECTS,
+    ROWS,
+    URL_KWARGS,
+    URL_OBJECTS,
+)
 from tests.authz.test_matrix import _url_names
 from tests.cases import build_cases
 from tests.hostile.targets import TARGETS
@@ -37,6 +46,9 @@ def _reachable_row(url_name: str) -> tuple[str, str] | None:
 def _url(url_name: str, relation: str, cases, referral_cases) -> str:
     if relation == "-":
         return reverse(url_name)
+    if relation in ACCOUNT_RELATIONS:
+        collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
+        return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})
     if relation in REFERRAL_RELATIONS:
         collection = getattr(referral_cases, REFERRAL_URL_OBJECTS[url_name])
     else:
