@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('legal_hold', models.BooleanField(default=False)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('data_key', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='subject', to='encryption.datakey')),
+                ('data_key', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='subject', to='encryption.datakey')),
                 ('home_borough', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subjects', to='agencies.borough')),
                 ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_subjects', to='referrals.subject')),
             ],

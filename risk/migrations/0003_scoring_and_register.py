@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('outcome', models.CharField(choices=[('continue', 'Stay on the register at this cadence'), ('escalate', 'Escalate: more support or a referral is needed'), ('step_down', 'Step down: consider removal at the next review')], max_length=20)),
                 ('notes', encryption.fields.EncryptedTextField(blank=True, data_key='data_key_id', null=True)),
                 ('next_review_on', models.DateField()),
-                ('data_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='encryption.datakey')),
+                ('data_key', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='encryption.datakey')),
                 ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='risk.registerentry')),
                 ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('erased_at', models.DateTimeField(blank=True, null=True)),
                 ('borough', models.ForeignKey(help_text='The borough whose MASH recorded the associate.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.borough')),
-                ('data_key', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='associate', to='encryption.datakey')),
+                ('data_key', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='associate', to='encryption.datakey')),
             ],
             options={
                 'ordering': ['reference'],

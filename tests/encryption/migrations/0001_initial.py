@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('name', encryption.fields.EncryptedTextField(data_key='data_key_id')),
                 ('date_of_birth', encryption.fields.EncryptedDateField(blank=True, data_key='data_key_id', null=True)),
                 ('details', encryption.fields.EncryptedJSONField(blank=True, data_key='data_key_id', null=True)),
-                ('data_key', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='encryption.datakey')),
+                ('data_key', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='encryption.datakey')),
             ],
         ),
         migrations.CreateModel(
