@@ -69,3 +69,13 @@ class IdentityIndex(models.TextChoices):
     EXACT = "name_dob", "Same name and date of birth"
     SOUNDS_LIKE = "name_phonetic", "Names sound alike"
     SAME_FAMILY_AND_BIRTHDAY = "family_dob", "Same last name and date of birth"
+
+
+class Judgement(models.TextChoices):
+    """The recorder's professional judgement, in three steps (scoring model v3 lets it raise the level:
+    worried to at least low, seriously worried to at least high, immediate danger to very high)."""
+
+    NONE = "", "No particular judgement"
+    WORRIED = "worried", "I am worried about her"
+    SERIOUSLY_WORRIED = "seriously_worried", "I am seriously worried about her"
+    IMMEDIATE_DANGER = "immediate_danger", "I believe she is in immediate danger"
