@@ -124,6 +124,11 @@ def sees_cross_agency_risk(user: Any) -> bool:
     return has_any_role(user, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER)
 
 
+def can_record_protective_factors(user: Any) -> bool:
+    """Practitioners, DSLs and the MASH record what keeps a young person safer (about those they see)."""
+    return has_any_role(user, RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD)
+
+
 def can_use_map(user: Any) -> bool:
     """Who opens association-map pages (which nodes and links: ``restrict``)."""
     return has_any_role(user, *SUBJECT_READERS)

@@ -652,8 +652,10 @@ def _v3_config() -> dict[str, Any]:
         ],
         "age_routes": {"partner_abuse_from": 16, "adult_from": 18,
                        "partner_abuse_codes": ["controlling-or-violent-relationship", "older-boyfriend-or-associate"]},
-        "map": {"weights": {"context_of_concern": 2.0, "associate_of_concern": 3.0, "gang_involved_partner": 3.0,
-                            "adult_associate_under_16": 3.0},
+        # A person on the map weighs one less than a significant sign seen by a practitioner (4), a place or
+        # group linked to several young people 2: with any vulnerability, a person of concern makes medium.
+        "map": {"weights": {"context_of_concern": 2.0, "associate_of_concern": 4.0, "gang_involved_partner": 4.0,
+                            "adult_associate_under_16": 4.0},
                 "adult_age_bands": ["18_24", "25_plus"], "adult_associate_below_age": 16,
                 "max_level": "medium", "below_by": 1.0},
         "step_down_days": {"very_high": 14, "high": 30, "medium": 91, "low": 91},
