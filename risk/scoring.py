@@ -399,6 +399,7 @@ class Evaluator:
         by_agency: dict[int, set[str]] = {}  # current signs per agency, for the whole-picture rule
         score = 0.0
         for code in sorted(seen):
+            # Each code counts once, however many reports: the same episode reported twice adds nothing.
             observations = seen[code]
             kind = _kind_of(observations[0][2], code)
             cls = self._class(code, kind)

@@ -115,9 +115,13 @@ def test_the_same_missing_episode_reported_twice_counts_once(agency, next_day, d
     again = ConcernFact(reference="M0002", agency_id=agency, observed_on=missing.observed_on + dt.timedelta(days=next_day),  # noqa: E501
                         indicators=_ind(["missing-overnight-or-found-with-adults"]))
     when = START + dt.timedelta(days=201 + day)
-    once = assess([*others, missing], V3_CONFIG, when)
+    # Its second report (the same night, or the next day, by the same agency) adds nothing to what the
+    # later report says alone: not to the score, not to the episodes, not to the level.
+    once = assess([*others, again], V3_CONFIG, when)
     twice = assess([*others, missing, again], V3_CONFIG, when)
     assert (twice.score, twice.level) == (once.score, once.level)
+    episodes = [lift["value"] for lift in twice.explanation["lifts"] if lift.get("rule") == "missing_episodes"]
+    assert all(value == 1 for value in episodes)
 
 
 def test_a_level_review_lets_the_level_fall_at_once_but_never_below_the_evidence():
