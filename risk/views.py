@@ -21,7 +21,7 @@ from agencies import capabilities
 from agencies.choices import RoleCode
 from agencies.models import Agency
 from agencies.two_factor import step_up_redirect
-from audit.api import audited_view
+from audit.api import audit_exempt, audited_view
 from audit.choices import Action
 from referrals.models import Concern, Subject
 from risk import queries
@@ -229,6 +229,7 @@ def _visible_signs(subject: Subject, user: Any) -> list[str]:
 
 
 @require_GET
+@audit_exempt("The scoring model's documentation: configuration and sources, no young person's data.")
 def scoring_model(request: HttpRequest) -> HttpResponse:
     """The active scoring model explained for those who see cross-agency scores (the MASH and receiving
     services): every weight, window, floor and rule, from the model's own configuration, with its source
