@@ -150,6 +150,11 @@ def sees_cross_agency_risk(user: Any) -> bool:
     return has_any_role(user, *CROSS_AGENCY_READERS)
 
 
+def can_record_protective_factors(user: Any) -> bool:
+    """Practitioners, DSLs and the MASH record what keeps a young person safer (about those they see)."""
+    return has_any_role(user, RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD)
+
+
 def can_use_map(user: Any) -> bool:
     """Who opens association-map pages (which nodes and links: ``restrict``)."""
     return has_any_role(user, *SUBJECT_READERS)

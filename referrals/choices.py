@@ -102,3 +102,13 @@ class ShareEndReason(models.TextChoices):
 
 
 MERGE_PURPOSE = "merge_duplicate_records"  # the trail's code for a merge; the typed reason stays encrypted
+
+
+class Judgement(models.TextChoices):
+    """The recorder's professional judgement, in three steps (scoring model v3 lets it raise the level:
+    worried to at least low, seriously worried to at least high, immediate danger to very high)."""
+
+    NONE = "", "No particular judgement"
+    WORRIED = "worried", "I am worried about her"
+    SERIOUSLY_WORRIED = "seriously_worried", "I am seriously worried about her"
+    IMMEDIATE_DANGER = "immediate_danger", "I believe she is in immediate danger"

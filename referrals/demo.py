@@ -134,8 +134,10 @@ def seed_referrals() -> int:
                                        version=declined.version, actor=users["csc.lambeth"])
         made += 1
     sou1 = _demo_subject("sou-1a")
-    if sou1 is not None and not sou1.referrals.exists():
-        screen(refer(sou1, "mash.southwark", "Carrying packages for others; two phones.", days_ago=6),
+    # Under model v3 her significant signs may already have raised an automatic referral: screen that one.
+    if sou1 is not None and not sou1.referrals.exclude(state="submitted").exists():
+        screen(sou1.referrals.filter(state="submitted").first()
+               or refer(sou1, "mash.southwark", "Carrying packages for others; two phones.", days_ago=6),
                "mash.southwark")  # screening, overdue
         made += 1
     hac1 = _demo_subject("hac-1a")

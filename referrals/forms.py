@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Borough
 from config.forms import ServiceForm, TextField, TextRegexField
+from referrals.choices import Judgement
 from referrals.intake import SubjectDetails
 from referrals.references import looks_like
 from risk.choices import IndicatorCategory
@@ -87,6 +88,11 @@ class ConcernForm(ServiceForm):
     narrative = TextField(required=False, max_length=NARRATIVE_MAX, label="What did you see or hear?",
                                 widget=forms.Textarea(attrs={"rows": 8}))
     seriously_worried = forms.BooleanField(required=False, label="I am seriously worried about this young person")
+    # Professional judgement in three steps; an old form's "seriously worried" tick still means its middle step.
+    judgement = forms.ChoiceField(
+        required=False, choices=Judgement.choices, label="How worried are you about her?",
+        error_messages={"invalid_choice": "Choose how worried you are from the list."},
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput,
                                       error_messages={"required": "This form has expired. Start again.",
                                                       "invalid": "This form has expired. Start again."})

@@ -37,7 +37,7 @@ from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from referrals import routing
-from referrals.choices import MERGE_PURPOSE, IdentityIndex, SubjectStatus
+from referrals.choices import MERGE_PURPOSE, IdentityIndex, Judgement, SubjectStatus
 from referrals.models import Concern, Subject, SubjectShare
 from referrals.references import new_reference
 from risk.models import Indicator
@@ -158,6 +158,33 @@ def fill_identity_gaps(subject: Subject, details: SubjectDetails, actor: Abstrac
         subject.save()
 
 
+def _years(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subject) -> int | None:
+    """Her age in whole years on the day the signs were seen: from the date of birth or age this recorder
+    entered, else from her record (decrypted; only when the recorder entered neither). An age estimate is
+    taken as her age today. None when nobody knows."""
+    today = timezone.localdate()
+    born = details.date_of_birth if details else None
+    estimate = details.age_estimate if details else None
+    if born is None and estimate is None:
+        born = subject.date_of_birth
+        if born is None and subject.age_estimate:
+            try:
+                estimate = int(subject.age_estimate)
+            except ValueError:
+                estimate = None
+            if estimate is not None:  # her record's estimate was her age when the record was made
+                estimate += _years(timezone.localdate(subject.created_at), today)
+    if born is not None:
+        return max(0, _years(born, observed_on))
+    if estimate is not None:
+        return max(0, estimate - _years(observed_on, today))
+    return None
+
+
 def do_record_concern(
     *,
     details: SubjectDetails | None,
@@ -169,6 +196,7 @@ def do_record_concern(
     seriously_worried: bool,
     idempotency_key: uuid.UUID,
     actor: AbstractBaseUser,
+    judgement: str = "",
 ) -> tuple[Concern, bool]:
     """Record a concern, attaching it to the matching subject or a new one.
 
@@ -183,7 +211,7 @@ def do_record_concern(
             concern = _record_concern(
                 details=details, subject=subject, home_borough=home_borough, observed_on=observed_on,
                 indicators=list(indicators), narrative=narrative, seriously_worried=seriously_worried,
-                idempotency_key=idempotency_key, actor=actor,
+                idempotency_key=idempotency_key, actor=actor, judgement=judgement,
             )
     except IntegrityError:
         # Another request with the same key won the race and has committed.
@@ -212,6 +240,7 @@ def _record_concern(
     seriously_worried: bool,
     idempotency_key: uuid.UUID,
     actor: AbstractBaseUser,
+    judgement: str = "",
 ) -> Concern:
     membership = active_membership(actor)
     if membership is None:
@@ -224,6 +253,11 @@ def _record_concern(
                                     "other names": details.other_names if details else None})
     if any(indicator.is_retired for indicator in indicators):
         raise ValidationError("One of the chosen signs is no longer in use.")
+    if judgement not in Judgement.values:
+        raise ValidationError("Choose how worried you are.")
+    # The three-step judgement and the old yes/no question say the same thing about its middle step.
+    judgement = judgement or (Judgement.SERIOUSLY_WORRIED.value if seriously_worried else "")
+    seriously_worried = judgement in {Judgement.SERIOUSLY_WORRIED, Judgement.IMMEDIATE_DANGER}
 
     created = False
     if subject is None:
@@ -247,6 +281,8 @@ def _record_concern(
         narrative=narrative.strip() or None,
         subject_as_recorded=details.as_json() if details is not None else None,
         seriously_worried=seriously_worried,
+        judgement=judgement,
+        age_at_observation=age_at(observed_on, details, subject),
         idempotency_key=idempotency_key,
     )
     set_history_user(concern, actor)

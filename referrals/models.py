@@ -19,7 +19,15 @@ from agencies.choices import RoleCode
 from agencies.models import Agency, Borough, Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
-from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, ReferralState, SubjectStatus
+from referrals.choices import (
+    ConsentPosition,
+    Judgement,
+    LegalBasis,
+    Pathway,
+    ReferralDecision,
+    ReferralState,
+    SubjectStatus,
+)
 
 
 class Subject(models.Model):
@@ -132,6 +140,13 @@ class Concern(models.Model):
     seriously_worried = models.BooleanField(
         default=False, help_text="Professional judgement: 'I am seriously worried about this young person'."
     )
+    # Professional judgement in three steps (scoring model v3); ``seriously_worried`` stays true for the
+    # upper two, so that models v1 and v2 read old and new concerns alike.
+    judgement = models.CharField(max_length=20, choices=Judgement.choices, blank=True, default="")
+    # Her age in whole years on the day the signs were seen, worked out when the concern is recorded (from
+    # the date of birth or age the recorder entered, else her record's): the scoring model's floors for
+    # children under 13 and 16 need it set-based. A number of years, not a date of birth.
+    age_at_observation = models.PositiveSmallIntegerField(null=True, blank=True)
     indicators = models.ManyToManyField("risk.Indicator", related_name="concerns", blank=True)
     # A double click, a resubmitted form or a network retry carries the same key and creates nothing new.
     idempotency_key = models.UUIDField(unique=True, editable=False)

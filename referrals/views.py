@@ -75,7 +75,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
             home_borough=form.subject_obj.home_borough if form.subject_obj else data["home_borough"],
             observed_on=data["observed_on"], indicators=data["indicators"], narrative=data.get("narrative") or "",
             seriously_worried=data["seriously_worried"], idempotency_key=data["idempotency_key"],
-            actor=request.user,
+            actor=request.user, judgement=data.get("judgement") or "",
         )
     except ValidationError as error:
         form.add_error(None, error)

@@ -82,3 +82,85 @@ V1_INDICATORS: list[tuple[str, str, str, str, str]] = [
     ("unexplained-phones-or-money", S, "gang_association", "Unexplained phones or money",
      "More than one phone, or money she cannot account for."),
 ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Version 2 (migration ``risk.0008``): the signs the published screening tools name that version 1 had no
+# code for, and a class for every indicator (vulnerability, moderate or significant) that scoring model
+# v3 weighs by. Version 1's codes stay as they are; old concerns keep them.
+# ---------------------------------------------------------------------------------------------------
+V2_TITLE = "Screening-tool signs: significant and moderate indicators, exploitation in gangs and groups"
+V2_SOURCE = (
+    "Barnardo's Sexual Exploitation Risk Assessment Framework (SERAF) form (2013) and its local scoring "
+    "guidance (Hampshire): vulnerabilities, moderate and significant risk indicators; the Merton CSE "
+    "screening tool's significant indicators (cars driven by unknown adults, hotels and taxis, missing day "
+    "or night, a controlling relationship, grooming online); the Croydon CSE risk assessment toolkit (2016); "
+    "the London Child Exploitation Operating Protocol (2021: county lines, trap houses, criminal "
+    "exploitation); SafeLives' Dash risk checklist for young people (non-fatal strangulation, a "
+    "controlling relationship); Office of the Children's Commissioner, CSEGG inquiry (2012-13: sexual "
+    "assault as initiation or retaliation, being used to set others up)."
+)
+
+VULNERABILITY_CLASS = "vulnerability"
+MODERATE = "moderate"
+SIGNIFICANT = "significant"
+
+# (code, kind, category, label, hint): new in version 2. Each is a warning sign unless marked V.
+V2_INDICATORS: list[tuple[str, str, str, str, str]] = [
+    ("picked-up-in-cars-by-unknown-adults", S, "gang_association", "Picked up in cars by unknown adults",
+     "Getting into, or seen in, cars driven by adults she does not or will not name."),
+    ("missing-overnight-or-found-with-adults", S, "missing_and_education",
+     "Missing overnight, or found with adults while missing",
+     "Record each episode as its own concern. One episode reported on two days counts once."),
+    ("adult-controlled-places", S, "gang_association",
+     "Hotels, taxis, 'trap houses' or other places adults control",
+     "Found at, or talking about, hotels, flats, taxis or takeaways linked to adults of concern."),
+    ("county-lines", S, "gang_association", "County lines: found out of her area, holding or moving drugs",
+     "Found far from home with no reason to be there, or holding or moving drugs or money for others."),
+    ("sexual-assault-disclosed", S, "health", "Disclosed a sexual assault",
+     "Including as an initiation or in retaliation, and a disclosure she later withdrew."),
+    ("sexual-activity-with-adult-under-16", S, "peers_and_relationships",
+     "Sexual activity with an adult while she is under 16",
+     "Any sexual activity between her, aged under 16, and someone aged 18 or over."),
+    ("controlling-or-violent-relationship", S, "peers_and_relationships",
+     "A controlling or violent relationship",
+     "Including being choked or strangled (non-fatal strangulation), threats, or checking her phone."),
+    ("debt-threats-intimidation", S, "gang_association", "Debt, threats or intimidation",
+     "She owes money or favours, or she or her family are threatened."),
+    ("used-to-set-up-or-hold-weapons", S, "gang_association",
+     "Used to set up others, or to hold weapons",
+     "Asked to lure another young person somewhere, or to hide or carry a weapon."),
+    ("image-based-abuse", S, "online_and_gifts", "Indecent images of her shared or demanded",
+     "Images or videos shared without her consent, or pressure to send them."),
+    ("pregnancy-under-16", S, "health", "Pregnancy under 16", ""),
+    ("online-grooming", S, "online_and_gifts", "Groomed online",
+     "An adult or older young person building contact online to gain her trust, or asking to meet."),
+]
+
+# Every indicator's class (versions 1 and 2), from the SERAF form and the Merton screening tool where
+# they name the sign, otherwise by analogy (documented in docs/scoring-model-v3.md).
+INDICATOR_CLASSES: dict[str, str] = {
+    # Version 1 vulnerabilities: SERAF scores each vulnerability 1.
+    **{code: VULNERABILITY_CLASS for code, kind, *_rest in V1_INDICATORS if kind == V},
+    # Version 1 warning signs.
+    "missing-from-home-or-care": MODERATE,  # SERAF: staying out late (moderate); overnight is significant
+    "physical-injuries": MODERATE,
+    "drug-or-alcohol-misuse": MODERATE,
+    "involvement-in-offending": MODERATE,
+    "repeat-sti-pregnancy-termination": MODERATE,  # SERAF: STIs moderate
+    "absent-from-school": MODERATE,
+    "change-in-appearance": MODERATE,
+    "sexual-bullying-online-vulnerability": MODERATE,  # SERAF: use of the internet that causes concern
+    "estranged-from-family": MODERATE,
+    "gifts-from-unknown-sources": SIGNIFICANT,  # SERAF/Merton: unexplained money, clothes or items
+    "recruiting-others": SIGNIFICANT,  # SERAF: recruiting others into exploitative situations
+    "poor-mental-health": MODERATE,
+    "self-harm": MODERATE,  # SERAF: expressions of despair
+    "suicidal-thoughts-or-attempts": MODERATE,
+    "older-boyfriend-or-associate": SIGNIFICANT,  # SERAF: relationship with a controlling older adult
+    "carrying-for-others": SIGNIFICANT,
+    "territorial-restrictions": MODERATE,
+    "unexplained-phones-or-money": SIGNIFICANT,
+    # Version 2: all significant in SERAF, Merton, Dash or the London protocol.
+    **{code: SIGNIFICANT for code, *_rest in V2_INDICATORS},
+}

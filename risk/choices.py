@@ -32,3 +32,30 @@ class RiskLevel(models.TextChoices):
     MEDIUM = "medium", "Medium"
     HIGH = "high", "High"
     VERY_HIGH = "very_high", "Very high"
+
+
+class IndicatorClass(models.TextChoices):
+    """How much an indicator weighs (SERAF): a vulnerability, a moderate or a significant risk indicator."""
+
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    MODERATE = "moderate", "Moderate risk indicator"
+    SIGNIFICANT = "significant", "Significant risk indicator"
+
+
+class DecisionKind(models.TextChoices):
+    """A MASH decision the scoring model takes into account."""
+
+    EXPLAINED = "explained", "Sign explained and verified"
+    REVIEW = "review", "Level reviewed"
+
+
+class ProtectiveFactorKind(models.TextChoices):
+    """Protective factors (Pan-Bedfordshire CSE risk identification tool; SERAF guidance). Shown beside
+    the score and weighed by the MASH review, never subtracted automatically."""
+
+    TRUSTED_ADULT = "trusted_adult", "A trusted adult she talks to"
+    ATTENDING_EDUCATION = "attending_education", "Attending school, college or training"
+    STABLE_PLACEMENT = "stable_placement", "A stable home or placement"
+    ENGAGING_WITH_SERVICE = "engaging_with_service", "Engaging with a service or worker"
+    POSITIVE_ACTIVITIES = "positive_activities", "Positive activities or friendships"
+    OTHER = "other", "Something else"

@@ -10,9 +10,12 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from agencies.capabilities import mash_borough_of_member
-from agencies.permissions import NOTHING, RestrictedQuerySet
+from agencies.choices import RoleCode
+from agencies.models import Membership
+from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
-from risk.choices import IndicatorCategory, IndicatorKind, RiskLevel
+from referrals.models import SubjectShare
+from risk.choices import DecisionKind, IndicatorCategory, IndicatorClass, IndicatorKind, ProtectiveFactorKind, RiskLevel
 
 if TYPE_CHECKING:
     from agencies.models import Membership
@@ -51,6 +54,8 @@ class Indicator(models.Model):
     hint = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
     category = models.CharField(max_length=40, choices=IndicatorCategory.choices)
+    # Its weight class in the published screening tools (catalogue v2 onwards; ``risk.catalogue``).
+    indicator_class = models.CharField(max_length=20, choices=IndicatorClass.choices, blank=True, default="")
     display_order = models.PositiveIntegerField(default=0)
     introduced_in = models.ForeignKey(
         CatalogueVersion, on_delete=models.PROTECT, related_name="introduced_indicators"
@@ -247,6 +252,104 @@ class RegisterReview(models.Model):
         if action != "view" or borough is None:
             return NOTHING
         return models.Q(entry__borough_id=borough)
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the MASH and practitioners record about her risk beyond concerns (scoring model v3).
+# ---------------------------------------------------------------------------------------------------
+
+
+def _mash_or_shared_rule(membership: Membership, action: str) -> models.Q:
+    """Her borough's MASH leads, and receiving workers of a service she is shared with, see these."""
+    if action != "view":
+        return NOTHING
+    roles = membership.role_codes
+    rule = NOTHING
+    if RoleCode.MASH_LEAD in roles:
+        rule |= models.Q(subject__home_borough_id=membership.agency.borough_id)
+    if RoleCode.RECEIVING_WORKER in roles:
+        rule |= models.Q(subject_id__in=SubjectShare.objects.active().filter(
+            group_id=membership.agency.group_id).values("content_object_id"))
+    return rule | break_glass_rule(membership, "subject_id")
+
+
+class RiskDecision(models.Model):
+    """A MASH decision the scoring model takes into account, with its reason (encrypted under her key):
+    a sign *explained and verified* (observations of ``indicator`` on or before ``decided_on`` stop
+    counting), or a *level review* (her level may fall to what her evidence supports, and is held from
+    ``level``). Append-only: a later decision supersedes, nothing is edited."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey("referrals.Subject", on_delete=models.CASCADE, related_name="risk_decisions")
+    data_key = models.ForeignKey("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    kind = models.CharField(max_length=20, choices=DecisionKind.choices)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True, default="")
+    decided_on = models.DateField()
+    reason = EncryptedTextField(data_key="data_key_id")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["subject", "decided_at"]
+        indexes = [models.Index(fields=["subject", "decided_on"], name="riskdecision_subject")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=DecisionKind.values), name="riskdecision_kind_valid"),
+            models.CheckConstraint(
+                condition=(models.Q(kind=DecisionKind.EXPLAINED, indicator__isnull=False, level="")
+                           | models.Q(kind=DecisionKind.REVIEW, indicator__isnull=True) & ~models.Q(level="")),
+                name="riskdecision_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk decision {self.pk}"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """The MASH of her borough and the services she is shared with (need to know, DESIGN.md §5.6a)."""
+        return _mash_or_shared_rule(membership, action)
+
+
+class ProtectiveFactor(models.Model):
+    """Something that keeps her safer, recorded by a practitioner or the MASH: shown beside the score and
+    weighed by the MASH review, never subtracted from the score. The note is encrypted under her key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey("referrals.Subject", on_delete=models.CASCADE, related_name="protective_factors")
+    data_key = models.ForeignKey("encryption.DataKey", on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    kind = models.CharField(max_length=30, choices=ProtectiveFactorKind.choices)
+    note = EncryptedTextField(data_key="data_key_id", blank=True, null=True)
+    observed_on = models.DateField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["subject", "-observed_on", "-recorded_at"]
+        indexes = [models.Index(fields=["subject", "-observed_on"], name="protective_subject")]
+        constraints = [models.CheckConstraint(condition=models.Q(kind__in=ProtectiveFactorKind.values),
+                                              name="protective_kind_valid")]
+
+    def __str__(self) -> str:
+        return f"Protective factor {self.pk}"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """The recorder sees their own, a DSL their agency's; the MASH and shared services see all."""
+        if action != "view":
+            return NOTHING
+        rule = _mash_or_shared_rule(membership, action)
+        if RoleCode.PRACTITIONER in membership.role_codes:
+            rule |= models.Q(recorded_by_id=membership.user_id)
+        if RoleCode.DSL in membership.role_codes:
+            rule |= models.Q(agency_id=membership.agency_id)
+        return rule
 
 
 from risk.map.models import Associate, Group, Link, Place  # noqa: E402,F401  (the association map)

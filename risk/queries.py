@@ -10,9 +10,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from referrals.choices import Judgement
 from referrals.models import Concern, Subject
-from risk.models import Assessment, RegisterEntry, RegisterStatus, SubjectRisk
-from risk.scoring import LEVEL_RANK, LEVELS, ConcernFact
+from risk.models import Assessment, RegisterEntry, RegisterStatus, RiskDecision, SubjectRisk
+from risk.scoring import LEVEL_RANK, LEVELS, ConcernFact, Decision
 
 
 def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
@@ -28,19 +29,34 @@ def load_facts(subject_ids: list[Any]) -> dict[Any, list[ConcernFact]]:
         return facts
     concerns: dict[Any, tuple[Any, ...]] = {}
     indicators: dict[Any, list[tuple[str, str]]] = {}
-    for concern_id, reference, subject_id, agency_id, observed_on, worried, code, kind in (
+    for concern_id, reference, subject_id, agency_id, observed_on, worried, judgement, age, code, kind in (
             Concern.objects.filter(subject_id__in=subject_ids).order_by().values_list(
-                "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried",
-                "indicators__code", "indicators__kind")):
-        concerns[concern_id] = (reference, subject_id, agency_id, observed_on, worried)
+                "id", "reference", "subject_id", "agency_id", "observed_on", "seriously_worried", "judgement",
+                "age_at_observation", "indicators__code", "indicators__kind")):
+        concerns[concern_id] = (reference, subject_id, agency_id, observed_on, worried, judgement, age)
         found = indicators.setdefault(concern_id, [])
         if code is not None:
             found.append((code, kind))
-    for concern_id, (reference, subject_id, agency_id, observed_on, worried) in concerns.items():
+    for concern_id, (reference, subject_id, agency_id, observed_on, worried, judgement, age) in concerns.items():
         facts[subject_id].append(ConcernFact(
             reference=reference, agency_id=agency_id, observed_on=observed_on, seriously_worried=worried,
-            indicators=tuple(sorted(indicators[concern_id]))))
+            indicators=tuple(sorted(indicators[concern_id])),
+            # Concerns recorded before the three-step judgement: "seriously worried" is its middle step.
+            judgement=judgement or (Judgement.SERIOUSLY_WORRIED.value if worried else ""), age=age))
     return facts
+
+
+def load_decisions(subject_ids: list[Any]) -> dict[Any, list[Decision]]:
+    """The MASH's decisions the scoring model weighs (signs explained, level reviews), per subject, in
+    one query; never their reasons."""
+    decisions: dict[Any, list[Decision]] = {pk: [] for pk in subject_ids}
+    if not subject_ids:
+        return decisions
+    for subject_id, kind, code, level, on in (
+            RiskDecision.objects.filter(subject_id__in=subject_ids).order_by()
+            .values_list("subject_id", "kind", "indicator__code", "level", "decided_on")):
+        decisions[subject_id].append(Decision(kind=kind, on=on, code=code or "", level=level or ""))
+    return decisions
 
 
 def timeline(subject_id: Any) -> list[Assessment]:

@@ -21,7 +21,7 @@ from agencies import capabilities
 from agencies.models import Agency
 from agencies.permissions import get_visible_or_404, restricted_prefetch
 from agencies.two_factor import step_up_redirect
-from audit.api import audited_view
+from audit.api import audit_exempt, audited_view
 from audit.choices import Action
 from config.csv import safe_writer
 from referrals.models import Concern, Subject
@@ -29,7 +29,7 @@ from risk import queries
 from risk.chart import trajectory_svg
 from risk.choices import RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
-from risk.models import Indicator, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
+from risk.models import Indicator, ProtectiveFactor, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
 from risk.scoring import LEVELS
 from risk.services import register as register_services
 
@@ -205,10 +205,13 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
     own_signs: list[str] = []
     if not full:
         own_signs = _visible_signs(subject, request.user)
+    # Shown beside the score, never subtracted from it (model v3); the MASH review weighs them.
+    protective = (list(ProtectiveFactor.objects.restrict(request.user, "view").filter(subject=subject)
+                       .select_related("agency")) if full else [])
     return render(request, "risk/subject_risk.html", {
         "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
-        "own_signs": own_signs, "level_labels": LEVEL_LABELS,
+        "own_signs": own_signs, "level_labels": LEVEL_LABELS, "protective": protective,
         "on_register": full and RegisterEntry.objects.filter(subject=subject, status="on").exists(),
         "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
     })
@@ -222,3 +225,23 @@ def _visible_signs(subject: Subject, user: Any) -> list[str]:
     concerns = Concern.objects.restrict(user, "view").filter(subject=subject)
     return list(Indicator.objects.filter(concerns__in=concerns).distinct().values_list("label", flat=True))
 
+
+
+@require_GET
+@audit_exempt("The scoring model's documentation: configuration and sources, no young person's data.")
+def scoring_model(request: HttpRequest) -> HttpResponse:
+    """The active scoring model explained for those who see cross-agency scores (the MASH and receiving
+    services): every weight, window, floor and rule, from the model's own configuration, with its source
+    (docs/scoring-model-v3.md). Not case data; 404 for everyone else, like the pages they cannot see."""
+    if not capabilities.sees_cross_agency_risk(request.user):
+        raise Http404
+    model = ScoringModel.objects.active()
+    config = model.config if model else {}
+    labels = dict(Indicator.objects.values_list("code", "label"))
+    classes = sorted(((cls, labels.get(code, code)) for code, cls in config.get("classes", {}).items()),
+                     key=lambda row: (["significant", "moderate", "vulnerability"].index(row[0])
+                                      if row[0] in ("significant", "moderate", "vulnerability") else 3, row[1]))
+    return render(request, "risk/scoring_model.html", {
+        "model": model, "config": config, "classes": classes, "level_labels": LEVEL_LABELS,
+        "lifelong": [labels.get(code, code) for code in config.get("lifelong", [])],
+    })

@@ -24,6 +24,7 @@ ALLOW_LIST = {
     "agencies.Agency.official_code": "an organisation's official code",
     "agencies.Role.label": "label of a role code",
     "agencies.UserSession.session_key": "a random session key",
+    "agencies.PasswordInvitation.token_digest": "keyed hash of a random single-use token",
     # The key store: key ids, KEK ids and keyed hashes, never plaintext.
     "encryption.DataKey.kek_id": "the id of the key-encryption key",
     "encryption.BlindIndex.kind": "what a blind index hashes (a code)",

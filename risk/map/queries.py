@@ -20,9 +20,11 @@ from encryption.keys import prefetch_data_keys
 from referrals.models import Subject
 from risk.map.models import (
     MAY_POSE_RISK,
+    AgeBand,
     Associate,
     AssociateRole,
     Group,
+    GroupKind,
     Link,
     LinkStatus,
     Place,
@@ -30,6 +32,7 @@ from risk.map.models import (
 )
 from risk.queries import current_levels
 
+ADULT_AGE_BANDS = {AgeBand.AGE_18_24, AgeBand.AGE_25_PLUS}
 NODE_MODELS = {"associate": Associate, "place": Place, "group": Group}
 OTHER_YOUNG_PERSON = "Another young person"
 URL_NAMES = {"subject": "map-subject", "associate": "map-associate", "place": "map-place", "group": "map-group"}
@@ -259,7 +262,10 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
       "since": first_seen, "link": "L-..."}``;
     * an associate who may pose a risk (older associate of concern, gang-associated adult):
       ``{"kind": "associate_of_concern", "node": "A-...", "node_type": "associate", "role": ...,
-      "subjects": n, "since": first_seen, "link": "L-..."}``.
+      "subjects": n, "since": first_seen, "link": "L-..."}``;
+    * any other partner, or adult (by age band), she is linked to: ``{"kind": "associate_link", "role":
+      "partner", "age_band": "18_24", "gang": True, ...}`` (``gang``: linked to a named gang), which
+      model v3 weighs as a gang-involved partner or, for a girl under 16, an adult associate.
     An associate who is both gives two facts. Not restricted by viewer: this is for the scoring job.
 
     ``until``, when given, receives for each subject with facts the first day on which one of them may
@@ -287,6 +293,13 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
         kind = next(k for k in NODE_MODELS if row[f"{k}_id"] is not None)
         counts[(kind, row[f"{kind}_id"])] = row["n"]
         soonest[(kind, row[f"{kind}_id"])] = row["soonest"]
+    # Partners linked to a named gang (scoring model v3 counts a gang-involved partner): one more query,
+    # only when she has a partner on the map.
+    partners = {link.associate_id for link in links
+                if link.associate_id and link.associate.role == AssociateRole.PARTNER}
+    in_gang = set(Link._base_manager.filter(active_links_q(today=today), associate_id__in=partners,
+                                            group__kind=GroupKind.NAMED_GANG)
+                  .values_list("associate_id", flat=True)) if partners else set()
     for link in links:
         kind = next(k for k in NODE_MODELS if getattr(link, f"{k}_id") is not None)
         node = getattr(link, kind)
@@ -299,6 +312,11 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
         if kind == "associate" and node.role in MAY_POSE_RISK and node.erased_at is None:
             facts[link.subject_id].append({"kind": "associate_of_concern", "role": AssociateRole(node.role).label,
                                            **base})
+        elif kind == "associate" and node.erased_at is None and (
+                node.role == AssociateRole.PARTNER or node.age_band in ADULT_AGE_BANDS):
+            # Weighed from model v3 only: a gang-involved partner, or an adult linked to a girl under 16.
+            facts[link.subject_id].append({"kind": "associate_link", "role": node.role, "age_band": node.age_band,
+                                           "gang": node.pk in in_gang, **base})
         if until is not None and len(facts[link.subject_id]) > before and (kind, node.pk) in soonest:
             changes = soonest[(kind, node.pk)] + dt.timedelta(days=1)
             until[link.subject_id] = min(until.get(link.subject_id, changes), changes)

@@ -30,7 +30,7 @@ from risk import queries
 from risk.choices import RiskLevel
 from risk.map import queries as map_queries
 from risk.models import Assessment, ScoringModel, SubjectRisk
-from risk.scoring import LEVEL_RANK, ConcernFact, Result, assess
+from risk.scoring import LEVEL_RANK, WINDOWS, ConcernFact, Decision, Result, evaluator
 from risk.services.register import on_level_change
 
 BATCH_SIZE = 500
@@ -51,6 +51,13 @@ def map_facts_for(subject_ids: list[Any], config: dict[str, Any], now: dt.dateti
     if not config.get("map"):
         return {}
     return map_queries.context_factors(subject_ids, today=now.date(), until=until)
+
+
+def decisions_for(subject_ids: list[Any], config: dict[str, Any]) -> dict[Any, list[Decision]]:
+    """The MASH's decisions for these subjects, only when the model weighs them (one query, or none)."""
+    if config.get("engine") != WINDOWS:
+        return {}
+    return queries.load_decisions(subject_ids)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -92,7 +99,8 @@ def _moved(result: Result, score: float, level: str, delta: float) -> bool:
 
 
 def next_due_on(facts: list[ConcernFact], config: dict[str, Any], today: dt.date,
-                map_facts: Any, map_until: dt.date | None, score: float, level: str) -> dt.date:
+                map_facts: Any, map_until: dt.date | None, score: float, level: str,
+                decisions: Any = ()) -> dt.date:
     """The first day after ``today`` on which re-assessing these facts would append to the timeline
     (level changed, or score moved by more than the model's delta from the stored ``score``), as the
     scoring engine itself computes it.
@@ -116,11 +124,13 @@ def next_due_on(facts: list[ConcernFact], config: dict[str, Any], today: dt.date
     if map_until is not None:
         horizon = min(horizon, max(map_until, today + dt.timedelta(days=1)))
     low, high = today, max(horizon, today + dt.timedelta(days=1))
-    if not _moved(assess(facts, config, high, map_facts), score, level, delta):
+    # One evaluator for every day asked about: model v3 remembers what each past day's evidence supported.
+    engine = evaluator(facts, config, map_facts, decisions)
+    if not _moved(engine.at(high), score, level, delta):
         return high
     while (high - low).days > 1:
         middle = low + dt.timedelta(days=(high - low).days // 2)
-        if _moved(assess(facts, config, middle, map_facts), score, level, delta):
+        if _moved(engine.at(middle), score, level, delta):
             high = middle
         else:
             low = middle
@@ -166,7 +176,9 @@ class Assessed:
 def _new_subject_facts(concern: Any, indicators: list[Any]) -> list[ConcernFact]:
     return [ConcernFact(reference=concern.reference, agency_id=concern.agency_id, observed_on=concern.observed_on,
                         seriously_worried=concern.seriously_worried,
-                        indicators=tuple(sorted((i.code, i.kind) for i in indicators)))]
+                        indicators=tuple(sorted((i.code, i.kind) for i in indicators)),
+                        judgement=concern.judgement or ("seriously_worried" if concern.seriously_worried else ""),
+                        age=concern.age_at_observation)]
 
 
 def _apply(row: SubjectRisk | None, subject: Subject, result: Result, model: ScoringModel, now: dt.datetime,
@@ -192,16 +204,17 @@ def _assess_one(subject: Subject, model: ScoringModel, now: dt.datetime, reason:
     if first_facts is not None:
         # Created in this transaction: her only facts are in hand, and she has no links, no current
         # risk and no register entry yet (nobody else can see her before this commits).
-        facts, map_facts, current = first_facts, [], None
+        facts, map_facts, current, decisions = first_facts, [], None, []
     else:
         facts = queries.load_facts([subject.pk])[subject.pk]
         map_facts = map_facts_for([subject.pk], model.config, now, until).get(subject.pk, [])
+        decisions = decisions_for([subject.pk], model.config).get(subject.pk, [])
         current = SubjectRisk.objects.select_for_update().filter(subject=subject).first()
-    result = assess(facts, model.config, now, map_facts)
+    result = evaluator(facts, model.config, map_facts, decisions).at(now)
     if not _should_append(current, result, model.version, float(model.config.get("rescore_delta", 0))):
         assert current is not None
         due = next_due_on(facts, model.config, today, map_facts, until.get(subject.pk), current.score,
-                          current.level)
+                          current.level, decisions)
         if due != current.rescore_due_on:
             SubjectRisk.objects.filter(pk=current.pk).update(rescore_due_on=due)
         return Assessed(None)
@@ -209,7 +222,8 @@ def _assess_one(subject: Subject, model: ScoringModel, now: dt.datetime, reason:
         subject=subject, assessed_at=now, score=result.score, level=result.level, model_version=model.version,
         reason=reason, explanation=result.explanation,
     )
-    due = next_due_on(facts, model.config, today, map_facts, until.get(subject.pk), result.score, result.level)
+    due = next_due_on(facts, model.config, today, map_facts, until.get(subject.pk), result.score, result.level,
+                      decisions)
     row, is_new, old_level = _apply(current, subject, result, model, now, due)
     row.save(force_insert=is_new)
     if old_level == result.level:
@@ -303,22 +317,24 @@ def rescore_all(*, now: dt.datetime | None = None, actor: AbstractBaseUser | Non
             facts = queries.load_facts(ids)
             until: dict[Any, dt.date] = {}
             map_facts = map_facts_for(ids, model.config, now, until)
+            decisions = decisions_for(ids, model.config)
             new_assessments, to_create, to_update, dated, changed = [], [], [], [], []
             for subject in batch:
-                result = assess(facts[subject.pk], model.config, now, map_facts.get(subject.pk, ()))
+                mine = decisions.get(subject.pk, ())
+                result = evaluator(facts[subject.pk], model.config, map_facts.get(subject.pk, ()), mine).at(now)
                 row = _risk_of(subject)
                 if not _should_append(row, result, model.version, delta):
                     assert row is not None
                     row.rescore_due_on = next_due_on(facts[subject.pk], model.config, today,
                                                      map_facts.get(subject.pk, ()), until.get(subject.pk),
-                                                     row.score, row.level)
+                                                     row.score, row.level, mine)
                     dated.append(row)
                     continue
                 new_assessments.append(Assessment(
                     subject=subject, assessed_at=now, score=result.score, level=result.level,
                     model_version=model.version, reason="rescore", explanation=result.explanation))
                 due = next_due_on(facts[subject.pk], model.config, today, map_facts.get(subject.pk, ()),
-                                  until.get(subject.pk), result.score, result.level)
+                                  until.get(subject.pk), result.score, result.level, mine)
                 row, is_new, old_level = _apply(row, subject, result, model, now, due)
                 (to_create if is_new else to_update).append(row)
                 if old_level != result.level:

@@ -142,6 +142,12 @@ for _persona in MEMBER_PERSONAS:
         ROWS.append(("register-entry", _persona, _relation, "GET", 200 if _own else 404))
         # No entry exists for these low-level cases, so a POST by the borough's lead is a 404 too.
         ROWS.append(("register-entry", _persona, _relation, "POST", 404))
+# The scoring model's documentation: for those who see cross-agency scores (MASH, receiving services).
+_SEES_SCORES = [p for p in MEMBER_PERSONAS if p in MASH_LEADS or p == "csc_lambeth"]
+rows("scoring-model", _SEES_SCORES, "-", "GET", 200)
+rows("scoring-model", [p for p in MEMBER_PERSONAS if p not in _SEES_SCORES], "-", "GET", 404)
+rows("scoring-model", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("scoring-model", MEMBER_PERSONAS, "-", "POST", 405)
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
     rows("subject-risk", [_persona], "lambeth_school", "GET", 302)
     rows("register-entry", [_persona], "lambeth_school", "GET", 302)

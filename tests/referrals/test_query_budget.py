@@ -42,10 +42,11 @@ def test_recording_a_concern_about_a_new_young_person(client_for, django_assert_
 
 
 def test_recording_a_concern_about_a_known_young_person(client_for, django_assert_max_num_queries):
-    # The assessment then reads her facts, map links and current risk (one query each) and updates
-    # her current risk; the register entry is read and written only when her level changes.
+    # The assessment then reads her facts, map links, the MASH's decisions (signs explained, level
+    # reviews: model v3 weighs them, one query) and current risk (one query each) and updates her current
+    # risk; the register entry is read and written only when her level changes.
     client = client_for("teacher_lambeth")
     assert client.post("/concerns/new/", _form("Knowna")).status_code == 302
     again = _form("Knowna", indicators=["self-harm"])
-    with django_assert_max_num_queries(19 + SAVEPOINTS):
+    with django_assert_max_num_queries(20 + SAVEPOINTS):
         assert client.post("/concerns/new/", again).status_code == 302

@@ -17,7 +17,9 @@ def test_demo_referrals_cover_every_state_and_are_idempotent(monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     call_command("seed_demo")
     assert set(Referral.objects.values_list("state", flat=True)) == set(ReferralState.values)
-    assert sum(r.is_overdue for r in Referral.objects.all()) >= 2
+    # Under scoring model v3 the Southwark demo girl's significant signs raise an automatic referral (made
+    # now, so not overdue) which the demo screens; Lambeth's submitted referral stays overdue.
+    assert sum(r.is_overdue for r in Referral.objects.all()) >= 1
     snapshot = (Referral.objects.count(), ReferralTransition.objects.count(), Referral.history.count(),
                 AccessEvent.objects.count())
     call_command("seed_demo")

@@ -115,8 +115,12 @@ def test_rescore_equals_incremental_and_a_second_run_writes_nothing(world):
 def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
     made = concern(world, "teacher_lambeth", "Gia", signs=("older-boyfriend-or-associate", "carrying-for-others"))
     assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
+    # Model v3: two significant signs count fully for six months; then the level is held for one review
+    # period of its level (medium: 91 days) before it falls a step, never by a cliff.
+    assessment.rescore_all(now=timezone.now() + dt.timedelta(days=200))
+    assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
     audit_checkpoint()
-    assessment.rescore_all(now=timezone.now() + dt.timedelta(days=180))
+    assessment.rescore_all(now=timezone.now() + dt.timedelta(days=280))
     risk = SubjectRisk.objects.get(subject=made.subject)
     assert (risk.level, risk.previous_level) == ("low", "medium")
     assert_audit("update", object_type="risk", reference=made.subject.reference)  # plus the run's own event
@@ -127,23 +131,24 @@ def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
 def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_assert_max_num_queries):
     for n in range(12):
         concern(world, "teacher_lambeth", f"Q{n}", signs=("absent-from-school",))
-    later = timezone.now() + dt.timedelta(days=30)
-    # batch of 50: subjects, concerns, indicators, current rows, bulk insert, bulk update, run event (3),
-    # next empty batch; no level changes here (low stays low). 15 on PostgreSQL, 14 on SQLite.
-    with django_assert_max_num_queries(16):  # PostgreSQL adds the audit chain's advisory lock
+    later = timezone.now() + dt.timedelta(days=200)  # the moderate sign has left its six-month window
+    # batch of 50: subjects, concerns, indicators, the MASH's decisions (model v3), current rows, bulk
+    # insert, bulk update, run event (3), next empty batch; no level changes here (low is held for a
+    # review period). 16 on PostgreSQL, 15 on SQLite.
+    with django_assert_max_num_queries(17):  # PostgreSQL adds the audit chain's advisory lock
         report = assessment.rescore_all(now=later, batch_size=50)
     assert report.appended == 12 and report.level_changes == 0
 
 
 def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
     made = concern(world, "teacher_lambeth", "Hana", signs=("absent-from-school",))
-    v2 = ScoringModel.objects.create(version=3, title="v3", config={**V1_CONFIG, "version": 3})
-    assessment.do_activate_scoring_model(model=v2, actor=world.user("administrator"))
-    assert_audit("update", object_type="scoring_model", reference="3")
+    v4 = ScoringModel.objects.create(version=4, title="v4", config={**V1_CONFIG, "version": 4})
+    assessment.do_activate_scoring_model(model=v4, actor=world.user("administrator"))
+    assert_audit("update", object_type="scoring_model", reference="4")
     report = assessment.rescore_all()
     assert report.appended >= 1
     latest = Assessment.objects.filter(subject=made.subject).order_by("-id").first()
-    assert latest.model_version == 3 and latest.explanation["model_version"] == 3
+    assert latest.model_version == 4 and latest.explanation["model_version"] == 4
 
 
 def test_review_removal_and_reinstatement_keep_the_history(world):
@@ -246,7 +251,7 @@ def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowe
     assessment.do_assess_subject(first.subject, actor=mash, reason="map")
     with_link = Assessment.objects.filter(subject=first.subject).order_by("-id").first()
     assert [item["node"] for item in with_link.explanation["map"]] == [place.reference]
-    assert with_link.score > before and with_link.explanation["model_version"] == 2
+    assert with_link.score > before and with_link.explanation["model_version"] == 3
     map_services.do_remove_link(link, reason="Recorded in error", actor=mash)
     assessment.do_assess_subject(first.subject, actor=mash, reason="map")
     without = Assessment.objects.filter(subject=first.subject).order_by("-id").first()

@@ -1,0 +1,115 @@
+"""What the MASH and practitioners record about a young person's risk beyond concerns (scoring model v3).
+
+* ``do_mark_sign_explained``: the MASH marks a sign *explained and verified* (for example a bereavement),
+  with a reason; its observations up to that day stop counting.
+* ``do_review_risk_level``: the MASH reviews her level, with a reason: it may fall at once to what her
+  evidence supports (without a review it falls one step per review period), or be held at a higher level.
+* ``do_record_protective_factor``: a practitioner or the MASH records something that keeps her safer; it
+  is shown beside the score and weighed by the MASH review, never subtracted automatically.
+
+Audit (DESIGN.md §5.3): each writes one ``create`` event of its own object type (``risk_decision``,
+``protective_factor``) naming its service, with codes only (the reason and the note are encrypted under
+her data key and never put in the trail). The two MASH decisions then re-assess her, which writes the
+assessment's own ``update``/``risk`` event when her timeline moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import capabilities
+from agencies.permissions import active_membership
+from audit.api import record
+from audit.choices import Action, ObjectType
+from config.text import require_plain_text
+from referrals.choices import SubjectStatus
+from referrals.models import Subject
+from risk.choices import DecisionKind, ProtectiveFactorKind, RiskLevel
+from risk.models import Indicator, ProtectiveFactor, RiskDecision
+from risk.services.assessment import Assessed, do_assess_subject
+
+REASON_MIN = 10
+
+
+def _require_mash(subject: Subject, actor: AbstractBaseUser) -> None:
+    if not capabilities.leads_mash_of(actor, subject.home_borough_id):
+        raise PermissionDenied("Only her borough's MASH leads record decisions about her risk.")
+    if subject.status != SubjectStatus.ACTIVE:
+        raise ValidationError("This record is no longer active.")
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN:
+        raise ValidationError(f"Give the reason, in at least {REASON_MIN} characters.")
+    require_plain_text(multi_line={"reason": reason})
+    return reason
+
+
+@transaction.atomic
+def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: str, actor: AbstractBaseUser,
+                           now: dt.datetime | None = None) -> tuple[RiskDecision, Assessed]:
+    """Mark a sign explained and verified for her, with a reason: its observations up to today stop
+    counting (a new observation later counts again). Re-assesses her at once."""
+    _require_mash(subject, actor)
+    reason = _reason(reason)
+    now = now or timezone.now()
+    decision = RiskDecision.objects.create(
+        subject=subject, data_key_id=subject.data_key_id, kind=DecisionKind.EXPLAINED, indicator=indicator,
+        decided_on=timezone.localdate(now), reason=reason, decided_by=actor, decided_at=now)
+    record(Action.CREATE, actor=actor, object_type=ObjectType.RISK_DECISION, reference=subject.reference,
+           borough=subject.home_borough, purpose="Sign explained and verified",
+           detail={"service": "do_mark_sign_explained", "sign": indicator.code})
+    return decision, do_assess_subject(subject, actor=actor, reason="explained", now=now)
+
+
+@transaction.atomic
+def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: AbstractBaseUser,
+                         now: dt.datetime | None = None) -> tuple[RiskDecision, Assessed]:
+    """Record the MASH's review of her level, with a reason. From today her level is held at ``level``
+    (falling one step per review period without another review) and never below what her evidence
+    supports: a review lowers a held level, it cannot overrule current signs (mark them explained for
+    that). Re-assesses her at once."""
+    _require_mash(subject, actor)
+    if level not in RiskLevel.values:
+        raise ValidationError("Choose the level the review agreed.")
+    reason = _reason(reason)
+    now = now or timezone.now()
+    decision = RiskDecision.objects.create(
+        subject=subject, data_key_id=subject.data_key_id, kind=DecisionKind.REVIEW, level=level,
+        decided_on=timezone.localdate(now), reason=reason, decided_by=actor, decided_at=now)
+    record(Action.CREATE, actor=actor, object_type=ObjectType.RISK_DECISION, reference=subject.reference,
+           borough=subject.home_borough, purpose="Risk level reviewed",
+           detail={"service": "do_review_risk_level", "level": level})
+    return decision, do_assess_subject(subject, actor=actor, reason="review", now=now)
+
+
+@transaction.atomic
+def do_record_protective_factor(*, subject: Subject, kind: str, note: str, observed_on: dt.date,
+                                actor: AbstractBaseUser, now: dt.datetime | None = None) -> ProtectiveFactor:
+    """Record a protective factor about a young person the recorder may see. Never changes her score."""
+    membership = active_membership(actor)
+    if membership is None or not capabilities.can_record_protective_factors(actor):
+        raise PermissionDenied("You cannot record protective factors.")
+    if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk, status=SubjectStatus.ACTIVE).exists():
+        raise PermissionDenied("Not visible.")
+    if kind not in ProtectiveFactorKind.values:
+        raise ValidationError("Choose what keeps her safer.")
+    now = now or timezone.now()
+    if observed_on > timezone.localdate(now):
+        raise ValidationError("The date must be today or in the past.")
+    note = (note or "").strip()
+    require_plain_text(multi_line={"note": note})
+    factor = ProtectiveFactor.objects.create(
+        subject=subject, data_key_id=subject.data_key_id, kind=kind, note=note or None, observed_on=observed_on,
+        agency=membership.agency, recorded_by=actor, recorded_at=now)
+    record(Action.CREATE, actor=actor, object_type=ObjectType.PROTECTIVE_FACTOR, reference=subject.reference,
+           borough=subject.home_borough, detail={"service": "do_record_protective_factor", "kind": kind})
+    if not ProtectiveFactor.objects.restrict(actor, "view").filter(pk=factor.pk).exists():
+        raise PermissionDenied("The protective factor would not be visible to the person recording it.")
+    return factor
