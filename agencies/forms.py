@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from agencies.models import Membership
 from audit.api import record
@@ -29,7 +29,7 @@ class SignInForm(ServiceFormMixin, AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "spellcheck": "false"}),
     )
 
-    def confirm_login_allowed(self, user: AbstractBaseUser) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not Membership.objects.filter(user=user, is_active=True, agency__is_active=True).exists():
             # Right password, but no active membership: Django sends no failure signal for this, so

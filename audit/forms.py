@@ -4,6 +4,7 @@ dates), so they travel as GET parameters and pages can be bookmarked."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -76,7 +77,7 @@ class TrailFilterForm(ServiceForm):
     def clean_date_to(self) -> date | None:
         return self._clean_day("date_to")
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:

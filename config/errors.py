@@ -10,6 +10,7 @@ from django.template import loader
 
 
 def _render(request: HttpRequest | None, template: str, status: int) -> HttpResponse:
+    body: str
     try:
         body = loader.render_to_string(template, request=request)
     except Exception:  # noqa: BLE001 - the error page itself must never fail

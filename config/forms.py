@@ -58,7 +58,7 @@ class TextField(forms.CharField):
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
         self.validators.append(NoControlCharactersValidator(multiline=self.multiline))
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         if isinstance(value, str):
             value = unicodedata.normalize("NFC", value.translate(INVISIBLE))
             if self.multiline:
@@ -89,15 +89,31 @@ CHOICE_MESSAGES = {
 class ServiceFormMixin:
     """Every form of the service: scrubbed redisplay, and messages that never repeat what was sent."""
 
-    bound_field_class = ScrubbedBoundField
+    bound_field_class: type[BoundField] | None = ScrubbedBoundField
+    fields: dict[str, forms.Field]  # the form's, once mixed into one
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        for field in self.fields.values():
             for key, message in list(field.error_messages.items()):
                 if "%(value)" in str(message) or "%(pk)" in str(message):
                     field.error_messages[key] = CHOICE_MESSAGES.get(key, "Check this answer.")
 
 
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's model choice field ``name``, typed as one (``form.fields`` holds plain ``Field``s), for
+    a form that sets its queryset when it is made."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name!r} is not a model choice field.")
+    return field
+
+
 class ServiceForm(ServiceFormMixin, forms.Form):
     """Base of the service's forms."""
+
+    def clean(self) -> dict[str, Any]:
+        # Django's ``Form.clean`` returns ``cleaned_data``; the stubs allow None (a subclass may return
+        # nothing, and Django then keeps ``cleaned_data``). Either way the form's data comes back, typed.
+        data = super().clean()
+        return self.cleaned_data if data is None else data

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agencies.models import Borough
-from config.forms import ServiceForm, TextField, TextRegexField
+from config.forms import ServiceForm, TextField, TextRegexField, model_choice_field
 from referrals.choices import Judgement
 from referrals.intake import SubjectDetails
 from referrals.references import looks_like
@@ -166,7 +166,8 @@ class ConcernForm(ServiceForm):
         """Current indicators grouped by category, in catalogue order, with which are ticked."""
         chosen = {str(code) for code in (self.data.getlist("indicators") if hasattr(self.data, "getlist") else [])}
         groups: dict[str, dict[str, Any]] = {}
-        for indicator in self.fields["indicators"].queryset:
+        indicators = model_choice_field(self, "indicators").queryset
+        for indicator in indicators if indicators is not None else ():
             group = groups.setdefault(indicator.category, {
                 "label": IndicatorCategory(indicator.category).label, "items": []})
             group["items"].append({"indicator": indicator, "checked": indicator.code in chosen})

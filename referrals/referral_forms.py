@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 
 from agencies.models import Agency
-from config.forms import ServiceForm, TextField
+from config.forms import ServiceForm, TextField, model_choice_field
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.routing import PATHWAY_AGENCY_KINDS
 
@@ -24,7 +27,7 @@ class ReferralForm(ServiceForm):
     consent_override_reason = TextField(label="If consent was overridden, why?", required=False,
                                               widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         reason = (data.get("consent_override_reason") or "").strip()
         if data.get("consent") == ConsentPosition.OVERRIDDEN and not reason:
@@ -34,14 +37,15 @@ class ReferralForm(ServiceForm):
 
 # The referral's version as the page was loaded: a positive integer column, so anything outside its range is
 # a damaged or forged page, not a stale one.
-VERSION_FIELD = {
-    "min_value": 1, "max_value": 2_147_483_647,
-    "error_messages": dict.fromkeys(("required", "invalid", "min_value", "max_value"),
-                                    "This page is out of date or damaged. Reload it and try again."),
-}
+def _version_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"),
+                                     "This page is out of date or damaged. Reload it and try again."),
+    )
 
 
-def _pathway_agencies():
+def _pathway_agencies() -> QuerySet[Agency]:
     kinds = set().union(*PATHWAY_AGENCY_KINDS.values())
     return Agency.objects.filter(kind__in=kinds, is_active=True).select_related("borough")
 
@@ -49,7 +53,7 @@ def _pathway_agencies():
 class DecisionForm(ServiceForm):
     """The MASH's decision. The version is the referral's as the lead loaded it."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, **VERSION_FIELD)
+    version = _version_field()
     decision = forms.ChoiceField(label="Decision", choices=ReferralDecision.choices, widget=forms.RadioSelect,
                                  error_messages={"required": "Choose a decision."})
     pathway = forms.ChoiceField(label="Pathway (when referring on)", choices=[("", "Choose a pathway"),
@@ -59,11 +63,11 @@ class DecisionForm(ServiceForm):
     reason = TextField(label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 5}),
                              max_length=4000, error_messages={"required": "Give the reason for the decision."})
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["receiving_agency"].queryset = _pathway_agencies()
+        model_choice_field(self, "receiving_agency").queryset = _pathway_agencies()
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("decision") == ReferralDecision.ROUTED:
             if not data.get("pathway"):
@@ -81,6 +85,6 @@ class ReferralActionForm(ServiceForm):
     ACTIONS = [("screen", "Start screening"), ("accept", "Accept"), ("decline", "Decline"), ("close", "Close"),
                ("withdraw", "Withdraw")]
     action = forms.ChoiceField(choices=ACTIONS, error_messages={"invalid_choice": "Choose what to do."})
-    version = forms.IntegerField(widget=forms.HiddenInput, **VERSION_FIELD)
+    version = _version_field()
     reason = TextField(label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=4000)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from agencies.models import Agency
-from config.forms import ServiceForm, TextField
+from config.forms import ServiceForm, TextField, model_choice_field
 from risk import queries
 from risk.choices import RiskLevel
 from risk.models import ReviewOutcome
@@ -27,13 +27,15 @@ class RegisterFilterForm(ServiceForm):
     new = forms.BooleanField(required=False, label="New this week")
     lead = _UserChoice(queryset=None, required=False, empty_label="Any lead professional",
                        label="Lead professional", widget=forms.Select(attrs={"class": "govuk-select"}))
-    agency = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any agency",
-                                    label="Agencies involved", widget=forms.Select(attrs={"class": "govuk-select"}))
+    agency: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any agency", label="Agencies involved",
+        widget=forms.Select(attrs={"class": "govuk-select"}))
 
     def __init__(self, *args: Any, borough: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = queries.lead_candidates(borough.pk)
-        self.fields["agency"].queryset = Agency.objects.filter(borough=borough, is_active=True).order_by("name")
+        model_choice_field(self, "lead").queryset = queries.lead_candidates(borough.pk)
+        agencies = Agency.objects.filter(borough=borough, is_active=True).order_by("name")
+        model_choice_field(self, "agency").queryset = agencies
 
 
 class ReviewForm(ServiceForm):
@@ -58,4 +60,4 @@ class LeadForm(ServiceForm):
 
     def __init__(self, *args: Any, borough: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = queries.lead_candidates(borough.pk)
+        model_choice_field(self, "lead").queryset = queries.lead_candidates(borough.pk)
