@@ -6,6 +6,7 @@ queries whatever the size of the trail (the window bounds the work through the `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,8 +28,8 @@ class Anomalies:
     rules: dict[str, Any]
     many_subjects: list[dict[str, Any]]
     repeated_denials: list[dict[str, Any]]
-    out_of_hours: list[AccessEvent]
-    break_glass: list[AccessEvent]
+    out_of_hours: Sequence[AccessEvent]
+    break_glass: Sequence[AccessEvent]
     # Separation of duties: every request, approval and refusal of a case role (and every refused attempt
     # to set roles), and every second-factor reset, for review whatever the rules say.
     role_grants: list[AccessEvent] = field(default_factory=list)

@@ -254,7 +254,7 @@ def make_anchor(key: bytes, now: datetime) -> dict[str, Any]:
     heads: dict[str, dict[str, Any]] = {}
     for chain in sorted(set(AccessEvent.objects.values_list("chain", flat=True).distinct())):
         newest = AccessEvent.objects.filter(chain=chain).order_by("-sequence")
-        sequence, digest = newest.values_list("sequence", "hash").first()
+        sequence, digest = newest.values_list("sequence", "hash")[0]
         heads[chain] = {"sequence": sequence, "hash": digest}
     body = {"version": ANCHOR_VERSION, "created_at": _utc_text(now), "chains": heads}
     return {**body, "signature": _sign(body, key)}

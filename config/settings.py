@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -333,7 +334,7 @@ elif not DEBUG and AUDIT_ANCHOR_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
 AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection"]
 
 # Anomaly rules for the auditors' page. Times are in TIME_ZONE (London).
-AUDIT_ANOMALY_RULES = {
+AUDIT_ANOMALY_RULES: dict[str, Any] = {
     "lookback_days": env_int("AUDIT_ANOMALY_LOOKBACK_DAYS", 7),
     # A user who views more than this many distinct subjects in one clock hour.
     "subjects_per_hour": env_int("AUDIT_ANOMALY_SUBJECTS_PER_HOUR", 20),

@@ -89,7 +89,8 @@ def level_for_score(score: float, thresholds: Mapping[str, float]) -> str:
 def _decayed(weight: float, age_days: int, half_life: float | None) -> float:
     if not half_life:
         return weight
-    return weight * 0.5 ** (age_days / float(half_life))
+    factor: float = 0.5 ** (age_days / float(half_life))  # float ** float is typed Any (it may be complex)
+    return weight * factor
 
 
 def _age(observed_on: dt.date, today: dt.date) -> int:

@@ -21,7 +21,7 @@ from agencies.choices import RoleCode
 from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
-from referrals.models import SubjectShare
+from referrals.models import Subject, SubjectShare
 
 
 class AssociateRole(models.TextChoices):
@@ -274,7 +274,7 @@ class Link(models.Model):
                 return node.data_key_id
         return None
 
-    def endpoints(self) -> list[tuple[str, object]]:
+    def endpoints(self) -> list[tuple[str, Subject | Associate | Place | Group]]:
         """The two (kind, object) ends of the link."""
         return [(kind, getattr(self, kind)) for kind in NODE_FIELDS if getattr(self, f"{kind}_id") is not None]
 

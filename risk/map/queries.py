@@ -126,9 +126,9 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
     base = shown_links(user)
     order = [F("last_seen").desc(), F("reference").asc()]
     reached: dict[str, set[Any]] = {"associate": set(), "place": set(), "group": set()}
-    for ends in (base.filter(subject_id=subject.pk).order_by(*order)[:cap]
-                 .values_list("associate_id", "place_id", "group_id")):
-        for kind, pk in zip(reached, ends, strict=True):
+    for row in (base.filter(subject_id=subject.pk).order_by(*order)[:cap]
+                .values_list("associate_id", "place_id", "group_id")):
+        for kind, pk in zip(reached, row, strict=True):
             if pk is not None:
                 reached[kind].add(pk)
     near = Q(subject_id=subject.pk)
@@ -139,27 +139,27 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
             near |= Q(**{f"{kind}_id__in": ids})
             whens.append(When(**{f"{kind}_id__in": ids}, then=Value(kind)))
             nodes.append(When(**{f"{kind}_id__in": ids}, then=F(f"{kind}_id")))
-    anchor = [F("anchor_kind"), F("anchor_node")]
+    by_anchor = [F("anchor_kind"), F("anchor_node")]
     links = list(
         base.filter(near)
         .select_related("subject__home_borough", "associate", "place", "group", "source_agency")
         .annotate(anchor_kind=Case(*whens, output_field=CharField()), anchor_node=Case(*nodes))
-        .annotate(rank=Window(RowNumber(), partition_by=anchor, order_by=order),
-                  total=Window(Count("id"), partition_by=anchor),
+        .annotate(rank=Window(RowNumber(), partition_by=by_anchor, order_by=order),
+                  total=Window(Count("id"), partition_by=by_anchor),
                   subject_visible=Exists(Subject.objects.restrict(user, "view").filter(pk=OuterRef("subject_id"))))
         .filter(rank__lte=cap)
         .order_by("anchor_kind", "anchor_node", "rank")
     )
     # Hop 1 first, so that a node reached both ways keeps its shorter distance.
-    fetched = sorted(links, key=lambda link: link.anchor_kind != "subject")  # type: ignore[attr-defined]
-    visible = {link.subject_id for link in links if link.subject_visible} | {subject.pk}  # type: ignore[attr-defined]
-    prefetch_data_keys([link.associate.data_key_id for link in links if link.associate_id])
+    fetched = sorted(links, key=lambda link: link.anchor_kind != "subject")
+    visible = {link.subject_id for link in links if link.subject_visible} | {subject.pk}
+    prefetch_data_keys([link.associate.data_key_id for link in links if link.associate is not None])
 
     result = Neighbourhood()
     result.nodes[_key("subject", subject.pk)] = _node_for("subject", subject, visible, 0)
     drawn: set[Any] = set()
     for link in fetched:
-        kind = link.anchor_kind  # type: ignore[attr-defined]
+        kind = link.anchor_kind
         hop = 1 if kind == "subject" else 2
         ends = link.endpoints()
         for end_kind, obj in ends:
@@ -167,7 +167,7 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
             if key not in result.nodes:
                 result.nodes[key] = _node_for(end_kind, obj, visible, hop)
         anchor = result.nodes[_key(kind, getattr(link, f"{kind}_id"))]
-        anchor.more = max(anchor.more, link.total - cap)  # type: ignore[attr-defined]
+        anchor.more = max(anchor.more, link.total - cap)
         if link.pk not in drawn:
             drawn.add(link.pk)
             result.edges.append(MapEdge(link, _key(*_pk(ends[0])), _key(*_pk(ends[1]))))
@@ -190,7 +190,7 @@ def linked_subjects(node: Any, user: Any) -> list[dict[str, Any]]:
     )
     subject_ids = {link.subject_id for link in links if link.subject_id}
     visible = set(Subject.objects.restrict(user, "view").filter(pk__in=subject_ids).values_list("pk", flat=True))
-    prefetch_data_keys([link.associate.data_key_id for link in links if link.associate_id])
+    prefetch_data_keys([link.associate.data_key_id for link in links if link.associate is not None])
     rows = []
     for link in links:
         other_kind, other = next((k, o) for k, o in link.endpoints() if k != column)
@@ -237,7 +237,7 @@ def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Cont
     links = list(counting.filter(either).select_related("subject", "source_agency").order_by("subject__reference"))
     nodes = {kind: {n.pk: n for n in NODE_MODELS[kind]._base_manager.filter(pk__in=ids)}
              for kind, ids in hot.items() if ids}
-    prefetch_data_keys([a.data_key_id for a in nodes.get("associate", {}).values()])
+    prefetch_data_keys([a.data_key_id for a in nodes.get("associate", {}).values() if isinstance(a, Associate)])
     levels = _current_levels(sorted({link.subject_id for link in links}, key=str))
     result = []
     for kind, by_pk in nodes.items():
