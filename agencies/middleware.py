@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from agencies.http import SiteRequest
 from agencies.models import Membership
 
 NO_MEMBERSHIP_MESSAGE = (
@@ -28,12 +29,12 @@ class MembershipMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
+    def __call__(self, request: SiteRequest) -> HttpResponse:
+        request.membership = None
         return self.get_response(request)
 
     def process_view(
-        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+        self, request: SiteRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         if not request.user.is_authenticated:
             return None
@@ -44,7 +45,7 @@ class MembershipMiddleware:
             .first()
         )
         if membership is not None:
-            request.membership = membership  # type: ignore[attr-defined]
+            request.membership = membership
             # Share it with restrict(), which reads the user's membership, so a page loads it once.
             request.user._state.fields_cache["membership"] = membership
             return None

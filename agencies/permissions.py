@@ -9,7 +9,7 @@ through concerns or grants never duplicate rows and callers can keep chaining.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from agencies.models import Membership
 
 NOTHING = models.Q(pk__in=[])
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def active_membership(user: Any) -> Membership | None:
@@ -50,14 +52,16 @@ def active_membership(user: Any) -> Membership | None:
     return membership
 
 
-class RestrictedQuerySet(models.QuerySet):
+class RestrictedQuerySet(models.QuerySet[_M]):
     """A queryset that can be narrowed to what one user may do."""
 
-    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+    def restrict(self, user: Any, action: str = "view") -> Self:
         """Only the rows ``user`` may ``action``; nothing at all for a user without an active membership."""
         membership = active_membership(user)
         if membership is None:
             return self.none()
+        # Every model managed by this queryset defines the classmethod (see the module docstring); a type
+        # variable cannot be bound to "a Model that also has access_rule".
         rule = self.model.access_rule(membership, action)  # type: ignore[attr-defined]
         if rule is None or rule == NOTHING:
             return self.none()

@@ -681,7 +681,7 @@ def _reset_two_factor(*, user: AbstractBaseUser, actor: AbstractBaseUser | None)
     # Reset by someone else, it also ends every session of the user, who sets up a new authenticator at
     # their next sign-in if their role requires one.
     user = User.objects.select_for_update().get(pk=user.pk)
-    removed = TOTPDevice.objects.filter(user_id=user.pk).delete()[1].get(TOTPDevice._meta.label, 0)
+    removed: int = TOTPDevice.objects.filter(user_id=user.pk).delete()[1].get(TOTPDevice._meta.label, 0)
     removed += StaticDevice.objects.filter(user_id=user.pk).delete()[1].get(StaticDevice._meta.label, 0)
     by_self = actor is not None and actor.pk == user.pk
     ended = 0 if by_self else end_sessions([user.pk])

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
 from agencies.models import UserSession
@@ -35,7 +35,7 @@ def _session_store() -> Any:
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def remember_session(request: HttpRequest, user: AbstractBaseUser) -> None:
+def remember_session(request: HttpRequest, user: User) -> None:
     """List this request's session as one of the user's, and forget their sessions that have expired."""
     key = request.session.session_key
     if key is None:
@@ -68,7 +68,7 @@ def end_sessions(user_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def on_user_logged_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
+def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """Start the session's clocks and list it. Django's login() has already given it a new key."""
     if request is None or not hasattr(request, "session"):
         return
@@ -86,7 +86,7 @@ def on_user_logged_in(sender: Any, request: HttpRequest | None, user: AbstractBa
     remember_session(request, user)
 
 
-def on_user_logged_out(sender: Any, request: HttpRequest | None, user: AbstractBaseUser | None,
+def on_user_logged_out(sender: Any, request: HttpRequest | None, user: User | None,
                        **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session") and request.session.session_key:
         UserSession.objects.filter(session_key=request.session.session_key).delete()

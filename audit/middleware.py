@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from audit.context import current_request
+from audit.context import AuditedRequest, current_request
 from config.client import client_address
 
 
@@ -21,13 +21,13 @@ class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = uuid.uuid4().hex  # type: ignore[attr-defined]
-        request.client_address = client_address(request)  # type: ignore[attr-defined]
+    def __call__(self, request: AuditedRequest) -> HttpResponse:
+        request.request_id = uuid.uuid4().hex
+        request.client_address = client_address(request)
         token = current_request.set(request)
         try:
             response = self.get_response(request)
         finally:
             current_request.reset(token)
-        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        response["X-Request-ID"] = request.request_id
         return response

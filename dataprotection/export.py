@@ -59,7 +59,7 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
             "identifiers": _value(subject.identifiers),
         },
         "home_borough": subject.home_borough.name,
-        "merged_into": subject.merged_into.reference if subject.merged_into_id else None,
+        "merged_into": subject.merged_into.reference if subject.merged_into is not None else None,
         "records_merged_into_this": merged,
         "created_at": _value(subject.created_at),
         "retention_date": _value(subject.retention_date),
@@ -127,7 +127,7 @@ def _referrals(subject: Subject) -> list[dict[str, Any]]:
         "legal_basis": r.get_legal_basis_display(), "consent": r.get_consent_display(),
         "consent_override_reason": _value(r.consent_override_reason), "state": r.state,
         "decision": r.get_decision_display(), "pathway": r.get_pathway_display(),
-        "receiving_agency": r.receiving_agency.name if r.receiving_agency_id else "",
+        "receiving_agency": r.receiving_agency.name if r.receiving_agency is not None else "",
         "decision_reason": _value(r.decision_reason), "received_at": _value(r.received_at),
         "decided_at": _value(r.decided_at), "closed_at": _value(r.closed_at),
         "routing": [{
@@ -143,13 +143,13 @@ def _links(subject: Subject) -> list[dict[str, Any]]:
              .select_related("associate", "place", "group", "source_agency").order_by("first_seen", "reference"))
     rows = []
     for link in links:
-        if link.associate_id:
+        if link.associate is not None:
             other = {"kind": "associate", "reference": link.associate.reference,
                      "role": link.associate.get_role_display(), "age_band": link.associate.get_age_band_display()}
-        elif link.place_id:
+        elif link.place is not None:
             other = {"kind": "place", "reference": link.place.reference, "name": link.place.name,
                      "place_kind": link.place.get_kind_display()}
-        elif link.group_id:
+        elif link.group is not None:
             other = {"kind": "group", "reference": link.group.reference, "name": link.group.name}
         else:
             other = {"kind": "young person"}

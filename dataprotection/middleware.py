@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from agencies import capabilities
+from agencies.http import SiteRequest
 from dataprotection.breakglass import READ_ONLY_PAGES, grant_for_page
 
 
@@ -25,8 +26,8 @@ class BreakGlassMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> None:
-        request.break_glass = None  # type: ignore[attr-defined]
+    def process_view(self, request: SiteRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> None:
+        request.break_glass = None
         if request.method not in ("GET", "HEAD"):
             return None
         match = request.resolver_match
@@ -34,7 +35,7 @@ class BreakGlassMiddleware:
             return None
         if not capabilities.can_break_glass(request.user):
             return None
-        request.break_glass = grant_for_page(  # type: ignore[attr-defined]
+        request.break_glass = grant_for_page(
             request.user, match.url_name, str(view_kwargs.get("reference", ""))
         )
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ REASON_MIN_LENGTH = 25
 
 
 @transaction.atomic
-def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) -> BreakGlassGrant:
+def do_break_glass(subject: Subject, reason: str, *, actor: User) -> BreakGlassGrant:
     """Open ``subject`` to a MASH lead outside their normal access, for ``BREAK_GLASS_HOURS``.
 
     Read-only: the grant opens the record's pages, never a form. Refused for erased and merged records,
@@ -62,7 +62,7 @@ def do_break_glass(subject: Subject, reason: str, *, actor: AbstractBaseUser) ->
 
 
 @transaction.atomic
-def do_review_break_glass(grant: BreakGlassGrant, *, outcome: str, actor: AbstractBaseUser) -> BreakGlassGrant:
+def do_review_break_glass(grant: BreakGlassGrant, *, outcome: str, actor: User) -> BreakGlassGrant:
     """An auditor records that an emergency opening has been reviewed, and whether it was justified."""
     if not capabilities.is_auditor(actor):
         raise PermissionDenied("Only auditors review emergency access.")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -121,7 +121,7 @@ def find_exact_subject(details: SubjectDetails) -> Subject | None:
     return subject
 
 
-def create_subject(details: SubjectDetails, home_borough: Borough, actor: AbstractBaseUser) -> Subject:
+def create_subject(details: SubjectDetails, home_borough: Borough, actor: User) -> Subject:
     """A new record with its own data key and blind indexes (inside the caller's transaction)."""
     data_key = encryption.do_create_data_key(actor=actor)
     subject = Subject(
@@ -143,7 +143,7 @@ def create_subject(details: SubjectDetails, home_borough: Borough, actor: Abstra
     return subject
 
 
-def fill_identity_gaps(subject: Subject, details: SubjectDetails, actor: AbstractBaseUser) -> None:
+def fill_identity_gaps(subject: Subject, details: SubjectDetails, actor: User) -> None:
     """Add details the record lacks; never overwrite what another agency recorded."""
     changed = False
     for name in ("other_names", "address"):
@@ -195,7 +195,7 @@ def do_record_concern(
     narrative: str,
     seriously_worried: bool,
     idempotency_key: uuid.UUID,
-    actor: AbstractBaseUser,
+    actor: User,
     judgement: str = "",
 ) -> tuple[Concern, bool]:
     """Record a concern, attaching it to the matching subject or a new one.
@@ -222,7 +222,7 @@ def do_record_concern(
     return concern, True
 
 
-def _replayed(concern: Concern, actor: AbstractBaseUser) -> Concern:
+def _replayed(concern: Concern, actor: User) -> Concern:
     if concern.recorded_by_id != actor.pk:
         # A key is only ever replayed by the browser that made it; anything else is forged.
         raise PermissionDenied("This form has already been used.")
@@ -239,7 +239,7 @@ def _record_concern(
     narrative: str,
     seriously_worried: bool,
     idempotency_key: uuid.UUID,
-    actor: AbstractBaseUser,
+    actor: User,
     judgement: str = "",
 ) -> Concern:
     membership = active_membership(actor)
@@ -304,7 +304,7 @@ def _record_concern(
 
 
 @transaction.atomic
-def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, actor: AbstractBaseUser) -> Subject:
+def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, actor: User) -> Subject:
     """Merge ``duplicate`` into ``survivor``: its concerns move across, re-encrypted under the survivor's
     key; the duplicate stays as a forwarding record so both histories are kept."""
     if survivor.pk == duplicate.pk:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from agencies import capabilities
 from encryption.keys import prefetch_data_keys
@@ -77,7 +77,7 @@ def identity_for(subject: Subject, user: Any, visible_concerns: Iterable[Concern
     return None
 
 
-def visible_subjects(user: Any):
+def visible_subjects(user: Any) -> QuerySet[Subject]:
     """The subjects this user may see, with counts of the concerns they may see, most recent first."""
     visible_concerns = Concern.objects.restrict(user, "view")
     return (
@@ -112,8 +112,8 @@ def list_rows(subjects: list[Subject], user: Any) -> list[dict[str, Any]]:
         elif canonical:
             identity = _canonical(subject)
         else:
-            concern = latest.get(subject.pk)
-            identity = _from_snapshot(concern.subject_as_recorded) if concern else None
+            last = latest.get(subject.pk)
+            identity = _from_snapshot(last.subject_as_recorded) if last else None
         rows.append({"subject": subject, "identity": identity})
     return rows
 
@@ -159,7 +159,7 @@ def candidate_duplicates(user: Any) -> list[dict[str, Any]]:
     subjects = {s.data_key_id: s for s in visible.filter(
         data_key_id__in={k for pair in pairs for k in pair}).select_related("home_borough")}
     prefetch_data_keys(subjects)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (first, second), reasons in pairs.items():
         a, b = subjects[first], subjects[second]
         a, b = sorted((a, b), key=lambda s: s.created_at)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,7 +95,7 @@ ASSESSMENT_WORKING_DAYS = 45
 DECISION_WORKING_DAYS = 1
 
 # What the access trail calls each move.
-_ACTIONS = {S.SCREENING: Action.UPDATE, S.DECIDED: Action.DECIDE, S.ACCEPTED: Action.DECIDE,
+_ACTIONS: dict[str, Action] = {S.SCREENING: Action.UPDATE, S.DECIDED: Action.DECIDE, S.ACCEPTED: Action.DECIDE,
             S.DECLINED: Action.DECIDE, S.CLOSED: Action.UPDATE, S.WITHDRAWN: Action.UPDATE}
 
 
@@ -106,14 +107,14 @@ class TransitionNotAllowed(ValidationError):
     """The move is not in the table, or not for this person."""
 
 
-def capacities(referral: Referral, actor: AbstractBaseUser | None) -> set[str]:
+def capacities(referral: Referral, actor: User | None) -> set[str]:
     """In which capacities ``actor`` stands to ``referral`` as stored now (MASH lead, receiving worker,
     referrer): each is asked of ``Referral.access_rule``, all in one query."""
     allowed = permitted_actions(referral, actor, CAPACITY_ACTIONS.values())
     return {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
 
 
-def available_moves(referral: Referral, actor: AbstractBaseUser | None) -> list[Move]:
+def available_moves(referral: Referral, actor: User | None) -> list[Move]:
     """The moves of ``TRANSITIONS`` ``actor`` may make on ``referral`` now: from its current state, in a
     capacity they stand in. Pages offer exactly these; the services refuse anything else."""
     stands = capacities(referral, actor)
@@ -133,7 +134,7 @@ def open_referral(subject: Subject) -> Referral | None:
     return Referral.objects.filter(subject=subject, state__in=OPEN_STATES).first()
 
 
-def _notify(referral: Referral, users: Iterable[AbstractBaseUser]) -> None:
+def _notify(referral: Referral, users: Iterable[User]) -> None:
     """Email a reference and a link, after commit: never a name, a narrative or a reason."""
     recipients = sorted({u.email for u in users if getattr(u, "email", "")})
     if not recipients:
@@ -146,25 +147,25 @@ def _notify(referral: Referral, users: Iterable[AbstractBaseUser]) -> None:
     transaction.on_commit(lambda: send_mail(subject_line, body, None, recipients, fail_silently=True))
 
 
-def _members(agency_ids: Iterable[int], role: str) -> list[AbstractBaseUser]:
+def _members(agency_ids: Iterable[int], role: str) -> list[User]:
     return [m.user for m in Membership.objects.filter(agency_id__in=list(agency_ids), is_active=True,
                                                       user__is_active=True, roles__code=role)
             .select_related("user")]
 
 
-def _referrer_side(referral: Referral) -> list[AbstractBaseUser]:
+def _referrer_side(referral: Referral) -> list[User]:
     users = _members([referral.from_agency_id], RoleCode.DSL)
     if referral.referred_by is not None and referral.referred_by.is_active:
         users.append(referral.referred_by)
     return users
 
 
-def _mash_leads(referral: Referral) -> list[AbstractBaseUser]:
+def _mash_leads(referral: Referral) -> list[User]:
     return _members(Agency.objects.filter(borough_id=referral.borough_id, kind=AgencyKind.MASH)
                     .values_list("pk", flat=True), RoleCode.MASH_LEAD)
 
 
-def _new_referral(subject: Subject, *, from_agency: Agency, actor: AbstractBaseUser | None, automatic: bool,
+def _new_referral(subject: Subject, *, from_agency: Agency, actor: User | None, automatic: bool,
                   summary: str, legal_basis: str, consent: str, consent_override_reason: str,
                   received_at: dt.datetime | None = None) -> Referral:
     now = received_at or timezone.now()
@@ -191,7 +192,7 @@ def _new_referral(subject: Subject, *, from_agency: Agency, actor: AbstractBaseU
 @transaction.atomic
 def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consent: str,
                      consent_override_reason: str = "", received_at: dt.datetime | None = None,
-                     actor: AbstractBaseUser) -> Referral:
+                     actor: User) -> Referral:
     """A DSL or MASH lead refers a subject to her home borough's MASH.
 
     Refused while another referral about her is open (which also makes a double submit harmless).
@@ -228,7 +229,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
 
 
 @transaction.atomic
-def do_raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | None = None) -> Referral | None:
+def do_raise_automatic_referral(subject: Subject, *, actor: User | None = None) -> Referral | None:
     """Refer a subject who has reached high on the register, unless a referral is already open.
 
     Raised by the register on the MASH's behalf: from and to the borough MASH, lawful basis safeguarding,
@@ -243,7 +244,7 @@ def do_raise_automatic_referral(subject: Subject, *, actor: AbstractBaseUser | N
                          consent_override_reason="")
 
 
-def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor: AbstractBaseUser,
+def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor: User,
           require_reason: bool = False) -> tuple[Referral, str, str]:
     """Lock, check version, table and capacity; write the new state and the transition row."""
     locked = Referral.objects.select_for_update().filter(pk=referral.pk).first()
@@ -270,8 +271,8 @@ def _move(referral: Referral, to_state: str, *, version: int, reason: str, actor
     return locked, sorted(mine)[0], from_state
 
 
-def _finish(referral: Referral, from_state: str, *, reason: str, actor: AbstractBaseUser, who: str,
-            detail: dict | None = None) -> Referral:
+def _finish(referral: Referral, from_state: str, *, reason: str, actor: User, who: str,
+            detail: dict[str, Any] | None = None) -> Referral:
     set_history_user(referral, actor)
     referral.save()
     ReferralTransition.objects.create(referral=referral, from_state=from_state, to_state=referral.state,
@@ -299,7 +300,7 @@ def _share_for(referral: Referral) -> SubjectShare | None:
 
 
 @transaction.atomic
-def do_start_screening(referral: Referral, *, version: int, actor: AbstractBaseUser, reason: str = "") -> Referral:
+def do_start_screening(referral: Referral, *, version: int, actor: User, reason: str = "") -> Referral:
     """A MASH lead takes a submitted (or declined) referral into screening."""
     locked, who, from_state = _move(referral, S.SCREENING, version=version, reason=reason, actor=actor)
     if from_state == S.DECLINED:
@@ -308,7 +309,7 @@ def do_start_screening(referral: Referral, *, version: int, actor: AbstractBaseU
 
 
 @transaction.atomic
-def do_decide_referral(referral: Referral, *, decision: str, reason: str, version: int, actor: AbstractBaseUser,
+def do_decide_referral(referral: Referral, *, decision: str, reason: str, version: int, actor: User,
                        pathway: str = "", receiving_agency: Agency | None = None) -> Referral:
     """The MASH decides: route to a pathway (sharing the subject with the receiving agency for a stated
     purpose until an expiry), no further action, or signposting. A reason is always required."""
@@ -335,19 +336,19 @@ def do_decide_referral(referral: Referral, *, decision: str, reason: str, versio
     _finish(locked, from_state, reason=reason, actor=actor, who=who,
             detail={"decision": decision, "pathway": locked.pathway})
     recipients = _referrer_side(locked)
-    if decision == ReferralDecision.ROUTED:
+    if decision == ReferralDecision.ROUTED and receiving_agency is not None:  # checked above when routed
         services.do_share_subject(
-            subject=locked.subject, agency=receiving_agency,  # type: ignore[arg-type]
+            subject=locked.subject, agency=receiving_agency,
             purpose=f"Referral {locked.reference}: {Pathway(pathway).label}",
             expires_at=now + dt.timedelta(days=_share_days()), actor=actor)
-        recipients += _members([receiving_agency.pk], RoleCode.RECEIVING_WORKER)  # type: ignore[union-attr]
+        recipients += _members([receiving_agency.pk], RoleCode.RECEIVING_WORKER)
     _notify(locked, recipients)
     return locked
 
 
 @transaction.atomic
 def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, version: int,
-                           actor: AbstractBaseUser) -> Referral:
+                           actor: User) -> Referral:
     """The receiving service accepts (a children's social care assessment is then due in 45 working days)
     or declines (reason required; the share ends at once)."""
     locked, who, from_state = _move(referral, S.ACCEPTED if accept else S.DECLINED, version=version, reason=reason,
@@ -365,7 +366,7 @@ def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, ver
 
 
 @transaction.atomic
-def do_close_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
+def do_close_referral(referral: Referral, *, reason: str, version: int, actor: User) -> Referral:
     """Close a referral; the receiving agency's share ends after the grace period
     (``REFERRAL_SHARE_GRACE_DAYS``, at once when 0)."""
     locked, who, from_state = _move(referral, S.CLOSED, version=version, reason=reason, actor=actor,
@@ -378,15 +379,15 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: A
         ends = locked.closed_at + dt.timedelta(days=grace)
         if grace <= 0:
             services.do_revoke_share(share=share, reason=ShareEndReason.REFERRAL_CLOSED, actor=actor)
-        elif share.expires_at > ends:
-            services.do_share_subject(subject=locked.subject, agency=locked.receiving_agency,  # type: ignore[arg-type]
+        elif share.expires_at > ends and locked.receiving_agency is not None:  # a share means an agency
+            services.do_share_subject(subject=locked.subject, agency=locked.receiving_agency,
                                       purpose=share.purpose, expires_at=ends, actor=actor)
     _notify(locked, _referrer_side(locked))
     return locked
 
 
 @transaction.atomic
-def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
+def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: User) -> Referral:
     """The referrer (or their DSL) withdraws a referral the MASH has not yet decided."""
     locked, who, from_state = _move(referral, S.WITHDRAWN, version=version, reason=reason, actor=actor,
                                     require_reason=True)
@@ -396,6 +397,6 @@ def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor
     return locked
 
 
-def overdue_referrals():
+def overdue_referrals() -> QuerySet[Referral]:
     """Referrals still waiting for the MASH's decision after their deadline (unrestricted: for the alert job)."""
     return Referral.objects.filter(state__in=[S.SUBMITTED, S.SCREENING], decision_due_at__lt=timezone.now())

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -26,7 +27,7 @@ from risk.map.services import detach_erased_subject
 
 @transaction.atomic
 def do_share_subject(
-    *, subject: Subject, agency: Agency, purpose: str, expires_at: dt.datetime, actor: AbstractBaseUser | None
+    *, subject: Subject, agency: Agency, purpose: str, expires_at: dt.datetime, actor: User | None
 ) -> SubjectShare:
     """Share one subject with another agency for a stated purpose until a date (a guardian grant)."""
     if not purpose.strip():
@@ -47,7 +48,7 @@ def do_share_subject(
 
 
 @transaction.atomic
-def do_revoke_share(*, share: SubjectShare, reason: str, actor: AbstractBaseUser | None) -> None:
+def do_revoke_share(*, share: SubjectShare, reason: str, actor: User | None) -> None:
     """End a share at once; the grant's history row keeps who and when, the trail why (a
     ``ShareEndReason`` code)."""
     if reason not in ShareEndReason.values:
@@ -61,7 +62,7 @@ def do_revoke_share(*, share: SubjectShare, reason: str, actor: AbstractBaseUser
 
 
 @transaction.atomic
-def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: AbstractBaseUser | None) -> Subject:
+def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: User | None) -> Subject:
     """Put a subject on legal hold (retention and erasure stop) or release the hold; ``reason`` is a
     ``LegalHoldReason`` code (the trail holds no typed text)."""
     if reason not in LegalHoldReason.values:
@@ -76,7 +77,7 @@ def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: Ab
 
 
 @transaction.atomic
-def do_erase_subject(*, subject: Subject, reason: str, actor: AbstractBaseUser | None) -> Subject:
+def do_erase_subject(*, subject: Subject, reason: str, actor: User | None) -> Subject:
     """Erase a subject by crypto-shredding: her data key (and those of records merged into her) and her
     blind indexes are destroyed, so every live, history and backup copy becomes unreadable. Refused on
     legal hold. The access trail, which holds no personal data, is untouched; ``reason`` is an
@@ -109,7 +110,9 @@ def do_erase_subject(*, subject: Subject, reason: str, actor: AbstractBaseUser |
     return subject
 
 
-def subjects_due_for_erasure(today: dt.date | None = None, *, within_days: int = 0, on_legal_hold: bool = False):
+def subjects_due_for_erasure(
+    today: dt.date | None = None, *, within_days: int = 0, on_legal_hold: bool = False
+) -> QuerySet[Subject]:
     """Subjects past their retention date and not on legal hold (merged records go with their survivor).
 
     The one selection both ``apply_retention`` (today) and the data protection officer's erasure forecast

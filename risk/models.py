@@ -92,7 +92,10 @@ class Indicator(models.Model):
 class ScoringModelQuerySet(models.QuerySet["ScoringModel"]):
     def active(self) -> ScoringModel:
         """The one active scoring model (the newest active version)."""
-        return self.filter(is_active=True).order_by("-version").first() or self.order_by("-version").first()
+        model = self.filter(is_active=True).order_by("-version").first() or self.order_by("-version").first()
+        if model is None:  # the risk migrations create the first one
+            raise self.model.DoesNotExist("There is no scoring model.")
+        return model
 
 
 class ScoringModel(models.Model):

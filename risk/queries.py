@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from referrals.choices import Judgement
@@ -64,7 +65,7 @@ def timeline(subject_id: Any) -> list[Assessment]:
     return list(Assessment.objects.filter(subject_id=subject_id).order_by("assessed_at", "id"))
 
 
-def lead_candidates(borough_id: int) -> QuerySet:
+def lead_candidates(borough_id: int) -> QuerySet[User]:
     """Users who may be named lead professional: active members of active agencies in the borough."""
     return get_user_model().objects.filter(
         is_active=True, membership__is_active=True, membership__agency__is_active=True,
@@ -82,7 +83,7 @@ SORTS = {
 
 def register_entries(borough_id: int, *, level: str = "", rising: bool = False, overdue: bool = False,
                      new: bool = False, lead: int | None = None, agency: int | None = None,
-                     today: dt.date, now: dt.datetime, rising_days: int = 28) -> QuerySet:
+                     today: dt.date, now: dt.datetime, rising_days: int = 28) -> QuerySet[RegisterEntry]:
     """The borough's register (entries on it), filtered; annotated with ``rising``."""
     entries = (
         # Merged and erased records leave the register with their subject (their concerns, and so their
@@ -105,7 +106,7 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
     return entries
 
 
-def _rising_ids(borough_id: int, now: dt.datetime, days: int) -> QuerySet:
+def _rising_ids(borough_id: int, now: dt.datetime, days: int) -> QuerySet[SubjectRisk, dict[str, Any]]:
     """Subjects whose level went up within the last ``days`` (a subquery, not a separate round trip). It
     starts from the recent level changes (indexed), not from the borough's whole register."""
     previous_rank = Case(*[When(previous_level=lvl, then=Value(rank)) for lvl, rank in LEVEL_RANK.items()],
@@ -133,7 +134,7 @@ def level_counts(borough_id: int) -> dict[str, int]:
     return {LEVELS[rank]: n for rank, n in counts.items() if n > 0}
 
 
-def keyset_page(entries: QuerySet, sort: str, after: str, size: int) -> tuple[list[RegisterEntry], str]:
+def keyset_page(entries: QuerySet[RegisterEntry], sort: str, after: str, size: int) -> tuple[list[RegisterEntry], str]:
     """One page after the cursor ``after`` ("value~id"); returns the rows and the next cursor ("" at the end).
 
     Keyset pagination on (sort field, id): the cost of a page does not grow with how far one has paged.

@@ -243,7 +243,7 @@ def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Cont
     for kind, by_pk in nodes.items():
         for pk, node in by_pk.items():
             own = [link for link in links if getattr(link, f"{kind}_id") == pk]
-            subjects = list({link.subject_id: link.subject for link in own}.values())
+            subjects = list({link.subject_id: link.subject for link in own if link.subject is not None}.values())
             agencies = sorted({link.source_agency.name for link in own})
             result.append(Context(kind, node, subjects, agencies,
                                   {s.pk: levels.get(s.pk, "Not assessed") for s in subjects}))

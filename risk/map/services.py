@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -28,10 +28,10 @@ from encryption import services as encryption
 from encryption.models import ErasureReason
 from referrals.models import Subject
 from referrals.references import new_reference
-from risk.map.models import Associate, Confidence, Link, LinkStatus, LinkType, active_links_q
+from risk.map.models import Associate, Confidence, Group, Link, LinkStatus, LinkType, Place, active_links_q
 from risk.services.assessment import mark_due
 
-Node = Any  # a Subject, Associate, Place or Group
+Node = Subject | Associate | Place | Group
 PREFIX = {"associate": "A", "place": "P", "group": "G", "link": "L"}
 
 
@@ -40,7 +40,7 @@ def node_kind(node: Node) -> str:
     return type(node).__name__.lower()
 
 
-def _save_new_node(node: Node, borough: Borough, actor: AbstractBaseUser) -> None:
+def _save_new_node(node: Associate | Place | Group, borough: Borough, actor: User) -> None:
     """Save an associate, place or group the form built but did not save (its first link creates it)."""
     kind = node_kind(node)
     node.reference = new_reference(PREFIX[kind])
@@ -67,7 +67,7 @@ def do_add_link(
     source_agency: Agency | None = None,
     expires_on: dt.date | None = None,
     suggested_from: Any = None,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> Link:
     """Link two nodes. A MASH lead's link is confirmed at once; a practitioner's or DSL's is a
     suggestion that waits for the MASH lead. New (unsaved) associates, places or groups among ``ends``
@@ -88,7 +88,7 @@ def do_add_link(
         raise ValidationError("Dates seen cannot be in the future.")
     if last_seen < first_seen:
         raise ValidationError("Last seen must be on or after first seen.")
-    subject = next((node for node in ends if node_kind(node) == "subject"), None)
+    subject = next((node for node in ends if isinstance(node, Subject)), None)
     if subject is not None:
         if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
             raise PermissionDenied("Not visible.")
@@ -103,14 +103,14 @@ def do_add_link(
     if not is_mash and not (capabilities.can_suggest_links(actor) and subject is not None):
         raise PermissionDenied("Read-only.")
     for node in ends:
-        if node_kind(node) == "subject" or _is_new(node):
+        if isinstance(node, Subject) or _is_new(node):
             continue
         if not type(node).objects.restrict(actor, "view").filter(pk=node.pk).exists():
             raise PermissionDenied("Not visible.")
-        if node_kind(node) == "associate" and node.erased_at is not None:
+        if isinstance(node, Associate) and node.erased_at is not None:
             raise ValidationError("This person's details have been erased.")
     for node in ends:
-        if node_kind(node) != "subject" and _is_new(node):
+        if not isinstance(node, Subject) and _is_new(node):
             _save_new_node(node, borough, actor)
 
     now = timezone.now()
@@ -151,13 +151,13 @@ def _rescore_around(link: Link) -> None:
     mark_due(Link._base_manager.filter(near, subject__isnull=False).values("subject_id"))
 
 
-def _require_mash_for(link: Link, actor: AbstractBaseUser) -> None:
+def _require_mash_for(link: Link, actor: User) -> None:
     if not Link.objects.restrict(actor, "change").filter(pk=link.pk).exists():
         raise PermissionDenied("Only the borough's MASH lead can do this.")
 
 
 @transaction.atomic
-def do_confirm_link(link: Link, *, actor: AbstractBaseUser) -> Link:
+def do_confirm_link(link: Link, *, actor: User) -> Link:
     """Confirm a practitioner's suggestion (MASH lead of the link's borough)."""
     _require_mash_for(link, actor)
     link = Link.objects.select_for_update().get(pk=link.pk)
@@ -173,7 +173,7 @@ def do_confirm_link(link: Link, *, actor: AbstractBaseUser) -> Link:
 
 
 @transaction.atomic
-def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
+def do_remove_link(link: Link, *, reason: str, actor: User) -> Link:
     """Remove a link: recorded (status, who, when, why), never deleted. The MASH lead removes any link
     of the borough; whoever suggested a link may withdraw it while it is still a suggestion."""
     reason = (reason or "").strip()
@@ -203,7 +203,7 @@ def do_remove_link(link: Link, *, reason: str, actor: AbstractBaseUser) -> Link:
 
 
 @transaction.atomic
-def do_erase_unlinked_associates(*, actor: AbstractBaseUser | None = None, today: dt.date | None = None) -> int:
+def do_erase_unlinked_associates(*, actor: User | None = None, today: dt.date | None = None) -> int:
     """Crypto-shred the identity of every associate with no counting link (confirmed and unexpired, or
     still pending) whose last link ended more than ``MAP_ASSOCIATE_RETENTION_DAYS`` ago. A set-based
     retention job: one access event for the run. Returns how many were erased."""
@@ -232,7 +232,7 @@ def do_erase_unlinked_associates(*, actor: AbstractBaseUser | None = None, today
     return len(erased)
 
 
-def detach_erased_subject(subject: Any, *, actor: AbstractBaseUser | None) -> int:
+def detach_erased_subject(subject: Any, *, actor: User | None) -> int:
     """Part of erasing a girl (called inside ``referrals.services.do_erase_subject``'s transaction):
     no associate, place or group may stay tied to her reference.
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -198,7 +198,7 @@ def _apply(row: SubjectRisk | None, subject: Subject, result: Result, model: Sco
 
 
 def _assess_one(subject: Subject, model: ScoringModel, now: dt.datetime, reason: str,
-                actor: AbstractBaseUser | None, first_facts: list[ConcernFact] | None = None) -> Assessed:
+                actor: User | None, first_facts: list[ConcernFact] | None = None) -> Assessed:
     today = now.date()
     until: dict[Any, dt.date] = {}
     if first_facts is not None:
@@ -233,7 +233,7 @@ def _assess_one(subject: Subject, model: ScoringModel, now: dt.datetime, reason:
     return Assessed(assessment, LevelChange(subject, old_level, result.level, register))
 
 
-def do_assess_subject(subject: Subject, *, actor: AbstractBaseUser | None, reason: str = "concern",
+def do_assess_subject(subject: Subject, *, actor: User | None, reason: str = "concern",
                       now: dt.datetime | None = None, first_concern: Any = None,
                       indicators: list[Any] | None = None) -> Assessed:
     """Re-assess one subject now under the active scoring model; append to her timeline only if something
@@ -281,7 +281,7 @@ def _due_subject_ids(model: ScoringModel, today: dt.date) -> list[Any]:
     return list(Subject.objects.filter(due, status=SubjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
 
 
-def rescore_all(*, now: dt.datetime | None = None, actor: AbstractBaseUser | None = None,
+def rescore_all(*, now: dt.datetime | None = None, actor: User | None = None,
                 batch_size: int = BATCH_SIZE) -> RescoreReport:
     """Re-assess every active subject whose risk time may have moved, set-based.
 
@@ -318,7 +318,11 @@ def rescore_all(*, now: dt.datetime | None = None, actor: AbstractBaseUser | Non
             until: dict[Any, dt.date] = {}
             map_facts = map_facts_for(ids, model.config, now, until)
             decisions = decisions_for(ids, model.config)
-            new_assessments, to_create, to_update, dated, changed = [], [], [], [], []
+            new_assessments: list[Assessment] = []
+            to_create: list[SubjectRisk] = []
+            to_update: list[SubjectRisk] = []
+            dated: list[SubjectRisk] = []
+            changed: list[tuple[Subject, str, str]] = []
             for subject in batch:
                 mine = decisions.get(subject.pk, ())
                 result = evaluator(facts[subject.pk], model.config, map_facts.get(subject.pk, ()), mine).at(now)
@@ -371,7 +375,7 @@ def _risk_of(subject: Subject) -> SubjectRisk | None:
 
 
 @transaction.atomic
-def do_activate_scoring_model(*, model: ScoringModel, actor: AbstractBaseUser | None) -> ScoringModel:
+def do_activate_scoring_model(*, model: ScoringModel, actor: User | None) -> ScoringModel:
     """Make ``model`` the active scoring model; the next ``rescore`` re-assesses everyone under it."""
     ScoringModel.objects.exclude(pk=model.pk).filter(is_active=True).update(is_active=False)
     model.is_active = True

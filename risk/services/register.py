@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -36,7 +36,7 @@ def cadence_for(level: str, config: dict[str, Any]) -> int:
     return int(config["review_cadence_days"].get(level, 91))
 
 
-def on_level_change(subject: Subject, old_level: str, new_level: str, *, actor: AbstractBaseUser | None,
+def on_level_change(subject: Subject, old_level: str, new_level: str, *, actor: User | None,
                      now: dt.datetime | None = None, config: dict[str, Any] | None = None,
                      no_entry: bool = False) -> str:
     """Everything that follows a change of a subject's risk level; called inside the assessing
@@ -113,7 +113,7 @@ def mash_lead_emails(borough_id: int) -> list[str]:
     )
 
 
-def _require_borough_lead(entry: RegisterEntry, actor: AbstractBaseUser) -> None:
+def _require_borough_lead(entry: RegisterEntry, actor: User) -> None:
     if not capabilities.leads_mash_of(actor, entry.borough_id):
         raise PermissionDenied("Only the borough's MASH leads keep its register.")
 
@@ -123,7 +123,7 @@ def _locked(entry: RegisterEntry) -> RegisterEntry:
 
 
 @transaction.atomic
-def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: AbstractBaseUser,
+def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: User,
                      now: dt.datetime | None = None) -> RegisterReview:
     """Record a review: the next review falls one cadence from today."""
     entry = _locked(entry)
@@ -148,7 +148,7 @@ def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: A
 
 
 @transaction.atomic
-def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: AbstractBaseUser,
+def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: User,
                             now: dt.datetime | None = None) -> RegisterEntry:
     """Take a subject off the register with a reason; the entry and its history stay."""
     entry = _locked(entry)
@@ -168,7 +168,7 @@ def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: Abstrac
 
 
 @transaction.atomic
-def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: AbstractBaseUser,
+def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: User,
                                 now: dt.datetime | None = None) -> RegisterEntry:
     """Put a removed subject back on the register, at her current level and its cadence."""
     entry = _locked(entry)
@@ -193,8 +193,8 @@ def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: Abs
 
 
 @transaction.atomic
-def do_set_lead_professional(*, entry: RegisterEntry, lead: AbstractBaseUser | None,
-                             actor: AbstractBaseUser) -> RegisterEntry:
+def do_set_lead_professional(*, entry: RegisterEntry, lead: User | None,
+                             actor: User) -> RegisterEntry:
     """Name (or clear) the lead professional: a member of an agency in the entry's borough."""
     entry = _locked(entry)
     _require_borough_lead(entry, actor)
