@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
@@ -36,6 +36,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agencies.http import CaseRequest
 from agencies.sessions import FRESH_AUTH_AT, HAS_DEVICE
 
 RECOVERY_CODE_SALT = "agencies.two_factor.recovery_code"
@@ -96,7 +97,7 @@ def _with_next(url_name: str, request: HttpRequest) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}"
 
 
-def step_up_redirect(request: HttpRequest, next_url: str | None = None) -> HttpResponse | None:
+def step_up_redirect(request: CaseRequest, next_url: str | None = None) -> HttpResponse | None:
     """A redirect to the step-up page when the member's proof is not fresh, otherwise None.
 
     After the step-up the member comes back to ``next_url`` (default: this page) by GET; a stale POST is
@@ -105,26 +106,26 @@ def step_up_redirect(request: HttpRequest, next_url: str | None = None) -> HttpR
     if is_fresh(request):
         return None
     # The audited view around this records the redirect; say it was a step-up, not the export itself.
-    request.audit_detail = {**(getattr(request, "audit_detail", None) or {}), "step_up": "required"}  # type: ignore[attr-defined]
+    request.audit_detail = {**(getattr(request, "audit_detail", None) or {}), "step_up": "required"}
     back = next_url or request.get_full_path()
     return redirect(f"{reverse('step-up')}?{urlencode({'next': back})}")
 
 
-def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def step_up_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Ask for fresh proof (second factor, or password) before ``view``; put it below the access checks."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: CaseRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = step_up_redirect(request)
         return response if response is not None else view(request, *args, **kwargs)
 
-    wrapper.step_up_required = True  # type: ignore[attr-defined]
+    wrapper.step_up_required = True  # type: ignore[attr-defined]  # a marker on the function, read by the URL checks
     return wrapper
 
 
 def two_factor_exempt(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view an unverified session may reach (verify, set up, sign out)."""
-    view.two_factor_exempt = True  # type: ignore[attr-defined]
+    view.two_factor_exempt = True  # type: ignore[attr-defined]  # a marker on the function, read by the middleware
     return view
 
 

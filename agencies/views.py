@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import services
 from agencies.forms import SetPasswordForm, SignInForm
+from agencies.http import CaseRequest, SiteRequest
 from agencies.models import Membership
 from agencies.roles import ROLE_DESCRIPTIONS
 from agencies.sessions import HAS_DEVICE
@@ -31,6 +32,7 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    request: SiteRequest
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -40,10 +42,11 @@ class SignInView(auth_views.LoginView):
     def get_success_url(self) -> str:
         # Straight on to the second factor when one is needed (the middleware would send them there anyway).
         destination = super().get_success_url()
-        if getattr(self.request, "membership", None) is None:
-            # The middleware ran while the visitor was still anonymous.
-            self.request.membership = (  # type: ignore[attr-defined]
-                Membership.objects.filter(user=self.request.user, is_active=True, agency__is_active=True)
+        user = self.request.user
+        if getattr(self.request, "membership", None) is None and user.is_authenticated:
+            # The middleware ran while the visitor was still anonymous (signed in by now).
+            self.request.membership = (
+                Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
                 .prefetch_related("roles").first()
             )
         if needs_second_factor(self.request):
@@ -72,9 +75,9 @@ class SignOutView(auth_views.LogoutView):
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: CaseRequest) -> HttpResponse:
     """The landing page: who you are, where, and what your roles let you do."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     roles = [
         {"code": role.code, "label": role.label, "description": ROLE_DESCRIPTIONS.get(role.code, "")}
         for role in membership.roles.all()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 
 from agencies import services
 from agencies.forms import EnrolmentForm, PasswordConfirmForm, SecondFactorForm
+from agencies.http import CaseRequest
 from agencies.sessions import HAS_DEVICE, cycle_session
 from agencies.two_factor import (
     base32_key,
@@ -63,11 +64,11 @@ def _failure_message(result: services.SecondFactorResult) -> str:
     return WRONG_CODE
 
 
-def _next(request: HttpRequest) -> str:
+def _next(request: CaseRequest) -> str:
     return safe_next(request, request.POST.get("next") or request.GET.get("next"))
 
 
-def _after_second_factor(request: HttpRequest, result: services.SecondFactorResult) -> None:
+def _after_second_factor(request: CaseRequest, result: services.SecondFactorResult) -> None:
     django_otp.login(request, result.device)
     # The session now carries more privilege: give it a new key, as at sign-in.
     cycle_session(request)
@@ -84,7 +85,7 @@ def _after_second_factor(request: HttpRequest, result: services.SecondFactorResu
 
 @two_factor_exempt
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: CaseRequest) -> HttpResponse:
     """After the password: the code from the authenticator app, or a recovery code."""
     next_url = _next(request)
     if not needs_second_factor(request):
@@ -105,7 +106,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @two_factor_exempt
 @require_http_methods(["GET", "POST"])
-def setup(request: HttpRequest) -> HttpResponse:
+def setup(request: CaseRequest) -> HttpResponse:
     """Add an authenticator app: QR code and key, confirm with its first code, then the recovery codes."""
     next_url = _next(request)
     if has_confirmed_device(request.user):
@@ -142,7 +143,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: CaseRequest) -> HttpResponse:
     """Account security: whether two-factor authentication is on, recovery codes left, what can be changed."""
     has_device = has_confirmed_device(request.user)
     codes_left = StaticToken.objects.filter(device__user_id=request.user.pk).count() if has_device else 0
@@ -153,7 +154,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: CaseRequest) -> HttpResponse:
     """Replace the recovery codes (after a fresh second factor) and show the new ones once."""
     stale = step_up_redirect(request, next_url=reverse("account-security"))
     if stale is not None:
@@ -168,7 +169,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def remove(request: HttpRequest) -> HttpResponse:
+def remove(request: CaseRequest) -> HttpResponse:
     """Turn two-factor authentication off, for members whose roles do not require it."""
     if role_requires_two_factor(getattr(request, "membership", None)):
         raise PermissionDenied
@@ -186,7 +187,7 @@ def remove(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def step_up(request: HttpRequest) -> HttpResponse:
+def step_up(request: CaseRequest) -> HttpResponse:
     """Confirm it is you: the second factor again (or the password, without one), then back where you were."""
     next_url = _next(request)
     uses_device = has_confirmed_device(request.user)
@@ -196,11 +197,11 @@ def step_up(request: HttpRequest) -> HttpResponse:
         if uses_device:
             result = services.do_verify_second_factor(
                 user=request.user, token=form.cleaned_data["otp_token"], purpose="step_up", actor=request.user)
-            ok, error = result.ok, (None if result.ok else _failure_message(result))
+            ok, error = result.ok, ("" if result.ok else _failure_message(result))
         else:
             ok = services.do_confirm_password(
                 user=request.user, password=form.cleaned_data["password"], actor=request.user)
-            error = None if ok else "Your password is not right. Enter the password you signed in with."
+            error = "" if ok else "Your password is not right. Enter the password you signed in with."
         if ok:
             if uses_device:
                 _after_second_factor(request, result)

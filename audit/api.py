@@ -29,12 +29,13 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
+from django.views import View
 
 from audit import chain
 from audit.choices import SYSTEM_CHAIN, Action, ObjectType, Outcome
@@ -81,7 +82,7 @@ def _actor_context(
         # The reverse one-to-one from the user (loaded once and cached on the actor): the trail sits
         # below the agencies app and names no model of it (DESIGN.md §4.1).
         try:
-            membership = actor.membership  # type: ignore[attr-defined]
+            membership = actor.membership  # type: ignore[attr-defined]  # reverse relation of a higher app
         except ObjectDoesNotExist:
             membership = None
     if membership is None:
@@ -197,12 +198,12 @@ def _record_for_request(
 
 def run_audited(
     request: HttpRequest,
-    call: Callable[[], HttpResponse],
+    call: Callable[[], HttpResponseBase],
     *,
     action: str,
     object_type: str,
     reference: str,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Run ``call`` (the view) and record one event for it; shared by the decorator and the mixin."""
     try:
         response = call()
@@ -220,7 +221,7 @@ def run_audited(
 
 def audited_view(
     action: str, *, object_type: str, reference_kwarg: str | None = None
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorate a function view so that every request to it is recorded (see the module docstring).
 
     Put it outermost (above access checks) so that refusals are recorded too.
@@ -228,16 +229,16 @@ def audited_view(
     if action not in Action.values:
         raise ValueError(f"Unknown audit action {action!r}.")
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             reference = str(kwargs.get(reference_kwarg, "")) if reference_kwarg else ""
             return run_audited(
                 request, lambda: view(request, *args, **kwargs),
                 action=action, object_type=object_type, reference=reference,
             )
 
-        wrapper.audited = True  # type: ignore[attr-defined]
+        wrapper.audited = True  # type: ignore[attr-defined]  # a marker on the function, read by is_audited
         return wrapper
 
     return decorator
@@ -249,13 +250,19 @@ def audit_exempt(reason: str) -> Callable[[Callable[..., Any]], Callable[..., An
         raise ValueError("Say why the view needs no audit event.")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        view.audit_exempt = reason  # type: ignore[attr-defined]
+        view.audit_exempt = reason  # type: ignore[attr-defined]  # a marker on the function, read by is_audited
         return view
 
     return decorator
 
 
-class AuditedViewMixin:
+if TYPE_CHECKING:
+    _MixinBase = View  # the mixin is always combined with a View, whose dispatch it wraps
+else:
+    _MixinBase = object
+
+
+class AuditedViewMixin(_MixinBase):
     """Class-based equivalent of ``audited_view``: set ``audit_action``, ``audit_object_type`` and
     optionally ``audit_reference_kwarg``; put it first among the bases so refusals are recorded too."""
 
@@ -263,10 +270,10 @@ class AuditedViewMixin:
     audit_object_type: str = ""
     audit_reference_kwarg: str | None = None
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         reference = str(kwargs.get(self.audit_reference_kwarg, "")) if self.audit_reference_kwarg else ""
         return run_audited(
-            request, lambda: super(AuditedViewMixin, self).dispatch(request, *args, **kwargs),  # type: ignore[misc]
+            request, lambda: super(AuditedViewMixin, self).dispatch(request, *args, **kwargs),
             action=self.audit_action, object_type=self.audit_object_type, reference=reference,
         )
 

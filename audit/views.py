@@ -15,12 +15,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Max
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies import capabilities
+from agencies.http import CaseRequest
 from agencies.models import Borough
 from agencies.two_factor import step_up_required
 from audit.anomalies import find_anomalies
@@ -38,11 +39,11 @@ CSV_COLUMNS = [
 ]
 
 
-def auditor_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def auditor_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """404 for anyone without the auditor role."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: CaseRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not capabilities.is_auditor(request.user):
             raise Http404
         return view(request, *args, **kwargs)
@@ -61,7 +62,7 @@ def _page(events: Any, before: int | None) -> tuple[list[AccessEvent], int | Non
     return rows[:size], next_before
 
 
-def _query_without_cursor(request: HttpRequest, **extra: Any) -> str:
+def _query_without_cursor(request: CaseRequest, **extra: Any) -> str:
     params = [(k, v) for k, v in request.GET.items() if k != "before" and v]
     params += list(extra.items())
     return urlencode(params)
@@ -70,7 +71,7 @@ def _query_without_cursor(request: HttpRequest, **extra: Any) -> str:
 @audited_view(Action.LIST, object_type="access_event")
 @auditor_only
 @require_GET
-def trail(request: HttpRequest) -> HttpResponse:
+def trail(request: CaseRequest) -> HttpResponse:
     """The whole trail, newest first, with filters and keyset pagination."""
     form = TrailFilterForm(request.GET or None)
     events: list[AccessEvent] = []
@@ -83,7 +84,7 @@ def trail(request: HttpRequest) -> HttpResponse:
         queryset = form.filter(AccessEvent.objects.all()) if form.is_bound else AccessEvent.objects.all()
         events, next_before = _page(queryset, cleaned.get("before"))
         if form.is_bound:
-            request.audit_detail = {"filters": form.used_filters()}  # type: ignore[attr-defined]
+            request.audit_detail = {"filters": form.used_filters()}
     context = {
         "form": form,
         "events": events,
@@ -98,12 +99,12 @@ def trail(request: HttpRequest) -> HttpResponse:
 @auditor_only
 @step_up_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: CaseRequest) -> HttpResponseBase:
     """The filtered trail as CSV, streamed (the export itself is an audited event)."""
     form = TrailFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "audit/trail.html", {"form": form, "events": []}, status=400)
-    request.audit_detail = {"filters": form.used_filters()}  # type: ignore[attr-defined]
+    request.audit_detail = {"filters": form.used_filters()}
     queryset = form.filter(AccessEvent.objects.all()).order_by("id").values_list(*CSV_COLUMNS)
     writer = safe_writer()
 
@@ -121,7 +122,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.SEARCH, object_type="disclosure_log")
 @auditor_only
 @require_GET
-def object_lookup(request: HttpRequest) -> HttpResponse:
+def object_lookup(request: CaseRequest) -> HttpResponse:
     """Ask for an object type and reference, then show that object's disclosure log."""
     form = ObjectLookupForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -133,16 +134,16 @@ def object_lookup(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="disclosure_log", reference_kwarg="reference")
 @auditor_only
 @require_GET
-def object_log(request: HttpRequest, object_type: str, reference: str) -> HttpResponse:
+def object_log(request: CaseRequest, object_type: str, reference: str) -> HttpResponse:
     """Who has seen, changed or been sent one object: every event about it, newest first."""
     if object_type not in ObjectType.values or not REFERENCE_PATTERN.match(reference):
         raise Http404
-    request.audit_detail = {"object_type": object_type}  # type: ignore[attr-defined]
+    request.audit_detail = {"object_type": object_type}
     about = AccessEvent.objects.filter(object_type=object_type, reference=reference)
     if not about.exists():
         # Nothing was ever recorded about it: it may be a mistyped name, so the trail keeps no copy.
-        request.audit_reference = ""  # type: ignore[attr-defined]
-        request.audit_detail["found"] = False  # type: ignore[attr-defined]
+        request.audit_reference = ""
+        request.audit_detail["found"] = False
     before = request.GET.get("before", "")
     if before and not before.isdigit():
         raise Http404
@@ -162,7 +163,7 @@ def object_log(request: HttpRequest, object_type: str, reference: str) -> HttpRe
 @audited_view(Action.VIEW, object_type="anomalies")
 @auditor_only
 @require_GET
-def anomalies(request: HttpRequest) -> HttpResponse:
+def anomalies(request: CaseRequest) -> HttpResponse:
     """Events that the configured rules flag for an auditor's attention."""
     return render(request, "audit/anomalies.html", {"found": find_anomalies(timezone.now())})
 
@@ -170,7 +171,7 @@ def anomalies(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="audit_chain")
 @auditor_only
 @require_GET
-def chain_status(request: HttpRequest) -> HttpResponse:
+def chain_status(request: CaseRequest) -> HttpResponse:
     """Every chain's length and head, and the recent verification runs."""
     chains = list(
         AccessEvent.objects.values("chain")
@@ -188,7 +189,7 @@ def chain_status(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VERIFY, object_type="audit_chain")
 @auditor_only
 @require_POST
-def verify_now(request: HttpRequest) -> HttpResponse:
+def verify_now(request: CaseRequest) -> HttpResponse:
     """Walk every chain now, as this auditor, and show the result on the chain-status page."""
     report, _run = do_verify_trail(run_by=request.user.get_username(), actor=request.user)
     if report.intact:

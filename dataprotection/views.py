@@ -10,12 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect, step_up_required
 from audit.api import audited_view
@@ -36,7 +37,7 @@ def _require(allowed: bool) -> None:
         raise Http404
 
 
-def _require_perm(request: HttpRequest, perm: str) -> None:
+def _require_perm(request: CaseRequest, perm: str) -> None:
     _require(request.user.has_perm(perm))
 
 
@@ -44,7 +45,7 @@ def _require_perm(request: HttpRequest, perm: str) -> None:
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.SEARCH, object_type="break_glass")
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: CaseRequest) -> HttpResponse:
     """Reference and reason, then a warning to confirm; confirming opens the record for a few hours."""
     _require(capabilities.can_break_glass(request.user))
     if stale := step_up_redirect(request):  # opening a record beyond one's access: ask again
@@ -52,9 +53,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     form = BreakGlassForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         subject = form.subject
-        request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+        request.audit_borough = subject.home_borough
         if request.POST.get("stage") != "confirm":
-            request.audit_detail = {"stage": "warning"}  # type: ignore[attr-defined]
+            request.audit_detail = {"stage": "warning"}
             return render(request, "dataprotection/break_glass_confirm.html",
                           {"form": form, "subject": subject, "hours": settings.BREAK_GLASS_HOURS})
         try:
@@ -63,7 +64,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             # The subject page itself says until when (the emergency-access banner).
-            request.audit_detail = {"grant": grant.reference}  # type: ignore[attr-defined]
+            request.audit_detail = {"grant": grant.reference}
             return redirect("subject-detail", reference=subject.reference)
     return render(request, "dataprotection/break_glass_form.html", {"form": form})
 
@@ -71,7 +72,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 @require_GET
 @audited_view(Action.LIST, object_type="break_glass")
 @auditor_only
-def break_glass_list(request: HttpRequest) -> HttpResponse:
+def break_glass_list(request: CaseRequest) -> HttpResponse:
     """Every emergency opening, pending reviews first when asked, 50 to a page."""
     pending_only = request.GET.get("show") == "pending"
     page = Paginator(grants_for_review(pending_only), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,7 +85,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="break_glass", reference_kwarg="reference")
 @auditor_only
 @step_up_required  # the page shows the stated reason
-def break_glass_review(request: HttpRequest, reference: str) -> HttpResponse:
+def break_glass_review(request: CaseRequest, reference: str) -> HttpResponse:
     """One emergency opening with its stated reason, and the auditor's review of it."""
     grant = get_object_or_404(grants_for_review(False), reference=reference)
     form = BreakGlassReviewForm(request.POST if request.method == "POST" else None)
@@ -103,7 +104,7 @@ def break_glass_review(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.SEARCH, object_type="subject")
-def subject_access(request: HttpRequest) -> HttpResponse:
+def subject_access(request: CaseRequest) -> HttpResponse:
     """Find the young person by reference number (POST, so nothing typed lands in a URL or log)."""
     _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):
@@ -117,34 +118,34 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     return render(request, "dataprotection/subject_access_form.html", {"form": form})
 
 
-def _subject_for_export(request: HttpRequest, reference: str) -> Subject:
+def _subject_for_export(request: CaseRequest, reference: str) -> Subject:
     _require(capabilities.can_answer_subject_access(request.user))
     subject = get_visible_or_404(Subject, request.user, "export", reference=reference,
                                  select_related=("home_borough", "merged_into"))
-    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = subject.home_borough
     return subject
 
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
-def subject_access_report(request: HttpRequest, reference: str) -> HttpResponse:
+def subject_access_report(request: CaseRequest, reference: str) -> HttpResponse:
     """Everything held about her, decrypted, as a readable page (one export event)."""
     subject = _subject_for_export(request, reference)
     if stale := step_up_redirect(request):
         return stale
-    request.audit_detail = {"format": "html"}  # type: ignore[attr-defined]
+    request.audit_detail = {"format": "html"}
     data = export.subject_access_data(subject)
     return render(request, "dataprotection/subject_access_report.html", {"subject": subject, "data": data})
 
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
-def subject_access_export(request: HttpRequest, reference: str) -> HttpResponse:
+def subject_access_export(request: CaseRequest, reference: str) -> HttpResponse:
     """The same as a JSON download (one export event)."""
     subject = _subject_for_export(request, reference)
     if stale := step_up_redirect(request):
         return stale
-    request.audit_detail = {"format": "json"}  # type: ignore[attr-defined]
+    request.audit_detail = {"format": "json"}
     body = json.dumps(export.subject_access_data(subject), indent=2, ensure_ascii=False, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="subject-access-{subject.reference}.json"'
@@ -154,7 +155,7 @@ def subject_access_export(request: HttpRequest, reference: str) -> HttpResponse:
 
 # --- Erasure forecast -------------------------------------------------------------------------------
 
-def _forecast_context(request: HttpRequest) -> dict[str, Any]:
+def _forecast_context(request: CaseRequest) -> dict[str, Any]:
     today = timezone.localdate()
     due = export.erasure_forecast(today)
     page = Paginator(due, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -168,7 +169,7 @@ def _forecast_context(request: HttpRequest) -> dict[str, Any]:
 
 @require_GET
 @audited_view(Action.LIST, object_type="erasure_forecast")
-def erasure_forecast(request: HttpRequest) -> HttpResponse:
+def erasure_forecast(request: CaseRequest) -> HttpResponse:
     """Who the retention period will erase in the next 90 days, and who a legal hold keeps."""
     _require(capabilities.can_see_erasure_forecast(request.user))
     return render(request, "dataprotection/erasure_forecast.html", _forecast_context(request))
@@ -176,7 +177,7 @@ def erasure_forecast(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="erasure_forecast")
-def erasure_forecast_export(request: HttpRequest) -> HttpResponse:
+def erasure_forecast_export(request: CaseRequest) -> HttpResponse:
     """The whole forecast as CSV, legal holds included and marked (reference numbers only)."""
     _require_perm(request, "dataprotection.view_erasure_forecast")
     if stale := step_up_redirect(request):

@@ -13,6 +13,7 @@ from agencies.models import Borough
 from config.forms import ServiceForm, TextField, TextRegexField, model_choice_field
 from referrals.choices import Judgement
 from referrals.intake import SubjectDetails
+from referrals.models import Subject
 from referrals.references import looks_like
 from risk.choices import IndicatorCategory
 from risk.models import Indicator
@@ -188,7 +189,7 @@ class MergeForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.subject_lookup = subject_lookup
         self.survivor = survivor
-        self.duplicate_obj = None
+        self.duplicate_obj: Subject | None = None
 
     def clean_duplicate(self) -> str:
         reference = self.cleaned_data["duplicate"].strip().upper()

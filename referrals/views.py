@@ -9,11 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
@@ -27,14 +28,14 @@ PAGE_SIZE = 50
 JUST_RECORDED = "just_recorded_concern"
 
 
-def _visible_subject(request: HttpRequest, reference: str) -> Subject | None:
+def _visible_subject(request: CaseRequest, reference: str) -> Subject | None:
     return Subject.objects.restrict(request.user, "view").filter(reference=reference).first()
 
 
 @require_http_methods(["GET", "POST"])
 @audit_exempt("Shows back only what the user typed; do_record_concern records the create, and starting "
               "from a subject is recorded as a view of that subject below. A rejected form changes nothing.")
-def concern_create(request: HttpRequest) -> HttpResponse:
+def concern_create(request: CaseRequest) -> HttpResponse:
     """Record a concern: fill in, check your answers, confirm."""
     if not capabilities.can_record_concerns(request.user):
         raise Http404
@@ -42,7 +43,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial: dict[str, Any] = {
             "idempotency_key": uuid.uuid4(),
-            "home_borough": request.membership.agency.borough.slug,  # type: ignore[attr-defined]
+            "home_borough": request.membership.agency.borough.slug,
         }
         subject = None
         if request.GET.get("subject"):
@@ -89,11 +90,11 @@ def concern_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.VIEW, object_type="concern", reference_kwarg="reference")
-def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def concern_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """One concern; straight after recording it, the confirmation panel with its reference."""
     concern = get_visible_or_404(Concern, request.user, reference=reference,
                                  select_related=("subject__home_borough", "agency", "recorded_by"))
-    request.audit_borough = concern.subject.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = concern.subject.home_borough
     just_recorded = request.session.pop(JUST_RECORDED, None) == concern.reference
     return render(request, "referrals/concern_detail.html", {
         "concern": concern, "indicators": list(concern.indicators.all()), "just_recorded": just_recorded,
@@ -102,10 +103,10 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
-def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
     subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
-    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = subject.home_borough
     chronology = queries.chronology(subject, request.user)
     identity = queries.identity_for(subject, request.user, chronology)
     return render(request, "referrals/subject_detail.html", {
@@ -118,7 +119,7 @@ def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.LIST, object_type="subject")
-def subject_list(request: HttpRequest) -> HttpResponse:
+def subject_list(request: CaseRequest) -> HttpResponse:
     """The subjects this user may see, newest activity first, 50 to a page."""
     if not capabilities.can_list_subjects(request.user):
         raise Http404
@@ -131,7 +132,7 @@ def subject_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.LIST, object_type="duplicate")
-def duplicate_list(request: HttpRequest) -> HttpResponse:
+def duplicate_list(request: CaseRequest) -> HttpResponse:
     """Candidate duplicates among the subjects of the MASH lead's borough."""
     if not capabilities.can_merge_subjects(request.user):
         raise Http404
@@ -141,13 +142,13 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
-def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
+def subject_merge(request: CaseRequest, reference: str) -> HttpResponse:
     """Merge a duplicate into this record: choose, check both side by side, confirm."""
     if not capabilities.can_merge_subjects(request.user):
         raise Http404
     survivor = get_visible_or_404(Subject, request.user, reference=reference, status="active",
                                   select_related=("home_borough",))
-    request.audit_borough = survivor.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = survivor.home_borough
     stale = step_up_redirect(request)  # merging is irreversible: ask again, after the 404s
     if stale is not None:
         return stale
@@ -157,7 +158,8 @@ def subject_merge(request: HttpRequest, reference: str) -> HttpResponse:
     form = MergeForm(request.POST if request.method == "POST" else None,
                      initial={"duplicate": request.GET.get("duplicate", "")},
                      subject_lookup=lookup, survivor=survivor)
-    if request.method == "POST" and form.is_valid():
+    # A valid form has found the duplicate (``clean_duplicate``).
+    if request.method == "POST" and form.is_valid() and form.duplicate_obj is not None:
         duplicate = form.duplicate_obj
         if not form.cleaned_data["confirm"]:
             return render(request, "referrals/subject_merge.html", {

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404, restricted_prefetch
 from audit.api import audited_view
 from audit.choices import Action
@@ -32,19 +33,19 @@ WAITING = [ReferralState.SUBMITTED, ReferralState.SCREENING]
 RELATED = ("subject", "from_agency", "to_agency", "receiving_agency", "borough")
 
 
-def _referrals(request: HttpRequest, action: str = "view"):
+def _referrals(request: CaseRequest, action: str = "view"):
     return Referral.objects.restrict(request.user, action).select_related(*RELATED)
 
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
-def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_create(request: CaseRequest, reference: str) -> HttpResponse:
     """Refer to MASH, from the subject page (DSLs and MASH leads)."""
     if not capabilities.can_refer_to_mash(request.user):
         raise Http404
     subject = get_visible_or_404(Subject, request.user, reference=reference, status="active",
                                  select_related=("home_borough",))
-    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = subject.home_borough
     existing = routing.open_referral(subject)
     form = ReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -67,7 +68,7 @@ def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.LIST, object_type="referral")
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: CaseRequest) -> HttpResponse:
     """The MASH inbox (new, overdue, awaiting the receiving agency) or the receiving agency's list."""
     if not capabilities.works_referral_inbox(request.user):
         raise Http404
@@ -89,7 +90,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "accepted": ("Accepted", base.filter(state=ReferralState.ACCEPTED)),
         }
         heading = "Referrals to your service"
-    current = request.GET.get("tab") if request.GET.get("tab") in tabs else next(iter(tabs))
+    tab = request.GET.get("tab", "")
+    current = tab if tab in tabs else next(iter(tabs))
     counts = {key: qs.count() for key, (_label, qs) in tabs.items()}
     page = Paginator(tabs[current][1].order_by("decision_due_at", "reference"), PAGE_SIZE).get_page(
         request.GET.get("page"))
@@ -99,7 +101,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _act(request: HttpRequest, referral: Referral, form: ReferralActionForm) -> Referral:
+def _act(request: CaseRequest, referral: Referral, form: ReferralActionForm) -> Referral:
     data = form.cleaned_data
     kwargs: dict[str, Any] = {"version": data["version"], "reason": data.get("reason") or "", "actor": request.user}
     action = data["action"]
@@ -114,11 +116,11 @@ def _act(request: HttpRequest, referral: Referral, form: ReferralActionForm) -> 
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="referral", reference_kwarg="reference")
-def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """One referral. MASH leads and the receiving service see everything; the referrer and their DSL see
     the status and decision only (not other agencies' details)."""
     referral = get_visible_or_404(Referral, request.user, reference=reference, select_related=RELATED)
-    request.audit_borough = referral.borough  # type: ignore[attr-defined]
+    request.audit_borough = referral.borough
     form = ReferralActionForm(request.POST if request.method == "POST" else None,
                               initial={"version": referral.version})
     if request.method == "POST":
@@ -151,12 +153,12 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="referral", reference_kwarg="reference")
-def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_decide(request: CaseRequest, reference: str) -> HttpResponse:
     """The MASH's decision form. A stale form keeps what the lead typed and says what changed."""
     if not capabilities.is_mash_lead(request.user):
         raise Http404
     referral = get_visible_or_404(Referral, request.user, "decide", reference=reference, select_related=RELATED)
-    request.audit_borough = referral.borough  # type: ignore[attr-defined]
+    request.audit_borough = referral.borough
     form = DecisionForm(request.POST if request.method == "POST" else None, initial={"version": referral.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -181,7 +183,7 @@ def referral_decide(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.LIST, object_type="referral")
-def my_referrals(request: HttpRequest) -> HttpResponse:
+def my_referrals(request: CaseRequest) -> HttpResponse:
     """The referrals this user made (and, for a DSL, their agency made): status and decision only."""
     if not capabilities.sees_own_referrals(request.user):
         raise Http404

@@ -7,23 +7,26 @@ the subject page, behind its own audited view.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
+from agencies.http import CaseRequest
 from agencies.models import Agency
 from agencies.permissions import get_visible_or_404, restricted_prefetch
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view
 from audit.choices import Action
 from config.csv import safe_writer
+from config.forms import ServiceForm
 from referrals.models import Concern, Subject
 from risk import queries
 from risk.chart import trajectory_svg
@@ -37,14 +40,14 @@ PAGE_SIZE = 50
 LEVEL_LABELS = dict(RiskLevel.choices)
 
 
-def _mash_borough(request: HttpRequest) -> Any:
+def _mash_borough(request: CaseRequest) -> Any:
     """The borough whose register this MASH lead keeps (their agency's); 404 for everyone else."""
     if not capabilities.is_mash_lead(request.user):
         raise Http404
     return capabilities.agency_of(request.user).borough
 
 
-def _filtered(request: HttpRequest, borough: Any) -> tuple[RegisterFilterForm, Any]:
+def _filtered(request: CaseRequest, borough: Any) -> tuple[RegisterFilterForm, Any]:
     form = RegisterFilterForm(request.GET or None, borough=borough)
     data = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
@@ -65,17 +68,17 @@ def _row(entry: RegisterEntry, now: Any, today: Any) -> dict[str, Any]:
     return {
         "entry": entry, "reference": entry.subject.reference, "level": entry.level,
         "level_label": LEVEL_LABELS[entry.level], "rising": queries.is_rising(risk, now),
-        "new": entry.added_at >= now - timezone.timedelta(days=7),
+        "new": entry.added_at >= now - dt.timedelta(days=7),
         "overdue": entry.next_review_on < today, "score": risk.score if risk else None,
     }
 
 
 @require_GET
 @audited_view(Action.LIST, object_type="register")
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: CaseRequest) -> HttpResponse:
     """The borough's risk register for its MASH leads: counts, filters, sorting, keyset pages."""
     borough = _mash_borough(request)
-    request.audit_borough = borough  # type: ignore[attr-defined]
+    request.audit_borough = borough
     form, entries = _filtered(request, borough)
     sort = request.GET.get("sort", "level")
     sort = sort if sort in queries.SORTS else "level"
@@ -94,10 +97,10 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="register")
-def register_export(request: HttpRequest) -> HttpResponse:
+def register_export(request: CaseRequest) -> HttpResponse:
     """The filtered register as CSV: references, levels and dates only (no names)."""
     borough = _mash_borough(request)
-    request.audit_borough = borough  # type: ignore[attr-defined]
+    request.audit_borough = borough
     stale = step_up_redirect(request)  # after the 404 for anyone but the borough's MASH leads
     if stale is not None:
         return stale
@@ -121,12 +124,12 @@ def register_export(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="register_entry", reference_kwarg="reference")
-def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
+def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
     """One subject's register entry: level, cadence, reviews, history; review, remove, reinstate, lead."""
     borough = _mash_borough(request)
     subject = get_visible_or_404(Subject, request.user, reference=reference, home_borough=borough,
                                  select_related=("home_borough",))
-    request.audit_borough = borough  # type: ignore[attr-defined]
+    request.audit_borough = borough
     entry = RegisterEntry.objects.filter(subject=subject).select_related("lead_professional", "subject").first()
     forms: dict[str, Any] = {
         "review_form": ReviewForm(), "remove_form": ReasonForm(prefix="remove"),
@@ -137,7 +140,7 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
         if entry is None:
             raise Http404
         action = request.POST.get("action")
-        form = None
+        form: ServiceForm | None = None
         try:
             if action == "review":
                 form = forms["review_form"] = ReviewForm(request.POST)
@@ -183,12 +186,12 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.VIEW, object_type="risk", reference_kwarg="reference")
-def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
+def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
     """A subject's current level and, for those who see the whole record, the score, its explanation and
     the trajectory. Practitioners and DSLs see the level and only the signs their own agency recorded:
     a practitioner is never told what other agencies know (DESIGN.md §6)."""
     subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
-    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = subject.home_borough
     full = capabilities.sees_cross_agency_risk(request.user)
     risk = SubjectRisk.objects.filter(subject=subject).first()
     timeline = queries.timeline(subject.pk) if full else []

@@ -10,11 +10,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies import capabilities
+from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
@@ -27,12 +28,12 @@ from risk.map.models import Associate, Group, Link, LinkStatus, Place
 NODE_MODELS: dict[str, Any] = {"S": Subject, "A": Associate, "P": Place, "G": Group}
 
 
-def _require_map_role(request: HttpRequest) -> None:
+def _require_map_role(request: CaseRequest) -> None:
     if not capabilities.can_use_map(request.user):
         raise Http404
 
 
-def _visible_node(request: HttpRequest, reference: str) -> Any:
+def _visible_node(request: CaseRequest, reference: str) -> Any:
     model = NODE_MODELS.get(reference[:1])
     if model is None:
         return None
@@ -41,11 +42,11 @@ def _visible_node(request: HttpRequest, reference: str) -> Any:
 
 @require_GET
 @audited_view(Action.VIEW, object_type="subject_map", reference_kwarg="reference")
-def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
+def subject_map(request: CaseRequest, reference: str) -> HttpResponse:
     """The map panel: a network graph and, beside it, an accessible list of the same links."""
     _require_map_role(request)
     subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
-    request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
+    request.audit_borough = subject.home_borough
     hood = map_queries.neighbourhood(subject, request.user)
     is_mash = capabilities.leads_mash_of(request.user, subject.home_borough_id)
     can_add = is_mash or capabilities.can_suggest_links(request.user)
@@ -57,10 +58,10 @@ def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
-def _node_page(request: HttpRequest, model: Any, reference: str, kind: str) -> HttpResponse:
+def _node_page(request: CaseRequest, model: Any, reference: str, kind: str) -> HttpResponse:
     _require_map_role(request)
     node = get_visible_or_404(model, request.user, reference=reference, select_related=("borough",))
-    request.audit_borough = node.borough  # type: ignore[attr-defined]
+    request.audit_borough = node.borough
     rows = map_queries.linked_subjects(node, request.user)
     return render(request, "risk/map/node_detail.html", {
         "node": node, "kind": kind, "rows": rows, "is_mash": capabilities.leads_mash_of(request.user, node.borough_id),
@@ -69,46 +70,46 @@ def _node_page(request: HttpRequest, model: Any, reference: str, kind: str) -> H
 
 @require_GET
 @audited_view(Action.VIEW, object_type="associate", reference_kwarg="reference")
-def associate_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def associate_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """One associate (person) and who they are linked to."""
     return _node_page(request, Associate, reference, "associate")
 
 
 @require_GET
 @audited_view(Action.VIEW, object_type="place", reference_kwarg="reference")
-def place_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def place_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """One place and who is linked to it."""
     return _node_page(request, Place, reference, "place")
 
 
 @require_GET
 @audited_view(Action.VIEW, object_type="group", reference_kwarg="reference")
-def group_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def group_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """One group and who is linked to it."""
     return _node_page(request, Group, reference, "group")
 
 
 @require_GET
 @audited_view(Action.LIST, object_type="context_of_concern")
-def contexts(request: HttpRequest) -> HttpResponse:
+def contexts(request: CaseRequest) -> HttpResponse:
     """Contexts of concern in the MASH lead's borough: people, places and groups linked to several girls."""
     if not capabilities.is_mash_lead(request.user):
         raise Http404
-    request.audit_borough = request.membership.agency.borough  # type: ignore[attr-defined]
+    request.audit_borough = request.membership.agency.borough
     found = map_queries.contexts_of_concern(request.user)
     return render(request, "risk/map/contexts.html", {"contexts": found})
 
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="map_link_form", reference_kwarg="reference")
-def link_add(request: HttpRequest, reference: str) -> HttpResponse:
+def link_add(request: CaseRequest, reference: str) -> HttpResponse:
     """Link a young person (or a person, place or group) to someone or somewhere: added at once by the
     borough's MASH lead, or suggested by a practitioner for the MASH lead to confirm."""
     _require_map_role(request)
     # The node_ref converter admits only the prefixes NODE_MODELS knows.
     origin = get_visible_or_404(NODE_MODELS[reference[:1]], request.user, reference=reference)
     borough = origin.home_borough if isinstance(origin, Subject) else origin.borough
-    request.audit_borough = borough  # type: ignore[attr-defined]
+    request.audit_borough = borough
     is_mash = capabilities.leads_mash_of(request.user, borough)
     if not is_mash and not (isinstance(origin, Subject) and capabilities.can_suggest_links(request.user)):
         raise PermissionDenied  # visible, read-only
@@ -138,11 +139,11 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @audited_view(Action.DECIDE, object_type="map_link", reference_kwarg="reference")
-def link_confirm(request: HttpRequest, reference: str) -> HttpResponse:
+def link_confirm(request: CaseRequest, reference: str) -> HttpResponse:
     """Confirm a suggested link (the borough's MASH lead)."""
     _require_map_role(request)
     link = get_visible_or_404(Link, request.user, reference=reference, select_related=("borough", "subject"))
-    request.audit_borough = link.borough  # type: ignore[attr-defined]
+    request.audit_borough = link.borough
     try:
         map_services.do_confirm_link(link, actor=request.user)
     except ValidationError as error:
@@ -159,12 +160,12 @@ def _back_to(link: Link) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="map_link", reference_kwarg="reference")
-def link_remove(request: HttpRequest, reference: str) -> HttpResponse:
+def link_remove(request: CaseRequest, reference: str) -> HttpResponse:
     """Remove a link (recorded with the reason, never deleted); or withdraw one's own suggestion."""
     _require_map_role(request)
     link = get_visible_or_404(Link, request.user, reference=reference,
                               select_related=("borough", "subject", "associate", "place", "group"))
-    request.audit_borough = link.borough  # type: ignore[attr-defined]
+    request.audit_borough = link.borough
     own = link.status == LinkStatus.PENDING and link.suggested_by_id == request.user.pk
     if not own and not capabilities.leads_mash_of(request.user, link.borough_id):
         raise PermissionDenied
