@@ -7,7 +7,6 @@ in clear is only what the system needs to route and retain: borough, status, dat
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -212,7 +211,8 @@ class SubjectShare(GroupObjectPermissionBase):
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 
-    objects: Any = SubjectShareQuerySet.as_manager()
+    # Replaces guardian's manager (the shares are queried here, never assigned through guardian's API).
+    objects = SubjectShareQuerySet.as_manager()  # type: ignore[assignment,misc]
     history = HistoricalRecords()
 
     class Meta(GroupObjectPermissionBase.Meta):

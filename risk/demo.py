@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agencies.models import Borough
+from audit.history import set_history_user
 from referrals import intake
 from referrals.intake import SubjectDetails
 from risk.models import Indicator, RegisterEntry
 
 # (given, family, dob, recorder username, borough, [(days ago, indicator codes, seriously worried)])
-DEMO_RISK = [
+DEMO_RISK: list[tuple[str, str, dt.date, str, list[tuple[int, tuple[str, ...], bool]]]] = [
     ("Amara", "Demoone", dt.date(2010, 3, 4), "lambeth", [(800, ("low-self-esteem",), False)]),
     ("Bella", "Demotwo", dt.date(2009, 5, 6), "lambeth", [(20, ("absent-from-school",), False)]),
     ("Chloe", "Demothree", dt.date(2011, 7, 8), "lambeth",
@@ -62,6 +63,6 @@ def seed_risk() -> int:
     if recorded:
         for entry in RegisterEntry.objects.filter(borough__slug="lambeth").order_by("id")[:2]:
             entry.next_review_on = today - dt.timedelta(days=7)
-            entry._history_user = None
+            set_history_user(entry, None)
             entry.save()
     return recorded

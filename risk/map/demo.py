@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from agencies.models import Borough
@@ -26,10 +26,9 @@ from risk.map.models import (
     Place,
     PlaceKind,
 )
-from risk.map.services import do_add_link
+from risk.map.services import Node, do_add_link
 from risk.models import Indicator
 
-User = get_user_model()
 NAMESPACE = uuid.UUID("0b6c5d0e-3f0e-4a57-9a43-5a1f2f1c8e08")
 
 # borough: (MASH lead, recorder of a second girl if needed, place, place kind, peer group, associate)
@@ -74,19 +73,23 @@ def seed_map() -> int:
             continue
         first, second = girls
 
-        def add(a, b, link_type, days, confidence=Confidence.MEDIUM, actor=actor):  # type: ignore[no-untyped-def]
-            return do_add_link(ends=(a, b), link_type=link_type, first_seen=today - dt.timedelta(days=days),
+        def add(a: Node, b: Node, link_type: str, days: int, confidence: str = Confidence.MEDIUM,
+                actor: User = actor) -> None:
+            do_add_link(ends=(a, b), link_type=link_type, first_seen=today - dt.timedelta(days=days),
                                last_seen=today - dt.timedelta(days=max(days - 20, 1)), confidence=confidence,
                                actor=actor)
 
-        older = add(first, Associate(name=associate_name, role=AssociateRole.OLDER_ASSOCIATE,
-                                     age_band=AgeBand.AGE_18_24, description="Drives a dark hatchback (demo)."),
-                    LinkType.ASSOCIATES_WITH, 60, Confidence.HIGH).associate
+        # The first link saves each new node in place (do_add_link), so the later links reuse it.
+        older = Associate(name=associate_name, role=AssociateRole.OLDER_ASSOCIATE, age_band=AgeBand.AGE_18_24,
+                          description="Drives a dark hatchback (demo).")
+        add(first, older, LinkType.ASSOCIATES_WITH, 60, Confidence.HIGH)
         add(second, older, LinkType.RELATIONSHIP, 30)
-        place = add(first, Place(name=place_name, kind=place_kind), LinkType.FREQUENTS, 45).place
+        place = Place(name=place_name, kind=place_kind)
+        add(first, place, LinkType.FREQUENTS, 45)
         add(second, place, LinkType.SEEN_AT, 25)
         add(older, place, LinkType.FREQUENTS, 50)
-        group = add(first, Group(name=group_name, kind=GroupKind.PEER_GROUP), LinkType.MEMBER_OF, 90).group
+        group = Group(name=group_name, kind=GroupKind.PEER_GROUP)
+        add(first, group, LinkType.MEMBER_OF, 90)
         add(second, group, LinkType.MEMBER_OF, 90)
         built += 1
     return built
