@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -34,6 +34,11 @@ from agencies.models import Agency, Borough, Membership, Role, RoleGrantRequest
 from agencies.two_factor import step_up_redirect
 
 User = get_user_model()
+
+def _actor(request: HttpRequest) -> AbstractBaseUser | None:
+    """The administrator making the change (the admin site serves signed-in staff only)."""
+    return request.user if request.user.is_authenticated else None
+
 
 admin.site.site_header = "Safeguarding risk register: administration"
 admin.site.site_title = "Administration"
@@ -68,10 +73,10 @@ class AgencyAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in self.fields}
         if change:
-            saved = services.do_update_agency(obj, actor=request.user, **data)
+            saved = services.do_update_agency(obj, actor=_actor(request), **data)
         else:
             data.pop("is_active")
-            saved = services.do_create_agency(actor=request.user, **data)
+            saved = services.do_create_agency(actor=_actor(request), **data)
         obj.pk = saved.pk
 
 
@@ -166,7 +171,7 @@ class MembershipAdmin(StepUpOnChangeMixin, SimpleHistoryAdmin):
             agency=form.cleaned_data["agency"],
             roles=[role.code for role in form.cleaned_data["roles"]],
             is_active=form.cleaned_data["is_active"],
-            actor=request.user,
+            actor=_actor(request),
         )
         obj.pk = saved.pk
         _pending_notice(request, form.cleaned_data["user"])
@@ -265,10 +270,10 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
             user = services.do_create_user(
                 username=data["username"], first_name=data["first_name"], last_name=data["last_name"],
                 email=data["email"], agency=data["agency"], roles=[role.code for role in data["roles"]],
-                actor=request.user)
+                actor=_actor(request))
             obj.pk = user.pk
             obj._state.adding = False
-            request._new_invitation = services.do_create_invitation(user=user, actor=request.user)  # type: ignore[attr-defined]
+            request._new_invitation = services.do_create_invitation(user=user, actor=_actor(request))  # type: ignore[attr-defined]
             _pending_notice(request, user)
             return
         # Activation goes through the service, which ends every session of a deactivated user at once.
@@ -276,7 +281,7 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
         if "is_active" in form.changed_data:
             obj.is_active = not is_active
             super().save_model(request, obj, form, change)
-            services.do_set_user_active(obj, is_active=is_active, actor=request.user)
+            services.do_set_user_active(obj, is_active=is_active, actor=_actor(request))
             obj.is_active = is_active
             return
         super().save_model(request, obj, form, change)
@@ -295,7 +300,7 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
     @admin.action(description="Deactivate the selected users and end their sessions", permissions=["change"])
     def deactivate_users(self, request: HttpRequest, queryset: Any) -> None:
         users = [user for user in queryset if user.is_active and user.pk != request.user.pk]
-        ended = sum(services.do_set_user_active(user, is_active=False, actor=request.user) for user in users)
+        ended = sum(services.do_set_user_active(user, is_active=False, actor=_actor(request)) for user in users)
         self.message_user(request, f"Deactivated {len(users)} users and ended {ended} sessions.")
 
     @admin.action(description="Make a set-password link (new user, or forgotten password)", permissions=["change"])
@@ -303,7 +308,7 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
         links, problems = [], []
         for user in queryset:
             try:
-                links.append((user, services.do_create_invitation(user=user, actor=request.user)))
+                links.append((user, services.do_create_invitation(user=user, actor=_actor(request))))
             except ValidationError as error:
                 problems.append(f"{user.get_username()}: {error.messages[0]}")
         return _invitation_page(request, links, problems)
@@ -314,7 +319,7 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
         asked = 0
         for user in queryset:
             try:
-                services.do_request_two_factor_reset(user=user, actor=request.user)
+                services.do_request_two_factor_reset(user=user, actor=_actor(request))
                 asked += 1
             except ValidationError as error:
                 self.message_user(request, f"{user.get_username()}: {error.messages[0]}", level=messages.WARNING)
