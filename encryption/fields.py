@@ -32,6 +32,7 @@ import datetime
 import json
 import operator
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -137,7 +138,7 @@ class EncryptedField(models.Field):
             self.origin_model = cls
         super().contribute_to_class(cls, name, private_only=private_only)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs["data_key"] = self.data_key_path
         if self.written_after_insert:
@@ -289,8 +290,14 @@ class EncryptedTextField(EncryptedField):
     def from_bytes(self, raw: bytes) -> str:
         return raw.decode("utf-8")
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
-        return super().formfield(**{"form_class": forms.CharField, "widget": forms.Textarea, **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super().formfield(form_class=form_class or forms.CharField, choices_form_class=choices_form_class,
+                                 **{"widget": forms.Textarea, **kwargs})
 
 
 class EncryptedDateField(EncryptedField):
@@ -316,8 +323,14 @@ class EncryptedDateField(EncryptedField):
     def from_bytes(self, raw: bytes) -> datetime.date:
         return datetime.date.fromisoformat(raw.decode("ascii"))
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
-        return super().formfield(**{"form_class": forms.DateField, **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super().formfield(form_class=form_class or forms.DateField, choices_form_class=choices_form_class,
+                                 **kwargs)
 
 
 class EncryptedJSONField(EncryptedField):
@@ -331,8 +344,14 @@ class EncryptedJSONField(EncryptedField):
     def from_bytes(self, raw: bytes) -> Any:
         return json.loads(raw)
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
-        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super().formfield(form_class=form_class or forms.JSONField, choices_form_class=choices_form_class,
+                                 **kwargs)
 
 
 # Public name for code that must recognise an instance's encrypted-field state (the history receiver).
