@@ -46,6 +46,7 @@ test: install browser
 
 lint: install
 	$(BIN)/ruff check .
+	DEBUG=true $(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # The benchmark harness on its own database (<DATABASE_URL name>_bench, or var/bench.sqlite3).
