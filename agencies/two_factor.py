@@ -119,7 +119,7 @@ def step_up_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
         response = step_up_redirect(request)
         return response if response is not None else view(request, *args, **kwargs)
 
-    wrapper.step_up_required = True  # type: ignore[attr-defined]  # a marker on the function, read by the URL checks
+    wrapper.step_up_required = True  # type: ignore[attr-defined]  # a marker on the function, for whoever inspects a view
     return wrapper
 
 
