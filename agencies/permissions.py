@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
@@ -60,9 +61,7 @@ class RestrictedQuerySet(models.QuerySet[_M]):
         membership = active_membership(user)
         if membership is None:
             return self.none()
-        # Every model managed by this queryset defines the classmethod (see the module docstring); a type
-        # variable cannot be bound to "a Model that also has access_rule".
-        rule = self.model.access_rule(membership, action)  # type: ignore[attr-defined]
+        rule = self.model.access_rule(membership, action)  # type: ignore[attr-defined]  # case models define it
         if rule is None or rule == NOTHING:
             return self.none()
         allowed = self.model._base_manager.filter(rule).values("pk")
@@ -76,6 +75,7 @@ def permitted_actions(obj: models.Model, user: Any, actions: Iterable[str]) -> s
     if membership is None:
         return set()
     model = type(obj)
+    # Case models define access_rule (see the module docstring); type[Model] cannot say so.
     rules = {action: model.access_rule(membership, action) for action in actions}  # type: ignore[attr-defined]
     rules = {action: rule for action, rule in rules.items() if rule is not None and rule != NOTHING}
     if not rules:
@@ -86,6 +86,11 @@ def permitted_actions(obj: models.Model, user: Any, actions: Iterable[str]) -> s
     return {action for action, allowed in zip(rules, row or (), strict=False) if allowed}
 
 
+def _restricted(model: type[models.Model], user: Any, action: str) -> RestrictedQuerySet[Any]:
+    # A case model's default manager is made from RestrictedQuerySet; type[Model] cannot say so.
+    return model._default_manager.restrict(user, action)  # type: ignore[attr-defined]
+
+
 def get_visible_or_404(
     model: type[models.Model], user: Any, action: str = "view", *, select_related: Sequence[str] = (), **lookup: Any
 ) -> Any:
@@ -94,12 +99,12 @@ def get_visible_or_404(
     Restricts first, then looks up, so a row the user may not see and a row that does not exist answer
     alike (DESIGN.md §5.2). ``select_related`` follows foreign keys in the same query.
     """
-    queryset = model._default_manager.restrict(user, action)  # type: ignore[attr-defined]
+    queryset = _restricted(model, user, action)
     if select_related:
         queryset = queryset.select_related(*select_related)
     try:
         return queryset.get(**lookup)
-    except model.DoesNotExist:  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:  # the model's own DoesNotExist, the only one get() raises
         raise Http404(f"No {model._meta.verbose_name} found.") from None
 
 
@@ -109,7 +114,7 @@ def restricted_prefetch(
 ) -> Prefetch:
     """A ``Prefetch`` of ``lookup`` that loads only the ``model`` rows ``user`` may ``action``: related
     case rows reached through an object the user may see are still case rows, each behind its own rule."""
-    queryset = model._default_manager.restrict(user, action)  # type: ignore[attr-defined]
+    queryset = _restricted(model, user, action)
     if select_related:
         queryset = queryset.select_related(*select_related)
     return Prefetch(lookup, queryset=queryset, to_attr=to_attr)

@@ -48,7 +48,7 @@ MASH, RECEIVER, REFERRER = "mash", "receiver", "referrer"
 # Each capacity is one action of ``Referral.access_rule``, so who stands where is decided there alone.
 CAPACITY_ACTIONS = {MASH: "decide", RECEIVER: "respond", REFERRER: "withdraw"}
 # What the referral pages call each move: the action form's values, and "decide" for the decision form.
-MOVE_ACTIONS = {S.SCREENING: "screen", S.DECIDED: "decide", S.ACCEPTED: "accept", S.DECLINED: "decline",
+MOVE_ACTIONS: dict[str, str] = {S.SCREENING: "screen", S.DECIDED: "decide", S.ACCEPTED: "accept", S.DECLINED: "decline",
                 S.CLOSED: "close", S.WITHDRAWN: "withdraw"}
 
 
