@@ -16,9 +16,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -33,11 +32,12 @@ from agencies.choices import RequestStatus
 from agencies.models import Agency, Borough, Membership, Role, RoleGrantRequest
 from agencies.two_factor import step_up_redirect
 
-User = get_user_model()
 
-def _actor(request: HttpRequest) -> AbstractBaseUser | None:
-    """The administrator making the change (the admin site serves signed-in staff only)."""
-    return request.user if request.user.is_authenticated else None
+def _actor(request: HttpRequest) -> User:
+    """The administrator making the change (the admin site lets no one else in)."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    return request.user
 
 
 admin.site.site_header = "Safeguarding risk register: administration"
@@ -249,9 +249,9 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
         # Django's "change password" page is gone: administrators never type another person's password.
         return [url for url in super().get_urls() if url.name != "auth_user_password_change"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # type: ignore[attr-defined]  # read by the account form's save
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

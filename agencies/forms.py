@@ -86,9 +86,9 @@ class SetPasswordForm(ServiceForm):
     new_password1 = _new_password_field("New password", "Enter a new password.")
     new_password2 = _new_password_field("Confirm the new password", "Enter the new password again.")
 
-    def __init__(self, user: AbstractBaseUser, *args: object, **kwargs: object) -> None:
+    def __init__(self, user: User, *args: object, **kwargs: object) -> None:
         self.user = user
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

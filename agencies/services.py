@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -46,8 +45,6 @@ from audit.api import record
 from audit.choices import Action, Outcome
 from audit.history import set_history_user
 
-User = get_user_model()
-
 
 @transaction.atomic
 def do_create_agency(
@@ -56,7 +53,7 @@ def do_create_agency(
     kind: str,
     borough: Borough,
     official_code: str = "",
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Agency:
     """Create an agency together with the group that will hold its object-level shares."""
     if kind not in AgencyKind.values:
@@ -73,7 +70,7 @@ def do_create_agency(
 
 
 @transaction.atomic
-def do_update_agency(agency: Agency, *, actor: AbstractBaseUser | None, **changes: object) -> Agency:
+def do_update_agency(agency: Agency, *, actor: User | None, **changes: object) -> Agency:
     """Change an agency's name, kind, borough, official code or active flag."""
     allowed = {"name", "kind", "borough", "official_code", "is_active"}
     unexpected = set(changes) - allowed
@@ -106,7 +103,7 @@ REFUSALS = {
 }
 
 
-def held_roles(user: AbstractBaseUser) -> frozenset[str]:
+def held_roles(user: User) -> frozenset[str]:
     """The role codes stored on the user's membership, active or not."""
     # The roles stored on the account, whether or not the membership is active now: reactivating it
     # must not bring back a combination the rules refuse.
@@ -115,7 +112,7 @@ def held_roles(user: AbstractBaseUser) -> frozenset[str]:
     return frozenset(Role.objects.filter(memberships__user_id=user.pk).values_list("code", flat=True))
 
 
-def _refusal(actor: AbstractBaseUser | None, user: AbstractBaseUser, held: frozenset[str],
+def _refusal(actor: User | None, user: User, held: frozenset[str],
              wanted: set[str]) -> str | None:
     if actor is not None and not capabilities.can_manage_accounts(actor):
         return "not_administrator"
@@ -126,8 +123,8 @@ def _refusal(actor: AbstractBaseUser | None, user: AbstractBaseUser, held: froze
     return reason
 
 
-def check_membership_change(*, user: AbstractBaseUser, roles: Iterable[str],
-                            actor: AbstractBaseUser | None) -> None:
+def check_membership_change(*, user: User, roles: Iterable[str],
+                            actor: User | None) -> None:
     """Refuse (``ValidationError``) roles that ``actor`` may not set on ``user``'s account, recording the
     refusal; otherwise do nothing. Forms call it to show the refusal; the services call it again.
 
@@ -146,7 +143,7 @@ def check_membership_change(*, user: AbstractBaseUser, roles: Iterable[str],
     raise ValidationError({"roles": REFUSALS[reason]}, code=reason)
 
 
-def _split_roles(actor: AbstractBaseUser | None, held: frozenset[str], wanted: set[str]) -> tuple[set[str], set[str]]:
+def _split_roles(actor: User | None, held: frozenset[str], wanted: set[str]) -> tuple[set[str], set[str]]:
     """(roles applied now, case roles that need a second administrator's approval)."""
     if actor is None:
         return wanted, set()
@@ -156,11 +153,11 @@ def _split_roles(actor: AbstractBaseUser | None, held: frozenset[str], wanted: s
 
 def do_set_membership(
     *,
-    user: AbstractBaseUser,
+    user: User,
     agency: Agency,
     roles: Iterable[str],
     is_active: bool = True,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Membership:
     """Make ``user`` a member of ``agency`` with ``roles``, creating or replacing the membership.
 
@@ -197,8 +194,8 @@ def do_set_membership(
 
 
 def _set_membership(
-    *, user: AbstractBaseUser, agency: Agency, roles: Iterable[str], is_active: bool,
-    actor: AbstractBaseUser | None, pending: bool = False,
+    *, user: User, agency: Agency, roles: Iterable[str], is_active: bool,
+    actor: User | None, pending: bool = False,
 ) -> tuple[Membership, bool]:
     # The work of do_set_membership without its audit event, so do_create_user writes exactly one.
     # ``pending``: case roles are waiting for approval, so for now the membership may hold none.
@@ -240,8 +237,8 @@ def do_create_user(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
-    actor: AbstractBaseUser | None,
-) -> AbstractBaseUser:
+    actor: User | None,
+) -> User:
     """Create a user account and its membership in one step.
 
     Administrators never choose another person's password: with an ``actor`` the account has no usable
@@ -286,7 +283,7 @@ def _expiry(now: datetime) -> datetime:
 
 def _expire_stale(model: type[ApprovalRequest], now: datetime, **filters: Any) -> None:
     # A pending request past its expiry is closed as expired (and recorded) before a new one is made.
-    for stale in model.objects.select_for_update().filter(status=RequestStatus.PENDING, expires_at__lte=now,
+    for stale in model._default_manager.select_for_update().filter(status=RequestStatus.PENDING, expires_at__lte=now,
                                                           **filters):
         _close(stale, RequestStatus.EXPIRED, actor=None, now=now)
 
@@ -295,7 +292,7 @@ def _object_type(request: ApprovalRequest) -> str:
     return "role_grant" if isinstance(request, RoleGrantRequest) else "two_factor_reset"
 
 
-def _close(request: ApprovalRequest, status: str, *, actor: AbstractBaseUser | None, now: datetime) -> None:
+def _close(request: ApprovalRequest, status: str, *, actor: User | None, now: datetime) -> None:
     request.status = status
     request.decided_at = now
     request.decided_by = actor
@@ -308,7 +305,7 @@ def _close(request: ApprovalRequest, status: str, *, actor: AbstractBaseUser | N
            detail=detail)
 
 
-def _request_role_grant(membership: Membership, code: str, *, actor: AbstractBaseUser) -> RoleGrantRequest:
+def _request_role_grant(membership: Membership, code: str, *, actor: User) -> RoleGrantRequest:
     # Inside the caller's transaction; a pending request for the same role is kept, not duplicated.
     now = timezone.now()
     _expire_stale(RoleGrantRequest, now, membership=membership, role_id=code)
@@ -325,7 +322,7 @@ def _request_role_grant(membership: Membership, code: str, *, actor: AbstractBas
     return grant
 
 
-def _check_decider(request: ApprovalRequest, actor: AbstractBaseUser) -> None:
+def _check_decider(request: ApprovalRequest, actor: User) -> None:
     # Outside the deciding transaction, so a refused attempt stays on the trail.
     if capabilities.can_decide_request(actor, request):
         return
@@ -337,7 +334,7 @@ def _check_decider(request: ApprovalRequest, actor: AbstractBaseUser) -> None:
 
 
 def _lock_open(model: type[ApprovalRequest], request: ApprovalRequest, now: datetime) -> Any:
-    locked = model.objects.select_for_update().get(pk=request.pk)
+    locked = model._default_manager.select_for_update().get(pk=request.pk)
     if locked.status == RequestStatus.PENDING and locked.expires_at <= now:
         _close(locked, RequestStatus.EXPIRED, actor=None, now=now)
         return locked
@@ -346,7 +343,7 @@ def _lock_open(model: type[ApprovalRequest], request: ApprovalRequest, now: date
     return locked
 
 
-def do_approve_role_grant(grant: RoleGrantRequest, *, actor: AbstractBaseUser) -> RoleGrantRequest:
+def do_approve_role_grant(grant: RoleGrantRequest, *, actor: User) -> RoleGrantRequest:
     """A second administrator approves a role grant: the role is added to the membership.
 
     Refused (``PermissionDenied``, recorded) for the administrator who asked and for anyone not an
@@ -371,19 +368,20 @@ def do_approve_role_grant(grant: RoleGrantRequest, *, actor: AbstractBaseUser) -
         _close(grant, RequestStatus.APPROVED, actor=actor, now=now)
         set_history_user(membership, actor)
         membership.save()
-        membership.roles.add(grant.role_id)
+        membership.roles.add(grant.role_id)  # type: ignore[arg-type]  # Role's key is its code; stubs take int ids
         record(Action.UPDATE, actor=actor, object_type="membership", reference=str(membership.pk),
                borough=membership.agency.borough,
                detail={"user": membership.user_id, "granted": grant.role_id, "request": str(grant.reference)})
     return grant
 
 
-def do_refuse_role_grant(grant: RoleGrantRequest, *, actor: AbstractBaseUser) -> RoleGrantRequest:
+def do_refuse_role_grant(grant: RoleGrantRequest, *, actor: User) -> RoleGrantRequest:
     """A second administrator refuses a role grant: nothing changes on the account."""
-    return _refuse(RoleGrantRequest, grant, actor=actor)
+    refused: RoleGrantRequest = _refuse(RoleGrantRequest, grant, actor=actor)
+    return refused
 
 
-def _refuse(model: type[ApprovalRequest], request: Any, *, actor: AbstractBaseUser) -> Any:
+def _refuse(model: type[ApprovalRequest], request: Any, *, actor: User) -> Any:
     _check_decider(request, actor)
     with transaction.atomic():
         now = timezone.now()
@@ -393,7 +391,7 @@ def _refuse(model: type[ApprovalRequest], request: Any, *, actor: AbstractBaseUs
     return request
 
 
-def do_request_two_factor_reset(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> TwoFactorResetRequest:
+def do_request_two_factor_reset(*, user: User, actor: User) -> TwoFactorResetRequest:
     """Ask for someone's authenticator and recovery codes to be removed (a lost phone).
 
     Nothing changes until a second administrator approves (``do_approve_two_factor_reset``).
@@ -415,7 +413,7 @@ def do_request_two_factor_reset(*, user: AbstractBaseUser, actor: AbstractBaseUs
     return reset
 
 
-def do_approve_two_factor_reset(reset: TwoFactorResetRequest, *, actor: AbstractBaseUser) -> TwoFactorResetRequest:
+def do_approve_two_factor_reset(reset: TwoFactorResetRequest, *, actor: User) -> TwoFactorResetRequest:
     """A second administrator approves a two-factor reset: the devices go and the user's sessions end.
 
     Refused as ``do_approve_role_grant`` is. Writes the decision and the reset (``revoke two_factor``).
@@ -431,9 +429,10 @@ def do_approve_two_factor_reset(reset: TwoFactorResetRequest, *, actor: Abstract
     return reset
 
 
-def do_refuse_two_factor_reset(reset: TwoFactorResetRequest, *, actor: AbstractBaseUser) -> TwoFactorResetRequest:
+def do_refuse_two_factor_reset(reset: TwoFactorResetRequest, *, actor: User) -> TwoFactorResetRequest:
     """A second administrator refuses a two-factor reset: the authenticator stays."""
-    return _refuse(TwoFactorResetRequest, reset, actor=actor)
+    refused: TwoFactorResetRequest = _refuse(TwoFactorResetRequest, reset, actor=actor)
+    return refused
 
 
 # --- Set-password links (invitations) -------------------------------------------------------------------
@@ -453,7 +452,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def do_create_invitation(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> InvitationLink:
+def do_create_invitation(*, user: User, actor: User | None) -> InvitationLink:
     """Make a single-use set-password link for ``user``, valid for ``INVITATION_HOURS``; older ones stop working.
 
     For an account that holds a case role the link is only emailed to the address on record and never
@@ -498,7 +497,7 @@ def usable_invitation(token: str) -> PasswordInvitation | None:
     return invitation
 
 
-def do_accept_invitation(*, token: str, password: str) -> AbstractBaseUser | None:
+def do_accept_invitation(*, token: str, password: str) -> User | None:
     """Set the password of the link's user (already checked by Django's password validators) and use the
     link up. Ends every session of the user. Returns the user, or None when the link no longer works."""
     with transaction.atomic():
@@ -526,7 +525,7 @@ def do_accept_invitation(*, token: str, password: str) -> AbstractBaseUser | Non
 
 
 @transaction.atomic
-def do_set_user_active(user: AbstractBaseUser, *, is_active: bool, actor: AbstractBaseUser | None) -> int:
+def do_set_user_active(user: User, *, is_active: bool, actor: User | None) -> int:
     """Activate or deactivate an account; deactivating ends every session of the user at once.
 
     Returns how many sessions were ended.
@@ -555,7 +554,7 @@ class SecondFactorResult:
         return self.device is not None
 
 
-def _recovery_codes(user: AbstractBaseUser, count: int) -> tuple[StaticDevice, list[str]]:
+def _recovery_codes(user: User, count: int) -> tuple[StaticDevice, list[str]]:
     # One static device per user holds the codes; making new codes replaces every old one.
     device, _ = StaticDevice.objects.select_for_update().get_or_create(
         user=user, defaults={"name": "Recovery codes", "confirmed": True})
@@ -571,7 +570,7 @@ def _recovery_codes(user: AbstractBaseUser, count: int) -> tuple[StaticDevice, l
 
 @transaction.atomic
 def do_enrol_totp_device(
-    *, user: AbstractBaseUser, key: str, token: str, actor: AbstractBaseUser
+    *, user: User, key: str, token: str, actor: User
 ) -> tuple[TOTPDevice, list[str]] | None:
     """Confirm an authenticator app that shows ``token`` for ``key``, and make the user's recovery codes.
 
@@ -599,7 +598,7 @@ def do_enrol_totp_device(
 
 
 def do_verify_second_factor(
-    *, user: AbstractBaseUser, token: str, purpose: str, actor: AbstractBaseUser
+    *, user: User, token: str, purpose: str, actor: User
 ) -> SecondFactorResult:
     """Check a code from the user's authenticator, or one of their recovery codes (used up on success).
 
@@ -621,7 +620,7 @@ def do_verify_second_factor(
     return result
 
 
-def _check_second_factor(user: AbstractBaseUser, code: str) -> SecondFactorResult:
+def _check_second_factor(user: User, code: str) -> SecondFactorResult:
     # Six digits go to the authenticator, ten letters and digits to the recovery codes: each kind of wrong
     # guess slows down only its own device.
     if two_factor.TOTP_PATTERN.match(code):
@@ -647,7 +646,7 @@ def _check_second_factor(user: AbstractBaseUser, code: str) -> SecondFactorResul
 
 
 @transaction.atomic
-def do_confirm_password(*, user: AbstractBaseUser, password: str, actor: AbstractBaseUser) -> bool:
+def do_confirm_password(*, user: User, password: str, actor: User) -> bool:
     """Step-up for members without an authenticator: check the password again, and record the outcome."""
     ok = bool(password) and user.check_password(password)
     record(Action.LOGIN if ok else Action.LOGIN_FAILED, actor=actor, object_type="user", reference=str(user.pk),
@@ -656,7 +655,7 @@ def do_confirm_password(*, user: AbstractBaseUser, password: str, actor: Abstrac
 
 
 @transaction.atomic
-def do_regenerate_recovery_codes(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> list[str]:
+def do_regenerate_recovery_codes(*, user: User, actor: User) -> list[str]:
     """Replace the user's recovery codes with new ones (returned in clear, to be shown once)."""
     if not TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists():
         raise ValidationError("Set up an authenticator app before making recovery codes.")
@@ -666,7 +665,7 @@ def do_regenerate_recovery_codes(*, user: AbstractBaseUser, actor: AbstractBaseU
     return codes
 
 
-def do_reset_two_factor(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> int:
+def do_reset_two_factor(*, user: User, actor: User | None) -> int:
     """Remove the user's own authenticator and recovery codes (a member turning it off), or, for the
     system, anyone's. An administrator resetting someone else's goes through ``do_request_two_factor_reset``
     and a second administrator's approval. Returns the devices removed.
@@ -677,7 +676,7 @@ def do_reset_two_factor(*, user: AbstractBaseUser, actor: AbstractBaseUser | Non
         return _reset_two_factor(user=user, actor=actor)
 
 
-def _reset_two_factor(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> int:
+def _reset_two_factor(*, user: User, actor: User | None) -> int:
     # Reset by someone else, it also ends every session of the user, who sets up a new authenticator at
     # their next sign-in if their role requires one.
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -692,7 +691,7 @@ def _reset_two_factor(*, user: AbstractBaseUser, actor: AbstractBaseUser | None)
 
 @transaction.atomic
 def do_install_known_authenticator(
-    *, user: AbstractBaseUser, base32_secret: str, actor: AbstractBaseUser | None
+    *, user: User, base32_secret: str, actor: User | None
 ) -> TOTPDevice | None:
     """Give a demo user an authenticator with a published key. Refused unless DEBUG is on.
 

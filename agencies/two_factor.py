@@ -22,7 +22,7 @@ import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -38,6 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.http import CaseRequest
 from agencies.sessions import FRESH_AUTH_AT, HAS_DEVICE
+from audit.context import AuditedRequest
 
 RECOVERY_CODE_SALT = "agencies.two_factor.recovery_code"
 # Ten characters of base32: 50 bits each, shown as two groups of five.
@@ -97,7 +98,7 @@ def _with_next(url_name: str, request: HttpRequest) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}"
 
 
-def step_up_redirect(request: CaseRequest, next_url: str | None = None) -> HttpResponse | None:
+def step_up_redirect(request: HttpRequest, next_url: str | None = None) -> HttpResponse | None:
     """A redirect to the step-up page when the member's proof is not fresh, otherwise None.
 
     After the step-up the member comes back to ``next_url`` (default: this page) by GET; a stale POST is
@@ -106,7 +107,9 @@ def step_up_redirect(request: CaseRequest, next_url: str | None = None) -> HttpR
     if is_fresh(request):
         return None
     # The audited view around this records the redirect; say it was a step-up, not the export itself.
-    request.audit_detail = {**(getattr(request, "audit_detail", None) or {}), "step_up": "required"}
+    # Every request has been through audit's RequestContextMiddleware: it is an AuditedRequest.
+    audited = cast(AuditedRequest, request)
+    audited.audit_detail = {**(getattr(request, "audit_detail", None) or {}), "step_up": "required"}
     back = next_url or request.get_full_path()
     return redirect(f"{reverse('step-up')}?{urlencode({'next': back})}")
 

@@ -6,6 +6,7 @@ another administrator approves or refuses each, after a fresh second factor. Eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -68,6 +69,7 @@ def _decide(request: HttpRequest, reference: Any, approve: bool) -> HttpResponse
     if stale is not None:
         return stale
     grant = isinstance(item, RoleGrantRequest)
+    action: Callable[..., Any]
     if grant:
         action = services.do_approve_role_grant if approve else services.do_refuse_role_grant
     else:

@@ -6,6 +6,7 @@ transport and cookie protections that ``manage.py check --deploy`` expects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,7 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _same_database(a: dict, b: dict) -> bool:
+def _same_database(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return (a.get("ENGINE"), a.get("NAME"), a.get("HOST") or "", str(a.get("PORT") or "")) == (
         b.get("ENGINE"), b.get("NAME"), b.get("HOST") or "", str(b.get("PORT") or ""))
 

@@ -114,7 +114,8 @@ def reapply_erasures(ledger_file: str | Path | None = None) -> tuple[int, int]:
         for key_id, entry in erased.items():
             if key_id in known or ErasureRecord.objects.filter(data_key_id=key_id).exists():
                 continue
-            reason = entry.get("reason") if entry.get("reason") in ErasureReason.values else ErasureReason.REAPPLIED
+            given = entry.get("reason")
+            reason = given if isinstance(given, str) and given in ErasureReason.values else ErasureReason.REAPPLIED
             try:
                 erased_at = datetime.fromisoformat(entry["erased_at"])
             except (KeyError, TypeError, ValueError):

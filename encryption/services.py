@@ -119,8 +119,10 @@ def _shred(key_id: uuid.UUID, reason: str) -> DataKey:
         locked.shredded_at = timezone.now()
         locked.save(update_fields=["wrapped_key", "shredded_at"])
         locked.blind_indexes.all().delete()
+    shredded_at = locked.shredded_at
+    assert shredded_at is not None  # shredded just now, or before
     if not ErasureRecord.objects.filter(data_key_id=key_id).exists():
-        ErasureRecord.objects.create(data_key_id=key_id, erased_at=locked.shredded_at, reason=reason)
+        ErasureRecord.objects.create(data_key_id=key_id, erased_at=shredded_at, reason=reason)
     return locked
 
 

@@ -141,7 +141,7 @@ def candidate_duplicates(user: Any) -> list[dict[str, Any]]:
     visible = Subject.objects.restrict(user, "view").filter(status=SubjectStatus.ACTIVE)
     # The blind indexes are in the key store, another database: ask it by id, in chunks.
     keys = list(visible.values_list("data_key_id", flat=True))
-    entries = []
+    entries: list[tuple[Any, ...]] = []
     for start in range(0, len(keys), 5000):
         entries += BlindIndex.objects.filter(data_key_id__in=keys[start:start + 5000], kind__in=list(REASONS)) \
             .values_list("kind", "digest", "data_key_id")

@@ -232,7 +232,7 @@ def _visible_signs(subject: Subject, user: Any) -> list[str]:
 
 @require_GET
 @audit_exempt("The scoring model's documentation: configuration and sources, no young person's data.")
-def scoring_model(request: HttpRequest) -> HttpResponse:
+def scoring_model(request: CaseRequest) -> HttpResponse:
     """The active scoring model explained for those who see cross-agency scores (the MASH and receiving
     services): every weight, window, floor and rule, from the model's own configuration, with its source
     (docs/scoring-model-v3.md). Not case data; 404 for everyone else, like the pages they cannot see."""

@@ -296,7 +296,7 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
     # Partners linked to a named gang (scoring model v3 counts a gang-involved partner): one more query,
     # only when she has a partner on the map.
     partners = {link.associate_id for link in links
-                if link.associate_id and link.associate.role == AssociateRole.PARTNER}
+                if link.associate is not None and link.associate.role == AssociateRole.PARTNER}
     in_gang = set(Link._base_manager.filter(active_links_q(today=today), associate_id__in=partners,
                                             group__kind=GroupKind.NAMED_GANG)
                   .values_list("associate_id", flat=True)) if partners else set()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +36,7 @@ from risk.services.assessment import Assessed, do_assess_subject
 REASON_MIN = 10
 
 
-def _require_mash(subject: Subject, actor: AbstractBaseUser) -> None:
+def _require_mash(subject: Subject, actor: User) -> None:
     if not capabilities.leads_mash_of(actor, subject.home_borough_id):
         raise PermissionDenied("Only her borough's MASH leads record decisions about her risk.")
     if subject.status != SubjectStatus.ACTIVE:
@@ -52,7 +52,7 @@ def _reason(reason: str) -> str:
 
 
 @transaction.atomic
-def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: str, actor: AbstractBaseUser,
+def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: str, actor: User,
                            now: dt.datetime | None = None) -> tuple[RiskDecision, Assessed]:
     """Mark a sign explained and verified for her, with a reason: its observations up to today stop
     counting (a new observation later counts again). Re-assesses her at once."""
@@ -69,7 +69,7 @@ def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: st
 
 
 @transaction.atomic
-def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: AbstractBaseUser,
+def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: User,
                          now: dt.datetime | None = None) -> tuple[RiskDecision, Assessed]:
     """Record the MASH's review of her level, with a reason. From today her level is held at ``level``
     (falling one step per review period without another review) and never below what her evidence
@@ -91,7 +91,7 @@ def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: Ab
 
 @transaction.atomic
 def do_record_protective_factor(*, subject: Subject, kind: str, note: str, observed_on: dt.date,
-                                actor: AbstractBaseUser, now: dt.datetime | None = None) -> ProtectiveFactor:
+                                actor: User, now: dt.datetime | None = None) -> ProtectiveFactor:
     """Record a protective factor about a young person the recorder may see. Never changes her score."""
     membership = active_membership(actor)
     if membership is None or not capabilities.can_record_protective_factors(actor):
