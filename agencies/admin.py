@@ -251,7 +251,7 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = request.user  # type: ignore[attr-defined]  # read by the account form's save
+        form.actor = request.user  # type: ignore[attr-defined]  # read by the account form's checks
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
