@@ -173,7 +173,7 @@ class Concern(models.Model):
         return rule | break_glass_rule(membership, "subject_id")
 
 
-class SubjectShareQuerySet(models.QuerySet["SubjectShare"]):
+class SubjectShareQuerySet(RestrictedQuerySet):
     def active(self) -> SubjectShareQuerySet:
         return self.filter(expires_at__gt=timezone.now())
 
@@ -199,6 +199,21 @@ class SubjectShare(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "subject share"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """A share says that she was referred on, to whom and why: the MASH leads of her home borough
+        (who route her) see her shares; a receiving worker sees their own agency's shares while they
+        last. Shares are written only by ``referrals.services`` (read-only here)."""
+        if action != "view":
+            return NOTHING
+        roles = membership.role_codes
+        rule = NOTHING
+        if RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(content_object__home_borough_id=membership.agency.borough_id)
+        if RoleCode.RECEIVING_WORKER in roles:
+            rule |= models.Q(group_id=membership.agency.group_id, expires_at__gt=timezone.now())
+        return rule
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -325,8 +340,20 @@ class ReferralTransition(models.Model):
     at = models.DateTimeField(default=timezone.now)
     reason = EncryptedTextField(data_key="referral.subject.data_key_id", blank=True, null=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or 'new'} → {self.to_state}"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Whoever may ``action`` its referral: a move (and its reason) is part of the referral. The
+        referral page shows the timeline only to those who see the whole referral (the MASH and the
+        receiving service); the referrer sees the status and decision."""
+        rule = Referral.access_rule(membership, action)
+        if rule == NOTHING:
+            return NOTHING
+        return models.Q(referral_id__in=Referral._base_manager.filter(rule).values("pk"))

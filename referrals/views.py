@@ -21,6 +21,7 @@ from referrals import intake, queries
 from referrals.forms import ConcernForm, MergeForm
 from referrals.models import Concern, Subject
 from referrals.references import looks_like
+from risk.models import SubjectRisk
 
 PAGE_SIZE = 50
 JUST_RECORDED = "just_recorded_concern"
@@ -119,6 +120,8 @@ def subject_detail(request: HttpRequest, reference: str) -> HttpResponse:
     identity = queries.identity_for(subject, request.user, chronology)
     return render(request, "referrals/subject_detail.html", {
         "subject": subject, "identity": identity, "chronology": chronology,
+        # Her current level, for everyone who may see her (DESIGN.md §2); the score is on the risk page.
+        "risk": SubjectRisk.objects.restrict(request.user, "level").filter(subject=subject).first(),
         "can_merge": RoleCode.MASH_LEAD in _roles(request),
         "can_record": bool({RoleCode.PRACTITIONER, RoleCode.DSL} & _roles(request)) and not subject.is_erased,
         "can_refer": bool({RoleCode.DSL, RoleCode.MASH_LEAD} & _roles(request)),

@@ -20,7 +20,7 @@ from audit.api import audited_view
 from audit.choices import Action
 from referrals import routing
 from referrals.choices import ReferralDecision, ReferralState
-from referrals.models import Referral, Subject
+from referrals.models import Referral, ReferralTransition, Subject
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
 
 PAGE_SIZE = 50
@@ -143,7 +143,8 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     return redirect("referral-detail", reference=referral.reference)
                 return redirect("referral-list")
         referral.refresh_from_db()
-    transitions = list(referral.transitions.select_related("actor")) if full else []
+    transitions = (list(ReferralTransition.objects.restrict(request.user, "view").filter(referral=referral)
+                        .select_related("actor")) if full else [])
     moves = {(a, b): w for (a, b), w in routing.ALLOWED.items()}
     can = {
         "screen": any(w & capacities for (a, b), w in moves.items() if a == referral.state and b == "screening"),

@@ -27,7 +27,7 @@ from risk import queries
 from risk.chart import trajectory_svg
 from risk.choices import RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
-from risk.models import RegisterEntry, ScoringModel, SubjectRisk
+from risk.models import Assessment, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
 from risk.scoring import LEVELS
 from risk.services import register as register_services
 
@@ -49,7 +49,8 @@ def _filtered(request: HttpRequest, borough: Any) -> tuple[RegisterFilterForm, A
     model = ScoringModel.objects.active()
     rising_days = int(model.config.get("rising_window_days", 28)) if model else 28
     entries = queries.register_entries(
-        borough.pk, level=data.get("level") or "", rising=bool(data.get("rising")),
+        borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"),
+        level=data.get("level") or "", rising=bool(data.get("rising")),
         overdue=bool(data.get("overdue")), new=bool(data.get("new")),
         lead=data["lead"].pk if data.get("lead") else None,
         agency=data["agency"].pk if data.get("agency") else None,
@@ -79,7 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in queries.SORTS else "level"
     rows, cursor = queries.keyset_page(entries, sort, request.GET.get("after", ""), PAGE_SIZE)
     now, today = timezone.now(), timezone.localdate()
-    counts = queries.level_counts(borough.pk)
+    counts = queries.level_counts(borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"))
     params = request.GET.copy()
     params.pop("after", None)
     return render(request, "risk/register.html", {
@@ -127,7 +128,9 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
         reference=reference, home_borough=borough,
     )
     request.audit_borough = borough  # type: ignore[attr-defined]
-    entry = RegisterEntry.objects.filter(subject=subject).select_related("lead_professional", "subject").first()
+    # Reviewing, removing, reinstating and naming the lead professional change the entry.
+    entry = (RegisterEntry.objects.restrict(request.user, "change" if request.method == "POST" else "view")
+             .filter(subject=subject).select_related("lead_professional", "subject").first())
     forms: dict[str, Any] = {
         "review_form": ReviewForm(), "remove_form": ReasonForm(prefix="remove"),
         "reinstate_form": ReasonForm(prefix="reinstate"),
@@ -168,12 +171,13 @@ def register_entry(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
         # The form that was posted, for the error summary at the top of the page.
         forms["posted_form"] = form
-    reviews = list(entry.reviews.select_related("reviewed_by")) if entry else []
+    reviews = (list(RegisterReview.objects.restrict(request.user, "view").filter(entry=entry)
+                    .select_related("reviewed_by")) if entry else [])
     history = list(entry.history.select_related("history_user").order_by("-history_date")[:20]) if entry else []
     return render(request, "risk/register_entry.html", {
         "subject": subject, "entry": entry, "reviews": reviews, "history": history,
         "overdue": bool(entry and entry.is_on and entry.next_review_on < timezone.localdate()),
-        "risk": SubjectRisk.objects.filter(subject=subject).first(), **forms,
+        "risk": SubjectRisk.objects.restrict(request.user, "view").filter(subject=subject).first(), **forms,
     })
 
 
@@ -189,8 +193,9 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     full = bool({RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER} & membership.role_codes)
-    risk = SubjectRisk.objects.filter(subject=subject).first()
-    timeline = queries.timeline(subject.pk) if full else []
+    # The whole current risk for those who see her cross-agency risk; the level alone for the others.
+    risk = SubjectRisk.objects.restrict(request.user, "view" if full else "level").filter(subject=subject).first()
+    timeline = queries.timeline(subject.pk, within=Assessment.objects.restrict(request.user, "view")) if full else []
     latest = timeline[-1] if timeline else None
     explanation = (latest.explanation if latest else {}) if full else {}
     items = explanation.get("indicators", [])
@@ -208,7 +213,8 @@ def subject_risk(request: HttpRequest, reference: str) -> HttpResponse:
         "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
         "own_signs": own_signs, "level_labels": LEVEL_LABELS,
-        "on_register": full and RegisterEntry.objects.filter(subject=subject, status="on").exists(),
+        "on_register": full and RegisterEntry.objects.restrict(request.user, "view").filter(
+            subject=subject, status="on").exists(),
         "is_mash": (RoleCode.MASH_LEAD in membership.role_codes
                     and subject.home_borough_id == membership.agency.borough_id),
     })
