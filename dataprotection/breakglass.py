@@ -32,7 +32,7 @@ def grant_for_page(user: Any, url_name: str, reference: str) -> BreakGlassGrant 
     if prefix is None or not reference or not reference.startswith(prefix + "-"):
         return None
     grant = (
-        BreakGlassGrant.objects.active()
+        BreakGlassGrant.objects.restrict(user, "view").active()
         .filter(Q(user=user), Q(**{_SUBJECT_BY_PREFIX[prefix]: reference}))
         .order_by("-expires_at")
         .first()
@@ -54,9 +54,10 @@ def normally_visible(user: Any, subject: Any) -> bool:
     return Subject.objects.restrict(user, "view").filter(pk=subject.pk).exists()
 
 
-def grants_for_review(pending_only: bool) -> Any:
-    """Every emergency opening, newest first, for auditors (metadata only)."""
-    grants = BreakGlassGrant.objects.select_related("subject", "user", "agency", "reviewed_by")
+def grants_for_review(user: Any, pending_only: bool) -> Any:
+    """Every emergency opening ``user`` may review (auditors: all), newest first."""
+    grants = BreakGlassGrant.objects.restrict(user, "review").select_related("subject", "user", "agency",
+                                                                             "reviewed_by")
     if pending_only:
         grants = grants.filter(reviewed_at__isnull=True)
     return grants.order_by("-opened_at", "id")

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from agencies.choices import RoleCode
+from agencies.models import Membership
+from agencies.permissions import NOTHING, RestrictedQuerySet
 from encryption.fields import EncryptedTextField
 
 
@@ -18,7 +21,7 @@ class BreakGlassReview(models.TextChoices):
     QUESTIONED = "questioned", "Not justified: raised with the lead's manager"
 
 
-class BreakGlassGrantQuerySet(models.QuerySet["BreakGlassGrant"]):
+class BreakGlassGrantQuerySet(RestrictedQuerySet):
     def active(self) -> BreakGlassGrantQuerySet:
         # Expiry is checked at every read: nothing needs to run for a grant to end.
         return self.filter(expires_at__gt=timezone.now())
@@ -61,6 +64,19 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """``view``: the lead who opened it (their own grants: which page a grant opens), and auditors.
+        ``review`` (the review queue, the stated reason, the outcome): auditors. Nobody else learns that
+        a record was opened in an emergency, or why."""
+        auditor = RoleCode.AUDITOR in membership.role_codes
+        if action == "view":
+            own = models.Q(user_id=membership.user_id)
+            return (own | models.Q(pk__isnull=False)) if auditor else own
+        if action == "review" and auditor:
+            return models.Q(pk__isnull=False)
+        return NOTHING
 
     @property
     def is_active(self) -> bool:

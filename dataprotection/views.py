@@ -75,8 +75,8 @@ def break_glass(request: CaseRequest) -> HttpResponse:
 def break_glass_list(request: CaseRequest) -> HttpResponse:
     """Every emergency opening, pending reviews first when asked, 50 to a page."""
     pending_only = request.GET.get("show") == "pending"
-    page = Paginator(grants_for_review(pending_only), PAGE_SIZE).get_page(request.GET.get("page"))
-    pending = grants_for_review(True).count()
+    page = Paginator(grants_for_review(request.user, pending_only), PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = grants_for_review(request.user, True).count()
     return render(request, "dataprotection/break_glass_list.html",
                   {"page": page, "pending_only": pending_only, "pending": pending, "now": timezone.now()})
 
@@ -87,7 +87,7 @@ def break_glass_list(request: CaseRequest) -> HttpResponse:
 @step_up_required  # the page shows the stated reason
 def break_glass_review(request: CaseRequest, reference: str) -> HttpResponse:
     """One emergency opening with its stated reason, and the auditor's review of it."""
-    grant = get_object_or_404(grants_for_review(False), reference=reference)
+    grant = get_object_or_404(grants_for_review(request.user, False), reference=reference)
     form = BreakGlassReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

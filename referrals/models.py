@@ -190,7 +190,7 @@ class Concern(models.Model):
         return rule | break_glass_rule(membership, "subject_id")
 
 
-class SubjectShareQuerySet(models.QuerySet["SubjectShare"]):
+class SubjectShareQuerySet(RestrictedQuerySet):
     def active(self) -> SubjectShareQuerySet:
         return self.filter(expires_at__gt=timezone.now())
 
@@ -217,6 +217,21 @@ class SubjectShare(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "subject share"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """A share says that she was referred on, to whom and why: the MASH leads of her home borough
+        (who route her) see her shares; a receiving worker sees their own agency's shares while they
+        last. Shares are written only by ``referrals.services`` (read-only here)."""
+        if action != "view":
+            return NOTHING
+        roles = membership.role_codes
+        rule = NOTHING
+        if RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(content_object__home_borough_id=membership.agency.borough_id)
+        if RoleCode.RECEIVING_WORKER in roles:
+            rule |= models.Q(group_id=membership.agency.group_id, expires_at__gt=timezone.now())
+        return rule
 
 
 # ---------------------------------------------------------------------------------------------------

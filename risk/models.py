@@ -14,7 +14,7 @@ from agencies.choices import RoleCode
 from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
-from referrals.models import SubjectShare
+from referrals.models import Subject, SubjectShare
 from risk.choices import DecisionKind, IndicatorCategory, IndicatorClass, IndicatorKind, ProtectiveFactorKind, RiskLevel
 
 if TYPE_CHECKING:
@@ -89,6 +89,25 @@ class Indicator(models.Model):
 # ---------------------------------------------------------------------------------------------------
 
 
+def cross_agency_risk_rule(membership: Membership, subject: str = "subject", borough: str | None = None) -> models.Q:
+    """Who may see a subject's cross-agency risk (score, explanation, timeline, register): the MASH leads
+    of her borough, receiving workers of an agency she is shared with while the share lasts, and a MASH
+    lead reading one of her read-only pages under emergency access (DESIGN.md §2, §6a). A practitioner
+    or DSL is never told what other agencies know.
+
+    ``subject`` is the path to the subject from the model; ``borough`` the path to the borough whose
+    MASH leads see it (default: her home borough).
+    """
+    roles = membership.role_codes
+    rule = NOTHING
+    if RoleCode.MASH_LEAD in roles:
+        rule |= models.Q(**{f"{borough or subject + '__home_borough'}_id": membership.agency.borough_id})
+    if RoleCode.RECEIVING_WORKER in roles:
+        shared = SubjectShare.objects.active().filter(group_id=membership.agency.group_id)
+        rule |= models.Q(**{f"{subject}_id__in": shared.values("content_object_id")})
+    return rule | break_glass_rule(membership, f"{subject}_id")
+
+
 class ScoringModelQuerySet(models.QuerySet["ScoringModel"]):
     def active(self) -> ScoringModel:
         """The one active scoring model (the newest active version)."""
@@ -131,12 +150,20 @@ class Assessment(models.Model):
     # Indicator codes, agency ids, ages and contributions: reference data only, never personal data.
     explanation = models.JSONField()
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["subject", "assessed_at", "id"]
         indexes = [models.Index(fields=["subject", "-assessed_at"], name="assessment_subject_time")]
 
     def __str__(self) -> str:
         return f"{self.level} ({self.score})"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Her timeline is cross-agency risk (``cross_agency_risk_rule``); it is written only by the
+        assessment services."""
+        return cross_agency_risk_rule(membership) if action == "view" else NOTHING
 
 
 class SubjectRisk(models.Model):
@@ -158,6 +185,8 @@ class SubjectRisk(models.Model):
     # to append to the timeline; ``rescore`` re-assesses only subjects that are due (or never dated).
     rescore_due_on = models.DateField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["level_rank"], name="subjectrisk_rank"),
@@ -167,6 +196,21 @@ class SubjectRisk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id}: {self.level}"
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """``view``: the whole current risk (score, model, when) is cross-agency risk
+        (``cross_agency_risk_rule``). ``level``: the current level alone, for everyone who may see her
+        (a practitioner sees "the current risk level" of the subjects they raised concerns about,
+        DESIGN.md §2). Written only by the assessment services."""
+        if action == "view":
+            return cross_agency_risk_rule(membership)
+        if action == "level":
+            visible = Subject.access_rule(membership, "view")
+            if visible == NOTHING:
+                return NOTHING
+            return models.Q(subject_id__in=Subject._base_manager.filter(visible).values("pk"))
+        return NOTHING
 
 
 class RegisterStatus(models.TextChoices):
@@ -196,6 +240,7 @@ class RegisterEntry(models.Model):
     added_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -219,6 +264,18 @@ class RegisterEntry(models.Model):
     @property
     def is_on(self) -> bool:
         return self.status == RegisterStatus.ON
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """``view``: whether and how she is on the register is part of her cross-agency risk: the MASH
+        leads of the register's borough, receiving workers she is shared with, emergency access on her
+        read-only pages (``cross_agency_risk_rule``). ``change`` (reviews, removal, reinstatement, the
+        lead professional): the MASH leads of the register's borough only."""
+        if action == "view":
+            return cross_agency_risk_rule(membership, borough="borough")
+        if action == "change" and RoleCode.MASH_LEAD in membership.role_codes:
+            return models.Q(borough_id=membership.agency.borough_id)
+        return NOTHING
 
 
 class ReviewOutcome(models.TextChoices):

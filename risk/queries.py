@@ -17,9 +17,11 @@ from risk.models import Assessment, RegisterEntry, RegisterStatus, RiskDecision,
 from risk.scoring import LEVEL_RANK, LEVELS, ConcernFact, Decision
 
 
-def current_levels(subject_ids: Iterable[Any]) -> dict[Any, str]:
-    """The current risk level of each subject (one query); subjects never assessed are absent."""
-    return dict(SubjectRisk.objects.filter(subject_id__in=list(subject_ids)).values_list("subject_id", "level"))
+def current_levels(subject_ids: Iterable[Any], *, within: QuerySet[SubjectRisk] | None = None) -> dict[Any, str]:
+    """The current risk level of each subject (one query); subjects never assessed, or outside ``within``
+    (a page passes ``SubjectRisk.objects.restrict(user, action)``; jobs pass nothing), are absent."""
+    rows = SubjectRisk.objects.all() if within is None else within
+    return dict(rows.filter(subject_id__in=list(subject_ids)).values_list("subject_id", "level"))
 
 
 def load_facts(subject_ids: list[Any]) -> dict[Any, list[ConcernFact]]:
@@ -60,9 +62,11 @@ def load_decisions(subject_ids: list[Any]) -> dict[Any, list[Decision]]:
     return decisions
 
 
-def timeline(subject_id: Any) -> list[Assessment]:
-    """A subject's assessments, oldest first (one query)."""
-    return list(Assessment.objects.filter(subject_id=subject_id).order_by("assessed_at", "id"))
+def timeline(subject_id: Any, *, within: QuerySet[Assessment] | None = None) -> list[Assessment]:
+    """A subject's assessments, oldest first (one query); only those in ``within`` (a page passes
+    ``Assessment.objects.restrict(user, "view")``) when given."""
+    rows = Assessment.objects.all() if within is None else within
+    return list(rows.filter(subject_id=subject_id).order_by("assessed_at", "id"))
 
 
 def lead_candidates(borough_id: int) -> QuerySet[User]:
@@ -83,12 +87,15 @@ SORTS = {
 
 def register_entries(borough_id: int, *, level: str = "", rising: bool = False, overdue: bool = False,
                      new: bool = False, lead: int | None = None, agency: int | None = None,
-                     today: dt.date, now: dt.datetime, rising_days: int = 28) -> QuerySet[RegisterEntry]:
-    """The borough's register (entries on it), filtered; annotated with ``rising``."""
+                     today: dt.date, now: dt.datetime, rising_days: int = 28,
+                     within: QuerySet[RegisterEntry] | None = None) -> QuerySet[RegisterEntry]:
+    """The borough's register (entries on it), filtered; annotated with ``rising``. Pages pass
+    ``within=RegisterEntry.objects.restrict(user, "view")``; jobs and the benchmark read it whole."""
+    base = RegisterEntry.objects.all() if within is None else within
     entries = (
         # Merged and erased records leave the register with their subject (their concerns, and so their
         # risk, moved to the surviving record, which is assessed in its own right).
-        RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
+        base.filter(borough_id=borough_id, status=RegisterStatus.ON, subject__status="active")
         .select_related("subject", "lead_professional", "subject__risk")
     )
     if level:
@@ -120,12 +127,14 @@ def is_rising(risk: SubjectRisk | None, now: dt.datetime, days: int = 28) -> boo
                 and risk.level_rank > LEVEL_RANK[risk.previous_level])
 
 
-def level_counts(borough_id: int) -> dict[str, int]:
-    """How many entries are on the borough's register at each level (two small queries).
+def level_counts(borough_id: int, *, within: QuerySet[RegisterEntry] | None = None) -> dict[str, int]:
+    """How many entries are on the borough's register at each level (two small queries); only entries in
+    ``within`` (a page passes ``RegisterEntry.objects.restrict(user, "view")``) when given.
 
     Counted from the register's own index (no look-up of each entry's subject, which grew with the
     register), less the entries of the few merged or erased records, found from their partial index."""
-    on = RegisterEntry.objects.filter(borough_id=borough_id, status=RegisterStatus.ON)
+    base = RegisterEntry.objects.all() if within is None else within
+    on = base.filter(borough_id=borough_id, status=RegisterStatus.ON)
     counts = Counter({row["level_rank"]: row["n"]
                       for row in on.order_by().values("level_rank").annotate(n=Count("pk"))})
     gone = (on.filter(subject_id__in=Subject.objects.exclude(status="active").values("pk"))

@@ -32,7 +32,15 @@ from risk import queries
 from risk.chart import trajectory_svg
 from risk.choices import RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
-from risk.models import Indicator, ProtectiveFactor, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
+from risk.models import (
+    Assessment,
+    Indicator,
+    ProtectiveFactor,
+    RegisterEntry,
+    RegisterReview,
+    ScoringModel,
+    SubjectRisk,
+)
 from risk.scoring import LEVELS
 from risk.services import register as register_services
 
@@ -54,7 +62,8 @@ def _filtered(request: CaseRequest, borough: Any) -> tuple[RegisterFilterForm, A
     model = ScoringModel.objects.active()
     rising_days = int(model.config.get("rising_window_days", 28)) if model else 28
     entries = queries.register_entries(
-        borough.pk, level=data.get("level") or "", rising=bool(data.get("rising")),
+        borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"),
+        level=data.get("level") or "", rising=bool(data.get("rising")),
         overdue=bool(data.get("overdue")), new=bool(data.get("new")),
         lead=data["lead"].pk if data.get("lead") else None,
         agency=data["agency"].pk if data.get("agency") else None,
@@ -84,7 +93,7 @@ def register(request: CaseRequest) -> HttpResponse:
     sort = sort if sort in queries.SORTS else "level"
     rows, cursor = queries.keyset_page(entries, sort, request.GET.get("after", ""), PAGE_SIZE)
     now, today = timezone.now(), timezone.localdate()
-    counts = queries.level_counts(borough.pk)
+    counts = queries.level_counts(borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"))
     params = request.GET.copy()
     params.pop("after", None)
     return render(request, "risk/register.html", {
@@ -130,7 +139,9 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
     subject = get_visible_or_404(Subject, request.user, reference=reference, home_borough=borough,
                                  select_related=("home_borough",))
     request.audit_borough = borough
-    entry = RegisterEntry.objects.filter(subject=subject).select_related("lead_professional", "subject").first()
+    # Reviewing, removing, reinstating and naming the lead professional change the entry.
+    entry = (RegisterEntry.objects.restrict(request.user, "change" if request.method == "POST" else "view")
+             .filter(subject=subject).select_related("lead_professional", "subject").first())
     forms: dict[str, Any] = {
         "review_form": ReviewForm(), "remove_form": ReasonForm(prefix="remove"),
         "reinstate_form": ReasonForm(prefix="reinstate"),
@@ -180,7 +191,7 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
     return render(request, "risk/register_entry.html", {
         "subject": subject, "entry": entry, "reviews": reviews, "history": history,
         "overdue": bool(entry and entry.is_on and entry.next_review_on < timezone.localdate()),
-        "risk": SubjectRisk.objects.filter(subject=subject).first(), **forms,
+        "risk": SubjectRisk.objects.restrict(request.user, "view").filter(subject=subject).first(), **forms,
     })
 
 
@@ -193,8 +204,9 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
     subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
     request.audit_borough = subject.home_borough
     full = capabilities.sees_cross_agency_risk(request.user)
-    risk = SubjectRisk.objects.filter(subject=subject).first()
-    timeline = queries.timeline(subject.pk) if full else []
+    # The whole current risk for those who see her cross-agency risk; the level alone for the others.
+    risk = SubjectRisk.objects.restrict(request.user, "view" if full else "level").filter(subject=subject).first()
+    timeline = queries.timeline(subject.pk, within=Assessment.objects.restrict(request.user, "view")) if full else []
     latest = timeline[-1] if timeline else None
     explanation = (latest.explanation if latest else {}) if full else {}
     items = explanation.get("indicators", [])
@@ -215,7 +227,8 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
         "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
         "own_signs": own_signs, "level_labels": LEVEL_LABELS, "protective": protective,
-        "on_register": full and RegisterEntry.objects.filter(subject=subject, status="on").exists(),
+        "on_register": full and RegisterEntry.objects.restrict(request.user, "view").filter(
+            subject=subject, status="on").exists(),
         "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
     })
 

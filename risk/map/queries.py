@@ -30,6 +30,7 @@ from risk.map.models import (
     Place,
     active_links_q,
 )
+from risk.models import SubjectRisk
 from risk.queries import current_levels
 
 ADULT_AGE_BANDS = {AgeBand.AGE_18_24, AgeBand.AGE_25_PLUS}
@@ -209,8 +210,10 @@ class Context:
     levels: dict[Any, str]
 
 
-def _current_levels(subject_ids: list[Any]) -> dict[Any, str]:
-    return {pk: str(level) for pk, level in current_levels(subject_ids).items()}
+def _current_levels(subject_ids: list[Any], user: Any) -> dict[Any, str]:
+    # Levels are cross-agency risk: only those of young people whose risk the viewer may see.
+    within = SubjectRisk.objects.restrict(user, "view")
+    return {pk: str(level) for pk, level in current_levels(subject_ids, within=within).items()}
 
 
 def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Context]:
@@ -238,7 +241,7 @@ def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Cont
     nodes = {kind: {n.pk: n for n in NODE_MODELS[kind]._base_manager.filter(pk__in=ids)}
              for kind, ids in hot.items() if ids}
     prefetch_data_keys([a.data_key_id for a in nodes.get("associate", {}).values() if isinstance(a, Associate)])
-    levels = _current_levels(sorted({link.subject_id for link in links}, key=str))
+    levels = _current_levels(sorted({link.subject_id for link in links}, key=str), user)
     result = []
     for kind, by_pk in nodes.items():
         for pk, node in by_pk.items():
