@@ -245,7 +245,9 @@ def _record_concern(
         recorded_by=actor,
         observed_on=observed_on,
         narrative=narrative.strip() or None,
-        subject_as_recorded=details.as_json() if details is not None else None,
+        # What the recorder entered, with the borough *they* chose: a recorder is shown this, never the
+        # record's home borough, which may come from another agency's concern (DESIGN.md §5.6a).
+        subject_as_recorded={**details.as_json(), "home_borough": home_borough.name} if details is not None else None,
         seriously_worried=seriously_worried,
         idempotency_key=idempotency_key,
     )

@@ -133,6 +133,12 @@ def open_referral(subject: Subject) -> Referral | None:
     return Referral.objects.filter(subject=subject, state__in=OPEN_STATES).first()
 
 
+def open_referral_visible_to(subject: Subject, user: AbstractBaseUser) -> Referral | None:
+    """The open referral about her that ``user`` may see (for a DSL: one their agency made), if any."""
+    return (Referral.objects.restrict(user, "view").filter(subject=subject, state__in=OPEN_STATES)
+            .order_by("received_at").first())
+
+
 def _notify(referral: Referral, users: Iterable[AbstractBaseUser]) -> None:
     """Email a reference and a link, after commit: never a name, a narrative or a reason."""
     recipients = sorted({u.email for u in users if getattr(u, "email", "")})
@@ -194,7 +200,11 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
                      actor: AbstractBaseUser) -> Referral:
     """A DSL or MASH lead refers a subject to her home borough's MASH.
 
-    Refused while another referral about her is open (which also makes a double submit harmless).
+    Refused while a referral about her that the actor may see is open (which also makes a double submit
+    harmless). A referral the actor may not see (the MASH's automatic referral, another agency's) does not
+    stop theirs, and is never named to them: being told "there is already an open referral" would tell a
+    DSL that other agencies know her (DESIGN.md §5.6a, issue 15 §2). Their referral is recorded as its
+    own, and the MASH, which sees every open referral about her in its inbox, considers them together.
     ``received_at`` (default now) is for a referral first made by telephone and recorded afterwards;
     the one-working-day deadline runs from it.
     """
@@ -216,7 +226,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     require_plain_text(multi_line={"summary": summary, "reason for overriding consent": consent_override_reason})
     if not summary.strip():
         raise ValidationError("Say why you are referring.")
-    existing = open_referral(subject)
+    existing = open_referral_visible_to(subject, actor)
     if existing is not None:
         raise ValidationError(f"There is already an open referral for {subject.reference}: {existing.reference}.")
     referral = _new_referral(subject, from_agency=capabilities.agency_of(actor), actor=actor, automatic=False,

@@ -45,7 +45,9 @@ def referral_create(request: HttpRequest, reference: str) -> HttpResponse:
     subject = get_visible_or_404(Subject, request.user, reference=reference, status="active",
                                  select_related=("home_borough",))
     request.audit_borough = subject.home_borough  # type: ignore[attr-defined]
-    existing = routing.open_referral(subject)
+    # Only an open referral this person may see (one their agency made, or any for the MASH): telling a DSL
+    # about another agency's or the automatic referral would tell them others know her (issue 15 §2).
+    existing = routing.open_referral_visible_to(subject, request.user)
     form = ReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -19,6 +19,7 @@ from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
 from referrals.models import Subject
+from referrals.queries import identity_for
 from risk.map import queries as map_queries
 from risk.map import services as map_services
 from risk.map.forms import LinkForm, RemoveLinkForm
@@ -51,6 +52,8 @@ def subject_map(request: HttpRequest, reference: str) -> HttpResponse:
     can_add = is_mash or capabilities.can_suggest_links(request.user)
     return render(request, "risk/map/subject_map.html", {
         "subject": subject, "hood": hood, "graph": hood.graph_json(), "edge_rows": hood.rows(),
+        # The borough as this viewer may see it: for a recorder, the one they chose (DESIGN.md §5.6a).
+        "identity": identity_for(subject, request.user),
         "can_add": can_add and not subject.is_erased,
         "is_mash": is_mash,
         "capped": any(n.more for n in hood.nodes.values()),
