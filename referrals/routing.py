@@ -110,7 +110,14 @@ def capacities(referral: Referral, actor: AbstractBaseUser | None) -> set[str]:
     """In which capacities ``actor`` stands to ``referral`` as stored now (MASH lead, receiving worker,
     referrer): each is asked of ``Referral.access_rule``, all in one query."""
     allowed = permitted_actions(referral, actor, CAPACITY_ACTIONS.values())
-    return {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
+    stands = {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
+    if referral.automatic:
+        # The automatic referral is the MASH's: raised by the system on its behalf, so the MASH is its
+        # referrer too (it alone may withdraw it), and nobody else is (issue 15 §2).
+        stands.discard(REFERRER)
+        if MASH in stands:
+            stands.add(REFERRER)
+    return stands
 
 
 def available_moves(referral: Referral, actor: AbstractBaseUser | None) -> list[Move]:
@@ -159,6 +166,10 @@ def _members(agency_ids: Iterable[int], role: str) -> list[AbstractBaseUser]:
 
 
 def _referrer_side(referral: Referral) -> list[AbstractBaseUser]:
+    """Who is told of a decision as the referrer: the referrer and their agency's DSLs; for an automatic
+    referral, the MASH it was raised for (never whoever recorded the concern that raised it)."""
+    if referral.automatic:
+        return _mash_leads(referral)
     users = _members([referral.from_agency_id], RoleCode.DSL)
     if referral.referred_by is not None and referral.referred_by.is_active:
         users.append(referral.referred_by)
@@ -397,7 +408,8 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: A
 
 @transaction.atomic
 def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: AbstractBaseUser) -> Referral:
-    """The referrer (or their DSL) withdraws a referral the MASH has not yet decided."""
+    """The referrer (or their DSL) withdraws a referral the MASH has not yet decided; an automatic
+    referral only the MASH may withdraw."""
     locked, who, from_state = _move(referral, S.WITHDRAWN, version=version, reason=reason, actor=actor,
                                     require_reason=True)
     locked.closed_at = timezone.now()

@@ -190,7 +190,8 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     mine = Q(referred_by=request.user)
     if capabilities.is_designated_safeguarding_lead(request.user):
         mine |= Q(from_agency=capabilities.agency_of(request.user))
-    referrals = (Referral.objects.restrict(request.user, "view").filter(mine).select_related("subject")
-                 .order_by("-received_at", "reference"))
+    # Never the automatic referral: it is the MASH's, not the recorder's whose concern raised it.
+    referrals = (Referral.objects.restrict(request.user, "view").filter(mine, automatic=False)
+                 .select_related("subject").order_by("-received_at", "reference"))
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "referrals/my_referrals.html", {"page": page})
