@@ -19,8 +19,8 @@ from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
 from referrals import intake, queries
-from referrals.forms import ConcernForm, MergeForm
 from referrals.choices import SubjectStatus
+from referrals.forms import ConcernForm, MergeForm
 from referrals.models import Concern, Subject
 from referrals.references import looks_like
 
