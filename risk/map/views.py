@@ -18,6 +18,7 @@ from agencies import capabilities
 from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
+from referrals import intake
 from referrals.models import Subject
 from referrals.queries import identity_for
 from risk.map import queries as map_queries
@@ -121,7 +122,8 @@ def link_add(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            link = map_services.do_add_link(
+            # Through the referral use cases: a link that counts at once re-assesses her at once.
+            link = intake.do_add_map_link(
                 ends=(origin, form.node), link_type=data["link_type"], first_seen=data["first_seen"],
                 last_seen=data.get("last_seen"), confidence=data["confidence"],
                 source_agency=data.get("source_agency"), expires_on=data.get("expires_on"), actor=request.user,
@@ -147,7 +149,7 @@ def link_confirm(request: HttpRequest, reference: str) -> HttpResponse:
     link = get_visible_or_404(Link, request.user, reference=reference, select_related=("borough", "subject"))
     request.audit_borough = link.borough  # type: ignore[attr-defined]
     try:
-        map_services.do_confirm_link(link, actor=request.user)
+        intake.do_confirm_map_link(link, actor=request.user)  # confirms, then re-assesses her at once
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
