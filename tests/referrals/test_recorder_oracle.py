@@ -4,9 +4,10 @@ Two worlds, each built through the services and rolled back afterwards. In the *
 already known in Lambeth: a GP's and a police officer's concerns have put her at high (so she is on the
 register and an automatic referral is open), and the Lambeth MASH has linked her to a place on the map.
 In the *new* world nobody knows her. The same recorder then records the same concern, entering Southwark
-as the borough she lives in, and requests every page they can reach afterwards (confirmation, subject
-page and chronology, risk, map, lists, "My referrals"; a DSL also refers her and follows the referral to
-its decision). Every response, and every email sent to the recorder, must be the same in both worlds
+as the borough she lives in, and requests every page they can reach afterwards (home, confirmation, the
+concern, subject page and chronology, risk, map, the form for another concern, lists, "My referrals"; a
+DSL also refers her and follows the referral to its decision, and a second referral is refused naming
+only their own). Every response, and every email sent to the recorder, must be the same in both worlds
 once reference numbers, CSRF tokens, nonces, identifiers and times are normalised.
 """
 
@@ -98,13 +99,16 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
 
     get("form", reverse("concern-create"))
     observed = timezone.localdate() - dt.timedelta(days=1)
-    response = client.post(reverse("concern-create"), {
-        "stage": "confirm", "given_name": GIVEN, "family_name": FAMILY,
+    answers = {
+        "given_name": GIVEN, "family_name": FAMILY,
         "dob_day": DOB.day, "dob_month": DOB.month, "dob_year": DOB.year, "home_borough": "southwark",
         "observed_day": observed.day, "observed_month": observed.month, "observed_year": observed.year,
         "indicators": ["missing-from-home-or-care"], "narrative": "Seen with older boys after school.",
         "idempotency_key": "6f1c7a52-3c1e-4a7e-9d0a-2b8f7e0c1d11",
-    })
+    }
+    response = client.post(reverse("concern-create"), {**answers, "stage": "check"})
+    seen.append((f"check your answers {response.status_code}", _normalise(response.content.decode())))
+    response = client.post(reverse("concern-create"), {**answers, "stage": "confirm"})
     assert response.status_code == 302, response.content.decode()[:2000]
     concern_url = response["Location"]
     get("confirmation", concern_url)
@@ -116,7 +120,9 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
     get("subject", reverse("subject-detail", kwargs=ref))
     get("risk", reverse("subject-risk", kwargs=ref))
     get("map", reverse("map-subject", kwargs=ref))
+    get("record another concern", reverse("concern-create") + f"?subject={subject.reference}")
     get("list", reverse("subject-list"))
+    get("home", reverse("home"))
     get("my referrals", reverse("my-referrals"))
     if recorder.startswith("dsl"):
         get("refer form", reverse("referral-create", kwargs=ref))
@@ -127,6 +133,10 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
         referral = Referral.objects.get(subject=subject, referred_by=user)
         get("referral", response["Location"])
         get("my referrals after referring", reverse("my-referrals"))
+        get("refer form while theirs is open", reverse("referral-create", kwargs=ref))
+        again = client.post(reverse("referral-create", kwargs=ref), {
+            "summary": "Going missing after school.", "legal_basis": "safeguarding", "consent": "not_sought_risk"})
+        seen.append((f"refer again {again.status_code}", _normalise(again.content.decode())))
         # The MASH responsible decides it; the DSL follows the decision.
         mash = world.user(MASH_OF[referral.borough.name])
         referral = routing.do_start_screening(referral, version=referral.version, actor=mash)
@@ -134,6 +144,7 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
                                    reason="Held by the school.", version=referral.version, actor=mash)
         get("referral decided", response["Location"])
         get("subject after decision", reverse("subject-detail", kwargs=ref))
+        get("refer form after decision", reverse("referral-create", kwargs=ref))
         get("my referrals after decision", reverse("my-referrals"))
     for message in mail.outbox:
         if user.email in message.to:
