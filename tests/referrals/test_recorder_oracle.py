@@ -18,6 +18,7 @@ import difflib
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.test import Client
@@ -153,8 +154,9 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
 
 
 def _in_a_world(world, recorder: str, known: bool) -> list[tuple[str, str]]:
+    # Both databases (the case data and the key store) roll back, so the second world starts clean.
     try:
-        with transaction.atomic(), _capture_on_commit():
+        with transaction.atomic(), transaction.atomic(using=settings.KEYS_DATABASE_ALIAS), _capture_on_commit():
             seen = _journey(world, recorder, known)
             raise _Rollback
     except _Rollback:
