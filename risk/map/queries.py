@@ -299,7 +299,9 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
         if kind == "associate" and node.role in MAY_POSE_RISK and node.erased_at is None:
             facts[link.subject_id].append({"kind": "associate_of_concern", "role": AssociateRole(node.role).label,
                                            **base})
-        if until is not None and len(facts[link.subject_id]) > before and (kind, node.pk) in soonest:
+        # A link that never expires (date.max, as a form may send) changes nothing: no overflow past it.
+        if (until is not None and len(facts[link.subject_id]) > before and (kind, node.pk) in soonest
+                and soonest[(kind, node.pk)] < dt.date.max):
             changes = soonest[(kind, node.pk)] + dt.timedelta(days=1)
             until[link.subject_id] = min(until.get(link.subject_id, changes), changes)
     return facts
