@@ -130,9 +130,11 @@ def _subject_for_export(request: CaseRequest, reference: str) -> Subject:
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
 def subject_access_report(request: CaseRequest, reference: str) -> HttpResponse:
     """Everything held about her, decrypted, as a readable page (one export event)."""
-    subject = _subject_for_export(request, reference)
+    # Step-up first, for any reference, existing or not: otherwise 302-or-404 tells whether it exists.
+    _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):
         return stale
+    subject = _subject_for_export(request, reference)
     request.audit_detail = {"format": "html"}
     data = export.subject_access_data(subject)
     return render(request, "dataprotection/subject_access_report.html", {"subject": subject, "data": data})
@@ -142,9 +144,10 @@ def subject_access_report(request: CaseRequest, reference: str) -> HttpResponse:
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
 def subject_access_export(request: CaseRequest, reference: str) -> HttpResponse:
     """The same as a JSON download (one export event)."""
-    subject = _subject_for_export(request, reference)
-    if stale := step_up_redirect(request):
+    _require(capabilities.can_answer_subject_access(request.user))
+    if stale := step_up_redirect(request):  # before the look-up, as above
         return stale
+    subject = _subject_for_export(request, reference)
     request.audit_detail = {"format": "json"}
     body = json.dumps(export.subject_access_data(subject), indent=2, ensure_ascii=False, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -40,8 +40,10 @@ from referrals import routing
 from referrals.choices import MERGE_PURPOSE, IdentityIndex, Judgement, SubjectStatus
 from referrals.models import Concern, Subject, SubjectShare
 from referrals.references import new_reference
+from risk.map import services as map_services
+from risk.map.models import LinkStatus
 from risk.models import Indicator
-from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, mark_due, rescore_all
+from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, rescore_all
 
 EXACT = IdentityIndex.EXACT.value
 SOUNDS_LIKE = IdentityIndex.SOUNDS_LIKE.value
@@ -279,7 +281,9 @@ def _record_concern(
         recorded_by=actor,
         observed_on=observed_on,
         narrative=narrative.strip() or None,
-        subject_as_recorded=details.as_json() if details is not None else None,
+        # What the recorder entered, with the borough *they* chose: a recorder is shown this, never the
+        # record's home borough, which may come from another agency's concern (DESIGN.md §5.6a).
+        subject_as_recorded={**details.as_json(), "home_borough": home_borough.name} if details is not None else None,
         seriously_worried=seriously_worried,
         judgement=judgement,
         age_at_observation=age_at(observed_on, details, subject),
@@ -324,8 +328,6 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
         concern.narrative, concern.subject_as_recorded = narrative, as_recorded  # re-encrypt under the new
         set_history_user(concern, actor)
         concern.save()
-    # Her concerns changed without an assessment: the next ``rescore`` re-assesses the survivor.
-    mark_due([survivor.pk])
     for share in SubjectShare.objects.filter(content_object=duplicate):
         if not SubjectShare.objects.filter(content_object=survivor, group=share.group,
                                            permission=share.permission).exists():
@@ -351,7 +353,40 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
     duplicate.save()
     record(Action.MERGE, actor=actor, object_type="subject", reference=survivor.reference,
            borough=survivor.home_borough, purpose=MERGE_PURPOSE, detail={"merged": duplicate.reference})
+    # Her concerns changed: re-assess the survivor at once (not at the next nightly ``rescore``), and
+    # follow up a level change (the register; an automatic referral if she now reaches high).
+    assessed = do_assess_subject(survivor, actor=actor, reason="merge")
+    follow_up_level_change(assessed.change)
     return survivor
+
+
+@transaction.atomic
+def do_confirm_map_link(link: Any, *, actor: User) -> Any:
+    """The MASH confirms a suggested map link (``risk.map.services.do_confirm_link``); the girl it links
+    is re-assessed at once and a level change followed up. The orchestration lives here, not in the
+    map's service, because risk never imports referrals (the dependency rule); the other girls around the
+    same person, place or group stay due for the next ``rescore``."""
+    link = map_services.do_confirm_link(link, actor=actor)
+    _reassess_linked(link, actor)
+    return link
+
+
+@transaction.atomic
+def do_add_map_link(*, actor: User, **kwargs: Any) -> Any:
+    """Add a map link (``risk.map.services.do_add_link``); a MASH lead's link counts at once, so the girl
+    it links is re-assessed at once as for a confirmation."""
+    link = map_services.do_add_link(actor=actor, **kwargs)
+    if link.status == LinkStatus.CONFIRMED:
+        _reassess_linked(link, actor)
+    return link
+
+
+def _reassess_linked(link: Any, actor: User) -> None:
+    if link.subject_id is None:
+        return
+    subject = Subject.objects.select_related("home_borough").get(pk=link.subject_id)
+    assessed = do_assess_subject(subject, actor=actor, reason="map")
+    follow_up_level_change(assessed.change)
 
 
 def follow_up_level_change(change: LevelChange | None) -> None:

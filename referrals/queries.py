@@ -30,6 +30,9 @@ class Identity:
     address: Any = ""
     identifiers: Any = None
     as_recorded: bool = False
+    # The borough she lives in: the record's for the MASH and receiving services; for a recorder, the one
+    # they (or their agency) chose when recording, never the record's (which may come from another agency).
+    borough: str = ""
 
 
 def chronology(subject: Subject, user: Any) -> list[Concern]:
@@ -53,6 +56,7 @@ def _from_snapshot(snapshot: dict[str, Any] | None) -> Identity | None:
         date_of_birth=dt.date.fromisoformat(dob) if dob else None,
         age_estimate=snapshot.get("age_estimate"), address=snapshot.get("address", ""),
         identifiers=snapshot.get("identifiers") or None, as_recorded=True,
+        borough=snapshot.get("home_borough") or "",
     )
 
 
@@ -60,7 +64,7 @@ def _canonical(subject: Subject) -> Identity:
     return Identity(
         given_name=subject.given_name, family_name=subject.family_name, other_names=subject.other_names or "",
         date_of_birth=subject.date_of_birth, age_estimate=subject.age_estimate, address=subject.address or "",
-        identifiers=subject.identifiers or None,
+        identifiers=subject.identifiers or None, borough=subject.home_borough.name,
     )
 
 
@@ -104,7 +108,10 @@ def list_rows(subjects: list[Subject], user: Any) -> list[dict[str, Any]]:
             .select_related("subject")
             .order_by("subject_id", "-recorded_at")
         ):
-            latest.setdefault(concern.subject_id, concern)
+            # The name as the viewer entered it last: a later concern recorded from her page carries no
+            # details, and must not turn the row into "Erased".
+            if concern.subject_id not in latest and _from_snapshot(concern.subject_as_recorded) is not None:
+                latest[concern.subject_id] = concern
     rows = []
     for subject in subjects:
         if subject.status == SubjectStatus.ERASED:

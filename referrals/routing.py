@@ -111,7 +111,14 @@ def capacities(referral: Referral, actor: User | None) -> set[str]:
     """In which capacities ``actor`` stands to ``referral`` as stored now (MASH lead, receiving worker,
     referrer): each is asked of ``Referral.access_rule``, all in one query."""
     allowed = permitted_actions(referral, actor, CAPACITY_ACTIONS.values())
-    return {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
+    stands = {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
+    if referral.automatic:
+        # The automatic referral is the MASH's: raised by the system on its behalf, so the MASH is its
+        # referrer too (it alone may withdraw it), and nobody else is (issue 15 §2).
+        stands.discard(REFERRER)
+        if MASH in stands:
+            stands.add(REFERRER)
+    return stands
 
 
 def available_moves(referral: Referral, actor: User | None) -> list[Move]:
@@ -134,6 +141,12 @@ def open_referral(subject: Subject) -> Referral | None:
     return Referral.objects.filter(subject=subject, state__in=OPEN_STATES).first()
 
 
+def open_referral_visible_to(subject: Subject, user: User) -> Referral | None:
+    """The open referral about her that ``user`` may see (for a DSL: one their agency made), if any."""
+    return (Referral.objects.restrict(user, "view").filter(subject=subject, state__in=OPEN_STATES)
+            .order_by("received_at").first())
+
+
 def _notify(referral: Referral, users: Iterable[User]) -> None:
     """Email a reference and a link, after commit: never a name, a narrative or a reason."""
     recipients = sorted({u.email for u in users if getattr(u, "email", "")})
@@ -154,6 +167,10 @@ def _members(agency_ids: Iterable[int], role: str) -> list[User]:
 
 
 def _referrer_side(referral: Referral) -> list[User]:
+    """Who is told of a decision as the referrer: the referrer and their agency's DSLs; for an automatic
+    referral, the MASH it was raised for (never whoever recorded the concern that raised it)."""
+    if referral.automatic:
+        return _mash_leads(referral)
     users = _members([referral.from_agency_id], RoleCode.DSL)
     if referral.referred_by is not None and referral.referred_by.is_active:
         users.append(referral.referred_by)
@@ -195,7 +212,11 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
                      actor: User) -> Referral:
     """A DSL or MASH lead refers a subject to her home borough's MASH.
 
-    Refused while another referral about her is open (which also makes a double submit harmless).
+    Refused while a referral about her that the actor may see is open (which also makes a double submit
+    harmless). A referral the actor may not see (the MASH's automatic referral, another agency's) does not
+    stop theirs, and is never named to them: being told "there is already an open referral" would tell a
+    DSL that other agencies know her (DESIGN.md §5.6a, issue 15 §2). Their referral is recorded as its
+    own, and the MASH, which sees every open referral about her in its inbox, considers them together.
     ``received_at`` (default now) is for a referral first made by telephone and recorded afterwards;
     the one-working-day deadline runs from it.
     """
@@ -217,7 +238,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     require_plain_text(multi_line={"summary": summary, "reason for overriding consent": consent_override_reason})
     if not summary.strip():
         raise ValidationError("Say why you are referring.")
-    existing = open_referral(subject)
+    existing = open_referral_visible_to(subject, actor)
     if existing is not None:
         raise ValidationError(f"There is already an open referral for {subject.reference}: {existing.reference}.")
     referral = _new_referral(subject, from_agency=capabilities.agency_of(actor), actor=actor, automatic=False,
@@ -388,7 +409,8 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: U
 
 @transaction.atomic
 def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: User) -> Referral:
-    """The referrer (or their DSL) withdraws a referral the MASH has not yet decided."""
+    """The referrer (or their DSL) withdraws a referral the MASH has not yet decided; an automatic
+    referral only the MASH may withdraw."""
     locked, who, from_state = _move(referral, S.WITHDRAWN, version=version, reason=reason, actor=actor,
                                     require_reason=True)
     locked.closed_at = timezone.now()

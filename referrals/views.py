@@ -20,6 +20,7 @@ from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
 from referrals import intake, queries
+from referrals.choices import SubjectStatus
 from referrals.forms import ConcernForm, MergeForm
 from referrals.models import Concern, Subject
 from referrals.references import looks_like
@@ -55,8 +56,9 @@ def concern_create(request: CaseRequest) -> HttpResponse:
                    outcome=Outcome.ALLOWED if subject else Outcome.DENIED, detail={"page": "concern_form"})
             if subject is None:
                 raise Http404
+            # Her record's borough is never shown to a recorder (it may come from another agency); the
+            # service files the concern under the record's borough whatever the form says.
             initial["subject"] = subject.reference
-            initial["home_borough"] = subject.home_borough.slug
         form = ConcernForm(initial=initial, subject_lookup=lookup)
         return render(request, "referrals/concern_form.html", {"form": form, "subject": subject})
 
@@ -96,8 +98,10 @@ def concern_detail(request: CaseRequest, reference: str) -> HttpResponse:
                                  select_related=("subject__home_borough", "agency", "recorded_by"))
     request.audit_borough = concern.subject.home_borough
     just_recorded = request.session.pop(JUST_RECORDED, None) == concern.reference
+    chosen = (concern.subject_as_recorded or {}).get("home_borough", "") if just_recorded else ""
     return render(request, "referrals/concern_detail.html", {
         "concern": concern, "indicators": list(concern.indicators.all()), "just_recorded": just_recorded,
+        "chosen_borough": chosen,
     })
 
 
@@ -105,15 +109,27 @@ def concern_detail(request: CaseRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
     """Identity (as this viewer may see it) and the chronology of the concerns they may see."""
-    subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
+    subject = get_visible_or_404(Subject, request.user, reference=reference,
+                                 select_related=("home_borough", "merged_into"))
     request.audit_borough = subject.home_borough
+    if subject.status == SubjectStatus.MERGED:
+        # A forwarding record: where it went (linked only for those who may see the survivor), no actions.
+        survivor = subject.merged_into
+        return render(request, "referrals/subject_merged.html", {
+            "subject": subject, "survivor": survivor,
+            "survivor_visible": survivor is not None and Subject.objects.restrict(request.user, "view").filter(
+                pk=survivor.pk).exists(),
+        })
     chronology = queries.chronology(subject, request.user)
     identity = queries.identity_for(subject, request.user, chronology)
+    active = subject.status == SubjectStatus.ACTIVE
     return render(request, "referrals/subject_detail.html", {
         "subject": subject, "identity": identity, "chronology": chronology,
-        "can_merge": capabilities.can_merge_subjects(request.user),
-        "can_record": capabilities.can_record_concerns(request.user) and not subject.is_erased,
-        "can_refer": capabilities.can_refer_to_mash(request.user),
+        "can_merge": capabilities.can_merge_subjects(request.user) and active,
+        "can_record": capabilities.can_record_concerns(request.user) and active,
+        "can_refer": capabilities.can_refer_to_mash(request.user) and active,
+        # The level is drawn from every agency's concerns: the MASH and receiving services only (§5.6a).
+        "sees_level": capabilities.sees_cross_agency_risk(request.user),
     })
 
 

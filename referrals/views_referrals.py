@@ -46,7 +46,9 @@ def referral_create(request: CaseRequest, reference: str) -> HttpResponse:
     subject = get_visible_or_404(Subject, request.user, reference=reference, status="active",
                                  select_related=("home_borough",))
     request.audit_borough = subject.home_borough
-    existing = routing.open_referral(subject)
+    # Only an open referral this person may see (one their agency made, or any for the MASH): telling a DSL
+    # about another agency's or the automatic referral would tell them others know her (issue 15 §2).
+    existing = routing.open_referral_visible_to(subject, request.user)
     form = ReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -190,7 +192,8 @@ def my_referrals(request: CaseRequest) -> HttpResponse:
     mine = Q(referred_by=request.user)
     if capabilities.is_designated_safeguarding_lead(request.user):
         mine |= Q(from_agency=capabilities.agency_of(request.user))
-    referrals = (Referral.objects.restrict(request.user, "view").filter(mine).select_related("subject")
-                 .order_by("-received_at", "reference"))
+    # Never the automatic referral: it is the MASH's, not the recorder's whose concern raised it.
+    referrals = (Referral.objects.restrict(request.user, "view").filter(mine, automatic=False)
+                 .select_related("subject").order_by("-received_at", "reference"))
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "referrals/my_referrals.html", {"page": page})

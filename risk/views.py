@@ -199,13 +199,12 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="risk", reference_kwarg="reference")
 def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
     """A subject's current level and, for those who see the whole record, the score, its explanation and
-    the trajectory. Practitioners and DSLs see the level and only the signs their own agency recorded:
-    a practitioner is never told what other agencies know (DESIGN.md §6)."""
+    the trajectory. Practitioners and DSLs see only the signs in the concerns they may see, never the level:
+    it is drawn from every agency's concerns, so it would tell them others are involved (DESIGN.md §5.6a)."""
     subject = get_visible_or_404(Subject, request.user, reference=reference, select_related=("home_borough",))
     request.audit_borough = subject.home_borough
     full = capabilities.sees_cross_agency_risk(request.user)
-    # The whole current risk for those who see her cross-agency risk; the level alone for the others.
-    risk = SubjectRisk.objects.restrict(request.user, "view" if full else "level").filter(subject=subject).first()
+    risk = SubjectRisk.objects.restrict(request.user, "view").filter(subject=subject).first() if full else None
     timeline = queries.timeline(subject.pk, within=Assessment.objects.restrict(request.user, "view")) if full else []
     latest = timeline[-1] if timeline else None
     explanation = (latest.explanation if latest else {}) if full else {}

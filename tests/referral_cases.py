@@ -13,6 +13,7 @@ referred by dsl_lambeth, routed by mash_lambeth to Lambeth children's social car
 | ref_closed_expired | closed with no grace period | revoked at once |
 | ref_withdrawn | withdrawn by the DSL | none |
 | ref_southwark | submitted in Southwark (by mash_southwark) | none |
+| ref_automatic | submitted automatically: teacher_lambeth's concern put her at high | none |
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from tests.cases import record
 from tests.personas import World
 
 REFERRAL_RELATIONS = ["ref_submitted", "ref_screening", "ref_routed", "ref_accepted", "ref_declined",
-                      "ref_closed_grace", "ref_closed_expired", "ref_withdrawn", "ref_southwark"]
-LAMBETH_REFERRALS = [r for r in REFERRAL_RELATIONS if r != "ref_southwark"]
+                      "ref_closed_grace", "ref_closed_expired", "ref_withdrawn", "ref_southwark", "ref_automatic"]
+# The referrals dsl_lambeth's agency made (the automatic referral is the Lambeth MASH's own).
+LAMBETH_REFERRALS = [r for r in REFERRAL_RELATIONS if r not in {"ref_southwark", "ref_automatic"}]
 
 
 @dataclass
@@ -99,4 +101,14 @@ def build_referral_cases(world: World) -> ReferralCases:
     subject = new_subject(world, 20, borough="Southwark", recorder="teacher_southwark")
     cases.referrals["ref_southwark"] = refer(world, subject, actor="mash_southwark")
     cases.subjects["ref_southwark"] = subject
+    cases.referrals["ref_automatic"] = automatic = raise_automatic(world)
+    cases.subjects["ref_automatic"] = automatic.subject
     return cases
+
+
+def raise_automatic(world: World, n: int = 30, recorder: str = "teacher_lambeth") -> Referral:
+    """A Lambeth girl whom ``recorder``'s one concern puts at high: the register raises the automatic
+    referral, by the system on the Lambeth MASH's behalf."""
+    concern = record(world, recorder, given=f"Automa{n}", family="Registercase", dob=dt.date(2011, 3, 1 + n % 27),
+                     borough="Lambeth", indicators=("older-boyfriend-or-associate",), seriously_worried=True)
+    return Referral.objects.get(subject=concern.subject, automatic=True)

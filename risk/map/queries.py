@@ -320,7 +320,9 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
             # Weighed from model v3 only: a gang-involved partner, or an adult linked to a girl under 16.
             facts[link.subject_id].append({"kind": "associate_link", "role": node.role, "age_band": node.age_band,
                                            "gang": node.pk in in_gang, **base})
-        if until is not None and len(facts[link.subject_id]) > before and (kind, node.pk) in soonest:
+        # A link that never expires (date.max, as a form may send) changes nothing: no overflow past it.
+        if (until is not None and len(facts[link.subject_id]) > before and (kind, node.pk) in soonest
+                and soonest[(kind, node.pk)] < dt.date.max):
             changes = soonest[(kind, node.pk)] + dt.timedelta(days=1)
             until[link.subject_id] = min(until.get(link.subject_id, changes), changes)
     return facts

@@ -19,7 +19,9 @@ from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
+from referrals import intake
 from referrals.models import Subject
+from referrals.queries import identity_for
 from risk.map import queries as map_queries
 from risk.map import services as map_services
 from risk.map.forms import LinkForm, RemoveLinkForm
@@ -52,6 +54,8 @@ def subject_map(request: CaseRequest, reference: str) -> HttpResponse:
     can_add = is_mash or capabilities.can_suggest_links(request.user)
     return render(request, "risk/map/subject_map.html", {
         "subject": subject, "hood": hood, "graph": hood.graph_json(), "edge_rows": hood.rows(),
+        # The borough as this viewer may see it: for a recorder, the one they chose (DESIGN.md §5.6a).
+        "identity": identity_for(subject, request.user),
         "can_add": can_add and not subject.is_erased,
         "is_mash": is_mash,
         "capped": any(n.more for n in hood.nodes.values()),
@@ -119,7 +123,8 @@ def link_add(request: CaseRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            link = map_services.do_add_link(
+            # Through the referral use cases: a link that counts at once re-assesses her at once.
+            link = intake.do_add_map_link(
                 ends=(origin, form.node), link_type=data["link_type"], first_seen=data["first_seen"],
                 last_seen=data.get("last_seen"), confidence=data["confidence"],
                 source_agency=data.get("source_agency"), expires_on=data.get("expires_on"), actor=request.user,
@@ -145,7 +150,7 @@ def link_confirm(request: CaseRequest, reference: str) -> HttpResponse:
     link = get_visible_or_404(Link, request.user, reference=reference, select_related=("borough", "subject"))
     request.audit_borough = link.borough
     try:
-        map_services.do_confirm_link(link, actor=request.user)
+        intake.do_confirm_map_link(link, actor=request.user)  # confirms, then re-assesses her at once
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -222,12 +222,15 @@ REFERRAL_VISIBLE["dsl_lambeth"] = set(LAMBETH_REFERRALS)
 REFERRAL_VISIBLE["mash_lambeth"] = set(LAMBETH_REFERRALS)
 REFERRAL_VISIBLE["csc_lambeth"] = {"ref_routed", "ref_accepted"}
 REFERRAL_VISIBLE["mash_southwark"] = {"ref_southwark"}
+# The automatic referral is the MASH's: the teacher whose concern raised it and their DSL never see it
+# (it would tell them other agencies' concerns exist: DESIGN.md §5.6a, issue 15 §2).
+REFERRAL_VISIBLE["mash_lambeth"].add("ref_automatic")
 
 # Shares appear and disappear exactly as routing and closure say: the subject of each referral, as seen
 # by Lambeth children's social care (the receiving service) and everyone else.
 REFERRAL_SUBJECT_VISIBLE: dict[str, set[str]] = {p: set() for p in MEMBER_PERSONAS}
 for _p in ["teacher_lambeth", "dsl_lambeth", "mash_lambeth"]:
-    REFERRAL_SUBJECT_VISIBLE[_p] = set(LAMBETH_REFERRALS)
+    REFERRAL_SUBJECT_VISIBLE[_p] = {*LAMBETH_REFERRALS, "ref_automatic"}  # teacher_lambeth recorded each
 REFERRAL_SUBJECT_VISIBLE["csc_lambeth"] = {"ref_routed", "ref_accepted", "ref_closed_grace"}
 REFERRAL_SUBJECT_VISIBLE["teacher_southwark"] = {"ref_southwark"}
 REFERRAL_SUBJECT_VISIBLE["mash_southwark"] = {"ref_southwark"}
@@ -250,6 +253,20 @@ rows("referral-list", [*MASH_LEADS, "csc_lambeth"], "-", "GET", 200)
 rows("referral-list", [p for p in MEMBER_PERSONAS if p not in [*MASH_LEADS, "csc_lambeth"]], "-", "GET", 404)
 rows("referral-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("referral-list", MEMBER_PERSONAS, "-", "POST", 405)
+# The moves on the automatic referral (submitted), posted with the current version and a reason: the MASH
+# of her borough screens or withdraws it; the recorder, their DSL and everyone else get 404.
+# (persona, action, expected status): 302 back to the page after the move.
+AUTOMATIC_REFERRAL_ACTIONS: list[tuple[str, str, int]] = [
+    ("mash_lambeth", "withdraw", 302),
+    ("mash_lambeth", "screen", 302),
+    ("teacher_lambeth", "withdraw", 404),
+    ("dsl_lambeth", "withdraw", 404),
+    ("dsl_lambeth", "screen", 404),
+    ("mash_southwark", "withdraw", 404),
+    ("csc_lambeth", "withdraw", 404),
+    ("gp_lambeth", "withdraw", 404),
+]
+
 _MY_REFERRALS = [*RECORDERS, *MASH_LEADS]
 rows("my-referrals", _MY_REFERRALS, "-", "GET", 200)
 rows("my-referrals", [p for p in MEMBER_PERSONAS if p not in _MY_REFERRALS], "-", "GET", 404)

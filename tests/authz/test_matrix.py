@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.agencies.account_cases import ACCOUNT_RELATIONS
 from tests.authz.matrix import (
     ACCOUNT_URL_OBJECTS,
+    AUTOMATIC_REFERRAL_ACTIONS,
     CASE_EXTENSIONS,
     COVERED_BY_ADMIN_SITE,
     REFERRAL_URL_OBJECTS,
@@ -146,3 +147,14 @@ def test_referral_urls_are_covered_for_every_relation_and_persona():
     for url_name in REFERRAL_URL_OBJECTS:
         cells = {(row[1], row[2]) for row in ROWS if row[0] == url_name and row[3] == "GET"}
         assert {(p, r) for p in MEMBER_PERSONAS for r in REFERRAL_RELATIONS} <= cells, url_name
+
+
+@pytest.mark.parametrize(("persona", "action", "expected"), AUTOMATIC_REFERRAL_ACTIONS)
+def test_moves_on_the_automatic_referral(client_for, referral_cases, persona, action, expected):
+    referral = referral_cases.referrals["ref_automatic"]
+    referral.refresh_from_db()
+    response = client_for(persona).post(reverse("referral-detail", kwargs={"reference": referral.reference}),
+                                        {"action": action, "reason": "Matrix row", "version": referral.version})
+    assert response.status_code == expected, (persona, action)
+    moved = type(referral).objects.get(pk=referral.pk)
+    assert (moved.version != referral.version) == (expected == 302), (persona, action)

@@ -95,3 +95,25 @@ def test_nobody_else_can_export(client_for, world, shared):
     for persona in ["mash_southwark", "auditor", "administrator", "yot_southwark"]:
         assert client_for(persona).get(reverse("subject-access-report", args=[shared.reference])).status_code == 404
         assert_audit("export", actor=world.user(persona), object_type="subject", outcome="denied")
+
+
+@pytest.mark.parametrize("url_name", ["subject-access-report", "subject-access-export"])
+def test_step_up_comes_first_for_any_reference_existing_or_not(client_for, shared, url_name):
+    """A stale session is asked for step-up whether or not the reference exists (else 302-or-404 tells);
+    with fresh proof, a missing one is 404 (issue 15 §5)."""
+    import time
+
+    from agencies.sessions import FRESH_AUTH_AT
+    from tests.two_factor_helpers import set_session_value
+
+    missing = "S-2222-2222" if shared.reference != "S-2222-2222" else "S-3333-3333"
+    stale = client_for("dpo")
+    set_session_value(stale, FRESH_AUTH_AT, time.time() - 24 * 3600)
+    for reference in (shared.reference, missing):
+        response = stale.get(reverse(url_name, args=[reference]))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("step-up")), reference
+    assert client_for("dpo").get(reverse(url_name, args=[missing])).status_code == 404
+    # Others still get 404, never a step-up.
+    other = client_for("mash_lambeth")
+    set_session_value(other, FRESH_AUTH_AT, 0)
+    assert other.get(reverse(url_name, args=[shared.reference])).status_code == 404

@@ -112,6 +112,8 @@ def test_subject_risk_page_shows_the_explanation_and_chart_to_the_mash_lead_only
     assert "style=" not in html
     assert_audit("view", object_type="risk", reference=made.subject.reference)
     teacher = client_for("teacher_lambeth").get(url).content.decode()
-    assert "Lambeth Test Surgery" not in teacher and "<svg" not in teacher and "Medium" in teacher
+    # Never the level: it is drawn from every agency's concerns (DESIGN.md §5.6a, issue 15 §1).
+    assert "Lambeth Test Surgery" not in teacher and "<svg" not in teacher
+    assert "Medium" not in teacher and "Current level" not in teacher
     subject_page = client_for("teacher_lambeth").get(reverse("subject-detail", args=[made.subject.reference]))
     assert url in subject_page.content.decode()

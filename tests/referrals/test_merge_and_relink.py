@@ -1,0 +1,94 @@
+"""Issue 15 §5: a merged-away record forwards and offers nothing; a merge or a confirmed map link
+re-assesses her at once; lists show the name as the viewer entered it last."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from audit.choices import Action
+from referrals import intake
+from referrals.models import Referral, Subject
+from risk.map.models import Place, PlaceKind
+from risk.models import SubjectRisk
+from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
+from tests.cases import record
+from tests.risk.map_cases import link
+
+
+def _two_records(world):
+    first = record(world, "teacher_lambeth", given="Nell", family="Mergecase", dob=None, borough="Lambeth", age=15,
+                   indicators=("older-boyfriend-or-associate",), seriously_worried=True)
+    second = record(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
+                    indicators=("absent-from-school",))
+    return first.subject, second.subject
+
+
+def test_a_merge_reassesses_the_survivor_at_once(world):
+    duplicate, survivor = _two_records(world)
+    assert SubjectRisk.objects.get(subject=survivor).level != "high"
+    mash = world.user("mash_lambeth")
+    audit_checkpoint()
+    intake.do_merge_subjects(survivor=Subject.objects.get(pk=survivor.pk), duplicate=duplicate, reason="Same girl",
+                             actor=mash)
+    # The merge, her assessment and (reaching high) the register's automatic referral: one event each.
+    events = new_audit_events()
+    assert assert_audit("merge", actor=mash, object_type="subject", reference=survivor.reference)
+    assert [(e.action, e.object_type) for e in events if e.object_type in {"risk", "referral"}] == [
+        (Action.UPDATE, "risk"), (Action.CREATE, "referral")]
+    assert SubjectRisk.objects.get(subject=survivor).level == "high"
+    assert Referral.objects.filter(subject=survivor, automatic=True, referred_by=None).count() == 1
+
+
+def test_a_merged_away_record_forwards_and_offers_no_actions(world, client_for):
+    duplicate, survivor = _two_records(world)
+    intake.do_merge_subjects(survivor=Subject.objects.get(pk=survivor.pk), duplicate=duplicate, reason="Same girl",
+                             actor=world.user("mash_lambeth"))
+    html = client_for("mash_lambeth").get(reverse("subject-detail", kwargs={"reference": duplicate.reference}))
+    assert html.status_code == 200
+    page = html.content.decode()
+    assert f"merged into <a class=\"govuk-link\" href=\"{reverse('subject-detail', args=[survivor.reference])}\">" \
+           f"{survivor.reference}</a>" in page
+    for action in ("Merge a duplicate", "Refer to MASH", "Current level", "Record another concern",
+                   reverse("referral-create", args=[duplicate.reference])):
+        assert action not in page, action
+
+
+def test_confirming_a_map_link_reassesses_her_at_once(world, client_for):
+    concern = record(world, "teacher_lambeth", given="Mapa", family="Relinkcase", dob=dt.date(2010, 2, 3),
+                     borough="Lambeth", indicators=("missing-from-home-or-care",))
+    subject = concern.subject
+    others = [record(world, "gp_lambeth", given=f"Other{n}", family="Relinkcase", dob=dt.date(2010, 3, n + 1),
+                     borough="Lambeth", indicators=("missing-from-home-or-care",)).subject for n in range(2)]
+    suggestion = link(world, "teacher_lambeth", subject, Place(name="Test Relink Hotel", kind=PlaceKind.HOTEL))
+    for other in others:
+        link(world, "mash_lambeth", other, suggestion.place)
+    before = SubjectRisk.objects.get(subject=subject).score
+    audit_checkpoint()
+    response = client_for("mash_lambeth").post(reverse("map-link-confirm", kwargs={"reference": suggestion.reference}))
+    assert response.status_code == 302
+    events = [(e.action, e.object_type, e.reference) for e in new_audit_events()]
+    assert ("decide", "map_link", suggestion.reference) in events  # the service's (and the page's) own
+    assert events.count(("update", "risk", subject.reference)) == 1  # her re-assessment, at once
+    assert SubjectRisk.objects.get(subject=subject).score > before
+
+
+def test_lists_show_the_name_as_the_viewer_entered_it_last(world, client_for):
+    first = record(world, "teacher_lambeth", given="Listy", family="Namecase", dob=dt.date(2011, 7, 8),
+                   borough="Lambeth")
+    # A second concern from her page carries no details of its own.
+    import uuid
+
+    from django.utils import timezone
+
+    from agencies.models import Borough
+    from risk.models import Indicator
+
+    intake.do_record_concern(details=None, subject=first.subject, home_borough=Borough.objects.get(name="Lambeth"),
+                             observed_on=timezone.localdate(), indicators=list(Indicator.objects.all()[:1]),
+                             narrative="Again.", seriously_worried=False, idempotency_key=uuid.uuid4(),
+                             actor=world.user("teacher_lambeth"))
+    for persona in ("teacher_lambeth", "dsl_lambeth"):
+        page = client_for(persona).get(reverse("subject-list")).content.decode()
+        assert "Listy Namecase" in page and "Erased" not in page, persona
