@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
 from agencies.http import CaseRequest
-from agencies.permissions import get_visible_or_404, restricted_prefetch
+from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
 from referrals import routing
@@ -143,9 +143,8 @@ def referral_detail(request: CaseRequest, reference: str) -> HttpResponse:
     full = bool({routing.MASH, routing.RECEIVER} & routing.capacities(referral, request.user))
     transitions: list[ReferralTransition] = []
     if full:
-        prefetch_related_objects([referral], restricted_prefetch("transitions", ReferralTransition, request.user,
-                                                                 select_related=("actor",)))
-        transitions = list(referral.transitions.all())
+        transitions = list(ReferralTransition.objects.restrict(request.user, "view").filter(referral=referral)
+                           .select_related("actor"))
     can = {move.action for move in routing.available_moves(referral, request.user)}
     return render(request, "referrals/referral_detail.html", {
         "referral": referral, "full": full, "transitions": transitions, "form": form, "can": can,

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from agencies import capabilities
 from agencies.http import CaseRequest
 from agencies.models import Agency
-from agencies.permissions import get_visible_or_404, restricted_prefetch
+from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view
 from audit.choices import Action
@@ -184,9 +183,8 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
         forms["posted_form"] = form
     reviews: list[RegisterReview] = []
     if entry is not None:
-        prefetch_related_objects([entry], restricted_prefetch("reviews", RegisterReview, request.user,
-                                                              select_related=("reviewed_by",)))
-        reviews = list(entry.reviews.all())
+        reviews = list(RegisterReview.objects.restrict(request.user, "view").filter(entry=entry)
+                       .select_related("reviewed_by"))
     history = list(entry.history.select_related("history_user").order_by("-history_date")[:20]) if entry else []
     return render(request, "risk/register_entry.html", {
         "subject": subject, "entry": entry, "reviews": reviews, "history": history,
