@@ -362,13 +362,10 @@ class ReferralTransition(models.Model):
 
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
-        """The timeline, with its reasons, is for those who work the referral (the borough's MASH, the
-        receiving service); the referrer's side sees its status and decision only."""
-        if action != "view":
+        """Whoever may ``action`` its referral: a move (and its reason) is part of the referral. The
+        referral page shows the timeline only to those who see the whole referral (the MASH and the
+        receiving service); the referrer sees the status and decision."""
+        rule = Referral.access_rule(membership, action)
+        if rule == NOTHING:
             return NOTHING
-        working = [rule for rule in (Referral.access_rule(membership, "decide"),
-                                     Referral.access_rule(membership, "respond")) if rule != NOTHING]
-        if not working:
-            return NOTHING
-        either = working[0] if len(working) == 1 else working[0] | working[1]
-        return models.Q(referral_id__in=Referral._base_manager.filter(either).values("pk"))
+        return models.Q(referral_id__in=Referral._base_manager.filter(rule).values("pk"))
