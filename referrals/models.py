@@ -362,10 +362,17 @@ class ReferralTransition(models.Model):
 
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
-        """Whoever may ``action`` its referral: a move (and its reason) is part of the referral. The
-        referral page shows the timeline only to those who see the whole referral (the MASH and the
-        receiving service); the referrer sees the status and decision."""
-        rule = Referral.access_rule(membership, action)
+        """Those who work the referral: the MASH that decides it and the receiving service while it is
+        theirs (and break-glass). A move's reason is the MASH's reasoning, so the referrer's side, who
+        sees the referral's status and decision, does not see its timeline."""
+        if action != "view":
+            return NOTHING
+        parts = [Referral.access_rule(membership, "decide"), Referral.access_rule(membership, "respond"),
+                 break_glass_rule(membership, "subject_id")]
+        rule = NOTHING
+        for part in parts:
+            if part != NOTHING:
+                rule = part if rule == NOTHING else rule | part
         if rule == NOTHING:
             return NOTHING
         return models.Q(referral_id__in=Referral._base_manager.filter(rule).values("pk"))

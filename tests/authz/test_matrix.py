@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.agencies.account_cases import ACCOUNT_RELATIONS
@@ -23,6 +22,7 @@ from tests.authz.matrix import (
 from tests.cases import build_cases
 from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
+from tests.rolled_back import rolled_back_everywhere
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX
 
 
@@ -34,21 +34,12 @@ def _shared_world(django_db_setup, django_db_blocker):
     nothing behind for the next; building the world per row instead made this matrix most of the
     suite's running time.
     """
-    with django_db_blocker.unblock():
-        # Both databases: the main one and the key store (the cases' data keys).
-        outers = [transaction.atomic(using=alias) for alias in ("default", "keys")]
-        for outer in outers:
-            outer.__enter__()
-        try:
-            world = build_world()
-            built = build_cases(world)
-            for extend in CASE_EXTENSIONS:  # later collections (e.g. the association map's nodes)
-                extend(world, built)
-            yield SimpleNamespace(world=world, cases=built, referral_cases=build_referral_cases(world))
-        finally:
-            for alias, outer in zip(("default", "keys"), outers, strict=True):
-                transaction.set_rollback(True, using=alias)
-                outer.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back_everywhere():
+        world = build_world()
+        built = build_cases(world)
+        for extend in CASE_EXTENSIONS:  # later collections (e.g. the association map's nodes)
+            extend(world, built)
+        yield SimpleNamespace(world=world, cases=built, referral_cases=build_referral_cases(world))
 
 
 @pytest.fixture
