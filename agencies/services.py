@@ -41,11 +41,12 @@ from agencies.models import (
     TwoFactorResetRequest,
 )
 from agencies.sessions import end_sessions
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action, Outcome
 from audit.history import set_history_user
 
 
+@audit_service
 @transaction.atomic
 def do_create_agency(
     *,
@@ -69,6 +70,7 @@ def do_create_agency(
     return agency
 
 
+@audit_service
 @transaction.atomic
 def do_update_agency(agency: Agency, *, actor: User | None, **changes: object) -> Agency:
     """Change an agency's name, kind, borough, official code or active flag."""
@@ -151,6 +153,7 @@ def _split_roles(actor: User | None, held: frozenset[str], wanted: set[str]) -> 
     return wanted - requested, requested
 
 
+@audit_service
 def do_set_membership(
     *,
     user: User,
@@ -228,6 +231,7 @@ def _set_membership(
     return membership, created
 
 
+@audit_service
 def do_create_user(
     *,
     username: str,
@@ -343,6 +347,7 @@ def _lock_open(model: type[ApprovalRequest], request: ApprovalRequest, now: date
     return locked
 
 
+@audit_service
 def do_approve_role_grant(grant: RoleGrantRequest, *, actor: User) -> RoleGrantRequest:
     """A second administrator approves a role grant: the role is added to the membership.
 
@@ -375,6 +380,7 @@ def do_approve_role_grant(grant: RoleGrantRequest, *, actor: User) -> RoleGrantR
     return grant
 
 
+@audit_service
 def do_refuse_role_grant(grant: RoleGrantRequest, *, actor: User) -> RoleGrantRequest:
     """A second administrator refuses a role grant: nothing changes on the account."""
     refused: RoleGrantRequest = _refuse(RoleGrantRequest, grant, actor=actor)
@@ -391,6 +397,7 @@ def _refuse(model: type[ApprovalRequest], request: Any, *, actor: User) -> Any:
     return request
 
 
+@audit_service
 def do_request_two_factor_reset(*, user: User, actor: User) -> TwoFactorResetRequest:
     """Ask for someone's authenticator and recovery codes to be removed (a lost phone).
 
@@ -413,6 +420,7 @@ def do_request_two_factor_reset(*, user: User, actor: User) -> TwoFactorResetReq
     return reset
 
 
+@audit_service
 def do_approve_two_factor_reset(reset: TwoFactorResetRequest, *, actor: User) -> TwoFactorResetRequest:
     """A second administrator approves a two-factor reset: the devices go and the user's sessions end.
 
@@ -429,6 +437,7 @@ def do_approve_two_factor_reset(reset: TwoFactorResetRequest, *, actor: User) ->
     return reset
 
 
+@audit_service
 def do_refuse_two_factor_reset(reset: TwoFactorResetRequest, *, actor: User) -> TwoFactorResetRequest:
     """A second administrator refuses a two-factor reset: the authenticator stays."""
     refused: TwoFactorResetRequest = _refuse(TwoFactorResetRequest, reset, actor=actor)
@@ -452,6 +461,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@audit_service
 def do_create_invitation(*, user: User, actor: User | None) -> InvitationLink:
     """Make a single-use set-password link for ``user``, valid for ``INVITATION_HOURS``; older ones stop working.
 
@@ -497,6 +507,7 @@ def usable_invitation(token: str) -> PasswordInvitation | None:
     return invitation
 
 
+@audit_service
 def do_accept_invitation(*, token: str, password: str) -> User | None:
     """Set the password of the link's user (already checked by Django's password validators) and use the
     link up. Ends every session of the user. Returns the user, or None when the link no longer works."""
@@ -524,6 +535,7 @@ def do_accept_invitation(*, token: str, password: str) -> User | None:
 # --- Accounts, sessions and two-factor authentication ------------------------------------------------
 
 
+@audit_service
 @transaction.atomic
 def do_set_user_active(user: User, *, is_active: bool, actor: User | None) -> int:
     """Activate or deactivate an account; deactivating ends every session of the user at once.
@@ -568,6 +580,7 @@ def _recovery_codes(user: User, count: int) -> tuple[StaticDevice, list[str]]:
     return device, codes
 
 
+@audit_service
 @transaction.atomic
 def do_enrol_totp_device(
     *, user: User, key: str, token: str, actor: User
@@ -597,6 +610,7 @@ def do_enrol_totp_device(
     return device, codes
 
 
+@audit_service
 def do_verify_second_factor(
     *, user: User, token: str, purpose: str, actor: User
 ) -> SecondFactorResult:
@@ -645,6 +659,7 @@ def _check_second_factor(user: User, code: str) -> SecondFactorResult:
     return SecondFactorResult(device=device, factor=factor, recovery_codes_left=left)
 
 
+@audit_service
 @transaction.atomic
 def do_confirm_password(*, user: User, password: str, actor: User) -> bool:
     """Step-up for members without an authenticator: check the password again, and record the outcome."""
@@ -654,6 +669,7 @@ def do_confirm_password(*, user: User, password: str, actor: User) -> bool:
     return ok
 
 
+@audit_service
 @transaction.atomic
 def do_regenerate_recovery_codes(*, user: User, actor: User) -> list[str]:
     """Replace the user's recovery codes with new ones (returned in clear, to be shown once)."""
@@ -665,6 +681,7 @@ def do_regenerate_recovery_codes(*, user: User, actor: User) -> list[str]:
     return codes
 
 
+@audit_service
 def do_reset_two_factor(*, user: User, actor: User | None) -> int:
     """Remove the user's own authenticator and recovery codes (a member turning it off), or, for the
     system, anyone's. An administrator resetting someone else's goes through ``do_request_two_factor_reset``
@@ -689,6 +706,7 @@ def _reset_two_factor(*, user: User, actor: User | None) -> int:
     return removed
 
 
+@audit_service
 @transaction.atomic
 def do_install_known_authenticator(
     *, user: User, base32_secret: str, actor: User | None

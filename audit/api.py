@@ -28,8 +28,9 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -46,6 +47,39 @@ REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 DETAIL_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DETAIL_MAX_KEYS = 12
 DETAIL_MAX_TEXT = 100
+
+# Actions that change something. Each is written by a service (``audit_service``), which the event names
+# in ``detail["service"]`` (DESIGN.md §5.3): one event per change, and the trail says which rule made it.
+CHANGE_ACTIONS = frozenset({
+    Action.CREATE, Action.UPDATE, Action.DECIDE, Action.SHARE, Action.REVOKE, Action.MERGE, Action.ERASE,
+    Action.BREAK_GLASS, Action.VERIFY,
+})
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_current_service: ContextVar[str] = ContextVar("audit_service", default="")
+
+
+def audit_service(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Mark a business action (``do_<verb>_<noun>``): the events it records name it. A service called by
+    another names its own events; the caller's name comes back when it returns."""
+    name = func.__name__
+
+    @wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        token = _current_service.set(name)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _current_service.reset(token)
+
+    wrapper.audit_service = name  # type: ignore[attr-defined]  # a marker read by the convention test
+    return wrapper
+
+
+def current_service() -> str:
+    """The service running now, or "" outside any."""
+    return _current_service.get()
 
 
 def _check_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -143,6 +177,14 @@ def record(
         raise ValidationError(f"Unknown audit object type {object_type!r}: add it to audit.choices.ObjectType.")
     if len(purpose) > 200:
         raise ValidationError("Audit purpose is at most 200 characters.")
+    detail = _check_detail(detail)
+    service = _current_service.get()
+    if service:
+        if detail.get("service", service) != service:
+            raise ValidationError(f"Audit detail names service {detail['service']!r} inside {service!r}.")
+        detail["service"] = service
+    elif action in CHANGE_ACTIONS and outcome == Outcome.ALLOWED:
+        raise ValidationError(f"A {action!r} event is recorded by a service marked with audit_service.")
     request = get_current_request()
     actor_id, username, agency_id, roles = _actor_context(actor, request)
     borough_code = borough.ons_code if borough is not None else ""
@@ -158,7 +200,7 @@ def record(
         borough_code=borough_code,
         outcome=outcome,
         purpose=purpose,
-        detail=_check_detail(detail),
+        detail=detail,
         request_id=getattr(request, "request_id", "") if request is not None else "",
         client_address=getattr(request, "client_address", "") if request is not None else "",
         chain=borough_code or SYSTEM_CHAIN,
@@ -215,6 +257,10 @@ def run_audited(
         raise
     status = response.status_code
     outcome = Outcome.ALLOWED if status < 400 else Outcome.DENIED
+    if outcome == Outcome.ALLOWED and action in CHANGE_ACTIONS:
+        # The service that made the change recorded it (one event per change); a form sent back with
+        # errors changed nothing. The wrapper's own event for a change is the refusal.
+        return response
     _record_for_request(request, action, object_type, reference, outcome, status)
     return response
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from audit import chain
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action, Outcome
 from audit.models import VerificationRun
 
@@ -20,6 +20,7 @@ def anchor_key() -> bytes:
     return settings.AUDIT_ANCHOR_KEY.encode("utf-8")
 
 
+@audit_service
 def do_verify_trail(
     *, run_by: str, actor: AbstractBaseUser | None = None, anchor: Mapping[str, Any] | None = None
 ) -> tuple[chain.Report, VerificationRun]:

@@ -244,7 +244,7 @@ def g6(ds: Any, rounds: int) -> list[Result]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from risk.services.assessment import rescore_all
+    from risk.services.assessment import do_rescore_all
 
     tomorrow = timezone.now() + dt.timedelta(days=1)
 
@@ -253,11 +253,11 @@ def g6(ds: Any, rounds: int) -> list[Result]:
             cursor.execute("UPDATE risk_subjectrisk SET assessed_at = assessed_at")
 
     started = time.perf_counter()
-    first = rescore_all(now=tomorrow)  # a day of decay: writes where scores moved
+    first = do_rescore_all(now=tomorrow)  # a day of decay: writes where scores moved
     first_ms = (time.perf_counter() - started) * 1000
 
     def steady() -> None:
-        rescore_all(now=tomorrow)  # nothing changed since: nobody is due, writes nothing
+        do_rescore_all(now=tomorrow)  # nothing changed since: nobody is due, writes nothing
 
     n = max(3, rounds // 40)
     result = compare("G6", "rescore everyone (steady state, writes nothing)", "one UPDATE of every risk row",

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies import capabilities
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action
 from config.text import require_plain_text
 from dataprotection.breakglass import normally_visible
@@ -28,6 +28,7 @@ from referrals.references import new_reference
 REASON_MIN_LENGTH = 25
 
 
+@audit_service
 @transaction.atomic
 def do_break_glass(subject: Subject, reason: str, *, actor: User) -> BreakGlassGrant:
     """Open ``subject`` to a MASH lead outside their normal access, for ``BREAK_GLASS_HOURS``.
@@ -61,6 +62,7 @@ def do_break_glass(subject: Subject, reason: str, *, actor: User) -> BreakGlassG
     return grant
 
 
+@audit_service
 @transaction.atomic
 def do_review_break_glass(grant: BreakGlassGrant, *, outcome: str, actor: User) -> BreakGlassGrant:
     """An auditor records that an emergency opening has been reviewed, and whether it was justified."""

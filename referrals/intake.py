@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from agencies.models import Borough
 from agencies.permissions import active_membership
-from audit.api import batched, record
+from audit.api import audit_service, batched, record
 from audit.choices import Action
 from audit.history import set_history_user
 from config.text import require_plain_text
@@ -43,7 +43,7 @@ from referrals.references import new_reference
 from risk.map import services as map_services
 from risk.map.models import LinkStatus
 from risk.models import Indicator
-from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, rescore_all
+from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, do_rescore_all
 
 EXACT = IdentityIndex.EXACT.value
 SOUNDS_LIKE = IdentityIndex.SOUNDS_LIKE.value
@@ -187,6 +187,7 @@ def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subjec
     return None
 
 
+@audit_service
 def do_record_concern(
     *,
     details: SubjectDetails | None,
@@ -307,6 +308,7 @@ def _record_concern(
     return concern
 
 
+@audit_service
 @transaction.atomic
 def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, actor: User) -> Subject:
     """Merge ``duplicate`` into ``survivor``: its concerns move across, re-encrypted under the survivor's
@@ -360,6 +362,7 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
     return survivor
 
 
+@audit_service
 @transaction.atomic
 def do_confirm_map_link(link: Any, *, actor: User) -> Any:
     """The MASH confirms a suggested map link (``risk.map.services.do_confirm_link``); the girl it links
@@ -371,6 +374,7 @@ def do_confirm_map_link(link: Any, *, actor: User) -> Any:
     return link
 
 
+@audit_service
 @transaction.atomic
 def do_add_map_link(*, actor: User, **kwargs: Any) -> Any:
     """Add a map link (``risk.map.services.do_add_link``); a MASH lead's link counts at once, so the girl
@@ -397,14 +401,15 @@ def follow_up_level_change(change: LevelChange | None) -> None:
         routing.do_raise_automatic_referral(change.subject)
 
 
+@audit_service
 def do_rescore(*, now: dt.datetime | None = None, batch_size: int | None = None) -> RescoreReport:
-    """The nightly re-assessment of everyone due (``risk.services.assessment.rescore_all``), then the
+    """The nightly re-assessment of everyone due (``risk.services.assessment.do_rescore_all``), then the
     follow-up of every level change, in one transaction: a failure leaves nothing half done."""
     with transaction.atomic():
         kwargs: dict[str, Any] = {"now": now}
         if batch_size is not None:
             kwargs["batch_size"] = batch_size
-        report = rescore_all(**kwargs)
+        report = do_rescore_all(**kwargs)
         for change in report.changes:
             follow_up_level_change(change)
     return report

@@ -26,7 +26,7 @@ from agencies import capabilities
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Membership
 from agencies.permissions import permitted_actions
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
 from config.text import require_plain_text
@@ -206,6 +206,7 @@ def _new_referral(subject: Subject, *, from_agency: Agency, actor: User | None, 
     return referral
 
 
+@audit_service
 @transaction.atomic
 def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consent: str,
                      consent_override_reason: str = "", received_at: dt.datetime | None = None,
@@ -249,6 +250,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     return referral
 
 
+@audit_service
 @transaction.atomic
 def do_raise_automatic_referral(subject: Subject, *, actor: User | None = None) -> Referral | None:
     """Refer a subject who has reached high on the register, unless a referral is already open.
@@ -320,6 +322,7 @@ def _share_for(referral: Referral) -> SubjectShare | None:
                                        group_id=referral.receiving_agency.group_id).first()
 
 
+@audit_service
 @transaction.atomic
 def do_start_screening(referral: Referral, *, version: int, actor: User, reason: str = "") -> Referral:
     """A MASH lead takes a submitted (or declined) referral into screening."""
@@ -329,6 +332,7 @@ def do_start_screening(referral: Referral, *, version: int, actor: User, reason:
     return _finish(locked, from_state, reason=reason, actor=actor, who=who)
 
 
+@audit_service
 @transaction.atomic
 def do_decide_referral(referral: Referral, *, decision: str, reason: str, version: int, actor: User,
                        pathway: str = "", receiving_agency: Agency | None = None) -> Referral:
@@ -367,6 +371,7 @@ def do_decide_referral(referral: Referral, *, decision: str, reason: str, versio
     return locked
 
 
+@audit_service
 @transaction.atomic
 def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, version: int,
                            actor: User) -> Referral:
@@ -386,6 +391,7 @@ def do_respond_to_referral(referral: Referral, *, accept: bool, reason: str, ver
     return locked
 
 
+@audit_service
 @transaction.atomic
 def do_close_referral(referral: Referral, *, reason: str, version: int, actor: User) -> Referral:
     """Close a referral; the receiving agency's share ends after the grace period
@@ -407,6 +413,7 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: U
     return locked
 
 
+@audit_service
 @transaction.atomic
 def do_withdraw_referral(referral: Referral, *, reason: str, version: int, actor: User) -> Referral:
     """The referrer (or their DSL) withdraws a referral the MASH has not yet decided; an automatic

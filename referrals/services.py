@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
 from encryption import services as encryption
@@ -25,6 +25,7 @@ from referrals.models import Subject, SubjectShare
 from risk.map.services import detach_erased_subject
 
 
+@audit_service
 @transaction.atomic
 def do_share_subject(
     *, subject: Subject, agency: Agency, purpose: str, expires_at: dt.datetime, actor: User | None
@@ -47,6 +48,7 @@ def do_share_subject(
     return share
 
 
+@audit_service
 @transaction.atomic
 def do_revoke_share(*, share: SubjectShare, reason: str, actor: User | None) -> None:
     """End a share at once; the grant's history row keeps who and when, the trail why (a
@@ -61,6 +63,7 @@ def do_revoke_share(*, share: SubjectShare, reason: str, actor: User | None) -> 
            borough=subject.home_borough, purpose=reason, detail={"agency": agency_id})
 
 
+@audit_service
 @transaction.atomic
 def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: User | None) -> Subject:
     """Put a subject on legal hold (retention and erasure stop) or release the hold; ``reason`` is a
@@ -76,6 +79,7 @@ def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: Us
     return subject
 
 
+@audit_service
 @transaction.atomic
 def do_erase_subject(*, subject: Subject, reason: str, actor: User | None) -> Subject:
     """Erase a subject by crypto-shredding: her data key (and those of records merged into her) and her

@@ -190,3 +190,44 @@ def test_no_view_queries_case_data_without_restrict():
                  for path in _views_modules() for line, text in _offences(path.read_text(), patterns)]
     assert offenders == []
 
+
+
+# --- Services name their audit events (DESIGN.md §5.3) ------------------------------------------------
+# The modules that hold business actions above the trail (the encryption app sits below it and records
+# nothing itself: its callers' events cover its key operations).
+SERVICE_MODULES = [
+    "agencies.services", "audit.services", "dataprotection.services", "referrals.intake", "referrals.routing",
+    "referrals.services", "risk.services.assessment", "risk.services.decisions", "risk.services.register",
+    "risk.map.services",
+]
+
+
+def _service_modules_found() -> set[str]:
+    apps_dirs = ["agencies", "audit", "dataprotection", "referrals", "risk"]
+    found = set()
+    for app in apps_dirs:
+        for path in Path(app).rglob("*.py"):
+            text = path.read_text()
+            if "migrations" in path.parts:
+                continue
+            if re.search(r"^def do_", text, re.M):
+                found.add(".".join(path.with_suffix("").parts))
+    return found
+
+
+def test_every_module_with_business_actions_is_listed():
+    assert _service_modules_found() == set(SERVICE_MODULES)
+
+
+def test_every_business_action_is_marked_so_its_events_name_it():
+    import importlib
+    import inspect
+
+    unmarked = []
+    for name in SERVICE_MODULES:
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            is_service = attr.startswith("do_") and inspect.isfunction(value) and value.__module__ == name
+            if is_service and getattr(value, "audit_service", None) != attr:
+                unmarked.append(f"{name}.{attr}")
+    assert unmarked == []

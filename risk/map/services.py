@@ -21,7 +21,7 @@ from django.utils import timezone
 from agencies import capabilities
 from agencies.models import Agency, Borough
 from agencies.permissions import active_membership
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
 from encryption import services as encryption
@@ -56,6 +56,7 @@ def _is_new(node: Node) -> bool:
     return node._state.adding
 
 
+@audit_service
 @transaction.atomic
 def do_add_link(
     *,
@@ -156,6 +157,7 @@ def _require_mash_for(link: Link, actor: User) -> None:
         raise PermissionDenied("Only the borough's MASH lead can do this.")
 
 
+@audit_service
 @transaction.atomic
 def do_confirm_link(link: Link, *, actor: User) -> Link:
     """Confirm a practitioner's suggestion (MASH lead of the link's borough)."""
@@ -172,6 +174,7 @@ def do_confirm_link(link: Link, *, actor: User) -> Link:
     return link
 
 
+@audit_service
 @transaction.atomic
 def do_remove_link(link: Link, *, reason: str, actor: User) -> Link:
     """Remove a link: recorded (status, who, when, why), never deleted. The MASH lead removes any link
@@ -202,6 +205,7 @@ def do_remove_link(link: Link, *, reason: str, actor: User) -> Link:
     return locked
 
 
+@audit_service
 @transaction.atomic
 def do_erase_unlinked_associates(*, actor: User | None = None, today: dt.date | None = None) -> int:
     """Crypto-shred the identity of every associate with no counting link (confirmed and unexpired, or

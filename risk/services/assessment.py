@@ -3,7 +3,7 @@
 
 Audit (DESIGN.md §5.3, one event per change, each naming its service): an assessment that appends to
 the timeline writes one ``update`` event of object type ``risk``; the register changes that follow a
-level change are part of it and named in its detail (``register``). ``rescore_all`` writes one event per
+level change are part of it and named in its detail (``register``). ``do_rescore_all`` writes one event per
 subject whose level changed and one for the run.
 
 A level change is *returned* (``LevelChange``), never acted on here beyond the register of this layer:
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action, ObjectType
 from referrals.choices import SubjectStatus
 from referrals.models import Subject
@@ -233,6 +233,7 @@ def _assess_one(subject: Subject, model: ScoringModel, now: dt.datetime, reason:
     return Assessed(assessment, LevelChange(subject, old_level, result.level, register))
 
 
+@audit_service
 def do_assess_subject(subject: Subject, *, actor: User | None, reason: str = "concern",
                       now: dt.datetime | None = None, first_concern: Any = None,
                       indicators: list[Any] | None = None) -> Assessed:
@@ -281,7 +282,8 @@ def _due_subject_ids(model: ScoringModel, today: dt.date) -> list[Any]:
     return list(Subject.objects.filter(due, status=SubjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
 
 
-def rescore_all(*, now: dt.datetime | None = None, actor: User | None = None,
+@audit_service
+def do_rescore_all(*, now: dt.datetime | None = None, actor: User | None = None,
                 batch_size: int = BATCH_SIZE) -> RescoreReport:
     """Re-assess every active subject whose risk time may have moved, set-based.
 
@@ -353,7 +355,7 @@ def rescore_all(*, now: dt.datetime | None = None, actor: User | None = None,
                 register = on_level_change(subject, old, new, actor=actor, now=now, config=model.config)
                 record(Action.UPDATE, actor=actor, object_type=ObjectType.RISK, reference=subject.reference,
                        borough=subject.home_borough, purpose="Risk assessment (rescore)",
-                       detail={"service": "rescore_all", "level": new, "previous": old, "model": model.version,
+                       detail={"service": "do_rescore_all", "level": new, "previous": old, "model": model.version,
                                "register": register or "unchanged"})
                 report.changes.append(LevelChange(subject, old, new, register))
             report.evaluated += len(batch)
@@ -362,7 +364,7 @@ def rescore_all(*, now: dt.datetime | None = None, actor: User | None = None,
         if report.appended:
             record(Action.UPDATE, actor=actor, object_type=ObjectType.RISK,
                    purpose="Scheduled re-assessment of everyone",
-                   detail={"service": "rescore_all", "subjects": report.subjects, "appended": report.appended,
+                   detail={"service": "do_rescore_all", "subjects": report.subjects, "appended": report.appended,
                            "level_changes": report.level_changes, "model": model.version})
     return report
 
@@ -374,6 +376,7 @@ def _risk_of(subject: Subject) -> SubjectRisk | None:
         return None
 
 
+@audit_service
 @transaction.atomic
 def do_activate_scoring_model(*, model: ScoringModel, actor: User | None) -> ScoringModel:
     """Make ``model`` the active scoring model; the next ``rescore`` re-assesses everyone under it."""

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from agencies import capabilities
 from agencies.permissions import active_membership
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action, ObjectType
 from config.text import require_plain_text
 from referrals.choices import SubjectStatus
@@ -51,6 +51,7 @@ def _reason(reason: str) -> str:
     return reason
 
 
+@audit_service
 @transaction.atomic
 def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: str, actor: User,
                            now: dt.datetime | None = None) -> tuple[RiskDecision, Assessed]:
@@ -68,6 +69,7 @@ def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: st
     return decision, do_assess_subject(subject, actor=actor, reason="explained", now=now)
 
 
+@audit_service
 @transaction.atomic
 def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: User,
                          now: dt.datetime | None = None) -> tuple[RiskDecision, Assessed]:
@@ -89,6 +91,7 @@ def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: Us
     return decision, do_assess_subject(subject, actor=actor, reason="review", now=now)
 
 
+@audit_service
 @transaction.atomic
 def do_record_protective_factor(*, subject: Subject, kind: str, note: str, observed_on: dt.date,
                                 actor: User, now: dt.datetime | None = None) -> ProtectiveFactor:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from agencies import capabilities
 from agencies.choices import RoleCode
-from audit.api import record
+from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
 from config.text import require_plain_text
@@ -122,6 +122,7 @@ def _locked(entry: RegisterEntry) -> RegisterEntry:
     return RegisterEntry.objects.select_for_update().select_related("subject", "borough").get(pk=entry.pk)
 
 
+@audit_service
 @transaction.atomic
 def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: User,
                      now: dt.datetime | None = None) -> RegisterReview:
@@ -147,6 +148,7 @@ def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: U
     return review
 
 
+@audit_service
 @transaction.atomic
 def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: User,
                             now: dt.datetime | None = None) -> RegisterEntry:
@@ -167,6 +169,7 @@ def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: User,
     return entry
 
 
+@audit_service
 @transaction.atomic
 def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: User,
                                 now: dt.datetime | None = None) -> RegisterEntry:
@@ -192,6 +195,7 @@ def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: Use
     return entry
 
 
+@audit_service
 @transaction.atomic
 def do_set_lead_professional(*, entry: RegisterEntry, lead: User | None,
                              actor: User) -> RegisterEntry:

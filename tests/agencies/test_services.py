@@ -126,7 +126,7 @@ def test_updating_an_agency_writes_one_update_event_naming_the_fields(world):
     services.do_update_agency(agency, name="Renamed Surgery", is_active=False,
                               actor=world.user("administrator"))
     event = assert_audit("update", object_type="agency", reference=agency.pk)
-    assert event.detail == {"fields": "is_active,name", "sessions_ended": 0}
+    assert event.detail == {"fields": "is_active,name", "sessions_ended": 0, "service": "do_update_agency"}
     assert "Renamed" not in str(event.detail)
 
 

@@ -61,7 +61,7 @@ def test_deactivating_a_user_ends_every_session_at_once(world, client_for):
     assert not Session.objects.filter(session_key__in=keys).exists()
     assert not UserSession.objects.filter(user=user).exists()
     event = assert_audit("update", actor=world.user("administrator"), object_type="user", reference=user.pk)
-    assert event.detail == {"active": False, "sessions_ended": 2}
+    assert event.detail == {"active": False, "sessions_ended": 2, "service": "do_set_user_active"}
     assert first.get(reverse("home")).status_code == 302
     assert other.get(reverse("home")).status_code == 200
 

@@ -62,7 +62,7 @@ def test_a_mash_lead_with_an_authenticator_gives_a_code_after_the_password(world
     assert not Session.objects.filter(session_key=before).exists()
     assert client.get(reverse("register")).status_code == 200
     event = assert_audit("login", actor=user, object_type="user", reference=user.pk)
-    assert event.detail == {"factor": "totp", "purpose": "sign_in"}
+    assert event.detail == {"factor": "totp", "purpose": "sign_in", "service": "do_verify_second_factor"}
 
 
 def test_a_wrong_code_is_a_clear_message_and_a_failed_sign_in(world, client_for):
@@ -72,7 +72,8 @@ def test_a_wrong_code_is_a_clear_message_and_a_failed_sign_in(world, client_for)
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
     event = assert_audit("login_failed", actor=user, object_type="user", reference=user.pk, outcome="denied")
-    assert event.detail == {"factor": "totp", "purpose": "sign_in", "throttled": False}
+    assert event.detail == {
+        "factor": "totp", "purpose": "sign_in", "throttled": False, "service": "do_verify_second_factor"}
     for typed, message in [("", "Enter the 6-digit code"), ("12ab", "Enter the 6 digits")]:
         page = client.post(VERIFY, {"otp_token": typed})
         assert message in page.content.decode()
@@ -128,7 +129,7 @@ def test_a_lead_without_an_authenticator_must_set_one_up_and_gets_ten_recovery_c
     device = TOTPDevice.objects.get(user=user)
     assert device.confirmed
     event = assert_audit("create", actor=user, object_type="totp_device", reference=device.pk)
-    assert event.detail == {"user": user.pk, "recovery_codes": 10}
+    assert event.detail == {"user": user.pk, "recovery_codes": 10, "service": "do_enrol_totp_device"}
     # Stored only as keyed hashes.
     stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
     assert len(stored) == 10 and not stored & {c.replace("-", "") for c in codes}
@@ -151,7 +152,8 @@ def test_a_recovery_code_works_once(world):
     assert response.redirect_chain[-1][0] == "/"
     assert "You used a recovery code. You have 9 left." in response.content.decode()
     event = assert_audit("login", actor=user, object_type="user", reference=user.pk)
-    assert event.detail == {"factor": "recovery_code", "purpose": "sign_in", "recovery_codes_left": 9}
+    assert event.detail == {
+        "factor": "recovery_code", "purpose": "sign_in", "recovery_codes_left": 9, "service": "do_verify_second_factor"}
 
     again = Client()
     sign_in(again, "dsl_lambeth")

@@ -13,7 +13,7 @@ from audit.api import AuditedViewMixin, audited_view, is_audited, record
 from audit.checks import unaudited_case_views
 from audit.context import current_request
 from audit.models import AccessEvent
-from tests.audit_helpers import assert_audit, new_audit_events
+from tests.audit_helpers import as_service, assert_audit, new_audit_events
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,8 @@ def test_it_works_inside_a_rolled_back_transaction_by_leaving_nothing(world):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        record("update", actor=None, object_type="subject", reference="SUB-1")
+        as_service("do_update_subject", lambda: record("update", actor=None, object_type="subject",
+                                                        reference="SUB-1"))
         raise RuntimeError
     assert new_audit_events() == []
 
@@ -138,3 +139,50 @@ def test_every_response_carries_a_request_id(client):
     response = client.get("/health/")
     assert len(response["X-Request-ID"]) == 32
     assert client.get("/health/")["X-Request-ID"] != response["X-Request-ID"]
+
+
+# --- one event per change, each naming its service (DESIGN.md §5.3) -------------------------------------
+def test_a_change_outside_a_service_is_refused_and_writes_nothing():
+    for action in ("create", "update", "decide", "share", "revoke", "merge", "erase", "break_glass"):
+        with pytest.raises(ValidationError, match="audit_service"):
+            record(action, actor=None, object_type="subject", reference="SUB-1")
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_refusal_or_a_read_needs_no_service():
+    record("decide", actor=None, object_type="referral", reference="REF-1", outcome="denied")
+    record("view", actor=None, object_type="subject", reference="SUB-1")
+    assert [e.detail.get("service") for e in AccessEvent.objects.order_by("id")] == [None, None]
+
+
+def test_each_event_names_the_innermost_service_and_the_caller_gets_its_name_back():
+    from audit.api import audit_service, current_service
+
+    @audit_service
+    def do_inner():
+        return record("update", actor=None, object_type="subject", reference="SUB-2")
+
+    @audit_service
+    def do_outer():
+        first = record("create", actor=None, object_type="subject", reference="SUB-1")
+        inner = do_inner()
+        assert current_service() == "do_outer"
+        return first, inner, record("update", actor=None, object_type="subject", reference="SUB-1")
+
+    events = do_outer()
+    assert [e.detail["service"] for e in events] == ["do_outer", "do_inner", "do_outer"]
+    assert current_service() == ""
+
+
+def test_a_service_cannot_name_another_in_its_detail():
+    with pytest.raises(ValidationError, match="names service"):
+        as_service("do_a", lambda: record("update", actor=None, object_type="subject", reference="SUB-1",
+                                          detail={"service": "do_b"}))
+    assert not AccessEvent.objects.exists()
+
+
+def test_assert_audit_only_catches_a_second_event():
+    as_service("do_a", lambda: record("update", actor=None, object_type="subject", reference="SUB-1"))
+    record("view", actor=None, object_type="subject", reference="SUB-1")
+    with pytest.raises(AssertionError, match="only that event"):
+        assert_audit("update", service="do_a", only=True)

@@ -35,7 +35,7 @@ def test_opening_a_record_makes_a_time_limited_grant_and_one_flagged_event(world
     event = assert_audit("break_glass", actor=world.user("mash_lambeth"), object_type="subject",
                          reference=southwark.reference)
     assert event.borough_code == southwark.home_borough.ons_code
-    assert event.detail == {"grant": grant.reference, "hours": 4, "review_pending": True}
+    assert event.detail == {"grant": grant.reference, "hours": 4, "review_pending": True, "service": "do_break_glass"}
     assert "missing" not in event.purpose and "missing" not in str(event.detail)
 
 
@@ -226,7 +226,7 @@ def test_review_service(world, southwark):
     assert new_audit_events() == []
     do_review_break_glass(grant, outcome="questioned", actor=world.user("auditor"))
     event = assert_audit("update", actor=world.user("auditor"), object_type="break_glass", reference=grant.reference)
-    assert event.detail == {"review": "questioned", "subject": southwark.reference}
+    assert event.detail == {"review": "questioned", "subject": southwark.reference, "service": "do_review_break_glass"}
     with pytest.raises(ValidationError, match="already been reviewed"):
         do_review_break_glass(grant, outcome="justified", actor=world.user("auditor"))
 

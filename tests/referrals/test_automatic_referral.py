@@ -25,6 +25,18 @@ def test_raised_by_the_system_for_the_mash(world):
     assert first.actor is None and first.to_state == S.SUBMITTED
 
 
+def test_the_concern_that_raises_it_writes_one_event_per_change_each_naming_its_service(world):
+    """Recording, the assessment it causes and the referral that raises: three changes, three events."""
+    referral = raise_automatic(world)
+    changes = [(e.action, e.object_type, e.detail.get("service")) for e in new_audit_events()
+               if e.reference in (referral.reference, referral.subject.reference) or e.object_type == "concern"]
+    assert changes == [
+        ("create", "concern", "do_record_concern"),
+        ("update", "risk", "do_assess_subject"),
+        ("create", "referral", "do_raise_automatic_referral"),
+    ]
+
+
 def test_its_timeline_says_the_system_raised_it(world, client_for):
     referral = raise_automatic(world)
     page = client_for("mash_lambeth").get(reverse("referral-detail", kwargs={"reference": referral.reference}))

@@ -100,7 +100,7 @@ def test_merge_moves_concerns_keeps_both_histories_and_is_audited(world):
                                           actor=world.user("mash_lambeth"))
     event = assert_audit("merge", actor=world.user("mash_lambeth"), object_type="subject",
                          reference=survivor.reference)
-    assert event.detail == {"merged": b.subject.reference}
+    assert event.detail == {"merged": b.subject.reference, "service": "do_merge_subjects"}
     moved = Concern.objects.get(pk=b.pk)
     assert moved.subject_id == survivor.pk and moved.narrative == "Different narrative"
     duplicate = Subject.objects.get(pk=b.subject_id)

@@ -105,7 +105,7 @@ def test_rescore_over_time_equals_reassessing_everyone_every_time(world):
             if _should_append(row, result, model.version, delta):
                 row.score, row.level = result.score, result.level
                 appended += 1
-        report = assessment.rescore_all(now=at)
+        report = assessment.do_rescore_all(now=at)
         stored = {r.subject_id: (r.score, r.level) for r in SubjectRisk.objects.all()}
         assert stored == {pk: (r.score, r.level) for pk, r in expected.items()}, days
         assert Assessment.objects.count() == appended

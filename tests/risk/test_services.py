@@ -102,13 +102,13 @@ def test_rescore_equals_incremental_and_a_second_run_writes_nothing(world):
     Assessment.objects.filter(reason="check").delete()
     for m in made:
         assessment.do_assess_subject(m.subject, actor=None, reason="reset", now=timezone.now())
-    report = assessment.rescore_all(now=later)
+    report = assessment.do_rescore_all(now=later)
     assert report.subjects == 3
     setbased = {m.subject.pk: SubjectRisk.objects.values_list("level", "score").get(subject=m.subject) for m in made}
     assert setbased == incremental
     audit_checkpoint()
     before = Assessment.objects.count()
-    again = assessment.rescore_all(now=later)
+    again = assessment.do_rescore_all(now=later)
     assert again.appended == 0 and Assessment.objects.count() == before and new_audit_events() == []
 
 
@@ -117,10 +117,10 @@ def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
     assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
     # Model v3: two significant signs count fully for six months; then the level is held for one review
     # period of its level (medium: 91 days) before it falls a step, never by a cliff.
-    assessment.rescore_all(now=timezone.now() + dt.timedelta(days=200))
+    assessment.do_rescore_all(now=timezone.now() + dt.timedelta(days=200))
     assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
     audit_checkpoint()
-    assessment.rescore_all(now=timezone.now() + dt.timedelta(days=280))
+    assessment.do_rescore_all(now=timezone.now() + dt.timedelta(days=280))
     risk = SubjectRisk.objects.get(subject=made.subject)
     assert (risk.level, risk.previous_level) == ("low", "medium")
     assert_audit("update", object_type="risk", reference=made.subject.reference)  # plus the run's own event
@@ -136,7 +136,7 @@ def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_asser
     # insert, bulk update, run event (3), next empty batch; no level changes here (low is held for a
     # review period). 16 on PostgreSQL, 15 on SQLite.
     with django_assert_max_num_queries(17):  # PostgreSQL adds the audit chain's advisory lock
-        report = assessment.rescore_all(now=later, batch_size=50)
+        report = assessment.do_rescore_all(now=later, batch_size=50)
     assert report.appended == 12 and report.level_changes == 0
 
 
@@ -145,7 +145,7 @@ def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
     v4 = ScoringModel.objects.create(version=4, title="v4", config={**V1_CONFIG, "version": 4})
     assessment.do_activate_scoring_model(model=v4, actor=world.user("administrator"))
     assert_audit("update", object_type="scoring_model", reference="4")
-    report = assessment.rescore_all()
+    report = assessment.do_rescore_all()
     assert report.appended >= 1
     latest = Assessment.objects.filter(subject=made.subject).order_by("-id").first()
     assert latest.model_version == 4 and latest.explanation["model_version"] == 4
