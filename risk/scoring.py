@@ -335,6 +335,24 @@ def _matching(edges: dict[int, set[str]]) -> int:
     return sum(1 for agency in sorted(edges) if augment(agency, set()))
 
 
+# Reports of the same sign this many days apart or closer describe one episode (the night and the morning
+# after; two agencies the same day).
+EPISODE_GAP_DAYS = 1
+
+
+def _episode_ages(ages: list[int], gap: int) -> dict[int, int]:
+    """Age in days of each report -> the age of the latest report of its episode."""
+    latest: dict[int, int] = {}
+    group: list[int] = []
+    for age in sorted(set(ages)):
+        if group and age - group[-1] > gap:
+            latest.update(dict.fromkeys(group, group[0]))
+            group = []
+        group.append(age)
+    latest.update(dict.fromkeys(group, group[0]) if group else {})
+    return latest
+
+
 def _episodes(days: list[dt.date], gap: int) -> int:
     """Missing episodes: reports whose dates are within ``gap`` days of the previous one are one episode."""
     count, last = 0, None
@@ -406,10 +424,14 @@ class Evaluator:
             cls = self._class(code, kind)
             spec = windows[cls]
             current_days = None if code in lifelong else spec.get("current_days")
-            current = [o for o in observations if current_days is None or o[0] <= int(current_days)]
+            # Windows are about episodes, not report dates: reports a day apart are one episode, dated by
+            # its latest report, so one episode reported twice never counts as "current and recent".
+            episode_age = _episode_ages([o[0] for o in observations], EPISODE_GAP_DAYS)
+            current = [o for o in observations
+                       if current_days is None or episode_age[o[0]] <= int(current_days)]
             recent_days = spec.get("recent_days")
             recent = [o for o in observations if current_days is not None and recent_days is not None
-                      and int(current_days) < o[0] <= int(recent_days)]
+                      and int(current_days) < episode_age[o[0]] <= int(recent_days)]
             contribution = ((float(spec["current"]) if current else 0.0)
                             + (float(spec.get("recent", 0)) if recent else 0.0))
             if contribution <= 0:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,7 +106,6 @@ def test_lifelong_vulnerabilities_never_expire(facts, years_later):
     assert result.score >= 2.0
 
 
-@pytest.mark.xfail(reason="open: a next-day repeat of an episode can move its window edge", strict=False)
 @FAST
 @given(st.integers(1, 5), st.integers(0, 1), day_st, facts_st)
 def test_the_same_missing_episode_reported_twice_counts_once(agency, next_day, day, others):
