@@ -13,16 +13,13 @@ matrix needs, each with one concern.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from agencies.models import Borough
-from referrals import intake, services
-from referrals.intake import SubjectDetails
+from referrals import services
 from referrals.models import Concern, Subject
-from risk.models import Indicator
+from tests.factories import new_concern
 from tests.personas import World
 
 RELATIONS = ["lambeth_school", "lambeth_gp", "southwark_school", "shared", "share_revoked"]
@@ -43,24 +40,10 @@ class Cases:
     concerns: dict[str, Concern] = field(default_factory=dict)
 
 
-def record(world: World, recorder: str, *, given: str, family: str, dob: dt.date | None, borough: str,
-           indicators: tuple[str, ...] = ("missing-from-home-or-care",), narrative: str = "Seen late at night.",
-           seriously_worried: bool = False, age: int | None = None) -> Concern:
-    concern, _ = intake.do_record_concern(
-        details=SubjectDetails(given_name=given, family_name=family, date_of_birth=dob, age_estimate=age),
-        home_borough=Borough.objects.get(name=borough),
-        observed_on=timezone.localdate() - dt.timedelta(days=3),
-        indicators=list(Indicator.objects.filter(code__in=indicators)),
-        narrative=narrative, seriously_worried=seriously_worried, idempotency_key=uuid.uuid4(),
-        actor=world.user(recorder),
-    )
-    return concern
-
-
 def build_cases(world: World) -> Cases:
     cases = Cases()
     for relation, (recorder, borough, given, family, dob) in CASES.items():
-        concern = record(world, recorder, given=given, family=family, dob=dob, borough=borough)
+        concern = new_concern(world, recorder, given=given, family=family, dob=dob, borough=borough)
         cases.concerns[relation] = concern
         cases.subjects[relation] = concern.subject
     until = timezone.now() + dt.timedelta(days=30)

@@ -41,7 +41,8 @@ def test_no_export_writes_csv_but_through_the_one_helper():
 
 @pytest.mark.django_db
 def test_a_formula_goes_through_every_export_as_text(world, client_for):
-    made = concern(world, "teacher_lambeth", "Csvcase", signs=("missing-from-home-or-care",), worried=True)
+    made = concern(world, "teacher_lambeth", given="Csvcase",
+                   indicators=("missing-from-home-or-care",), seriously_worried=True)
     lead = world.user("mash_lambeth")
     lead.first_name, lead.last_name = FORMULA, ""
     lead.save()

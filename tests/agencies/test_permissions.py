@@ -9,7 +9,7 @@ from django.http import Http404
 from agencies.permissions import NOTHING, get_visible_or_404, restricted_prefetch
 from referrals.models import Referral, ReferralTransition, Subject
 from risk.models import RegisterReview
-from tests.referral_cases import advance, new_subject, refer
+from tests.factories import advance_referral, new_referral, new_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_a_row_the_user_may_not_see_looks_like_one_that_does_not_exist(world, pe
 
 
 def test_the_action_is_restricted_not_just_viewing(world):
-    referral = refer(world, new_subject(world, 1))
+    referral = new_referral(world, new_subject(world, 1))
     assert get_visible_or_404(Referral, world.user("dsl_lambeth"), reference=referral.reference) == referral
     with pytest.raises(Http404):  # the referrer sees it, but only the MASH decides
         get_visible_or_404(Referral, world.user("dsl_lambeth"), "decide", reference=referral.reference)
@@ -44,7 +44,7 @@ def test_the_action_is_restricted_not_just_viewing(world):
     ("mash_southwark", False), ("auditor", False),
 ])
 def test_a_restricted_prefetch_loads_only_the_related_rows_the_user_may_see(world, persona, sees_timeline):
-    referral = advance(world, refer(world, new_subject(world, 1)), "decided")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "decided")
     user = world.user(persona)
     prefetch_related_objects([referral], restricted_prefetch("transitions", ReferralTransition, user,
                                                              select_related=("actor",)))

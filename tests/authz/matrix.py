@@ -3,6 +3,10 @@
 Each row is ``(url name, persona, relation to the object, method, expected status)``. ``relation`` names
 how the persona stands to the object the URL is about ("-" where the URL is about no object). Later
 issues add rows for every URL they add; ``test_every_url_has_rows`` fails for a URL without rows.
+
+Expected statuses are written out, never computed from a rule that mirrors the code under test: lists of
+personas with one status (``rows``), or, where the answer depends on the relation, a table with a line
+per persona and a column per relation (``grid``), read as (persona, relation) → status.
 """
 
 from __future__ import annotations
@@ -19,6 +23,23 @@ ROWS: list[Row] = []
 
 def rows(url_name: str, personas: list[str], relation: str, method: str, status: int) -> None:
     ROWS.extend((url_name, persona, relation, method, status) for persona in personas)
+
+
+def grid(url_names: str | tuple[str, ...], method: str, table: str, columns: dict[str, str] | None = None) -> None:
+    """Rows read off a table as it is written: the first line names the relations (a short label is
+    translated through ``columns``), each further line is a member persona and their status for each
+    relation. Every member persona has a line, so a forgotten one fails at import, not silently."""
+    names = (url_names,) if isinstance(url_names, str) else url_names
+    header, *lines = (line.split() for line in table.strip().splitlines())
+    relations = [(columns or {}).get(label, label) for label in header]
+    personas = [persona for persona, *_statuses in lines]
+    if sorted(personas) != sorted(MEMBER_PERSONAS):
+        raise ValueError(f"{names} {method}: the table's personas are not the member personas")
+    for persona, *statuses in lines:
+        if len(statuses) != len(relations):
+            raise ValueError(f"{names} {method}: {persona} has {len(statuses)} statuses for {len(relations)}")
+        for relation, status in zip(relations, statuses, strict=True):
+            ROWS.extend((name, persona, relation, method, int(status)) for name in names)
 
 
 # Health answers everyone, signed in or not.
@@ -98,15 +119,43 @@ RECORDERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "
              "yot_southwark"]
 MASH_LEADS = ["mash_lambeth", "mash_southwark"]
 
-for _persona in MEMBER_PERSONAS:
-    for _relation in RELATIONS:
-        _status = 200 if _relation in VISIBLE[_persona] else 404
-        ROWS.append(("subject-detail", _persona, _relation, "GET", _status))
-        ROWS.append(("concern-detail", _persona, _relation, "GET", _status))
-        ROWS.append(("subject-merge", _persona, _relation, "GET",
-                     _status if _persona in MASH_LEADS else 404))
-        # Method checks come before any lookup, so the answer is the same whether or not it exists.
-        ROWS.append(("subject-detail", _persona, _relation, "POST", 405))
+# Her page and her concern: whoever may see her (VISIBLE above), 404 for everyone else.
+grid(("subject-detail", "concern-detail"), "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               200         404               404     404            404
+    gp_lambeth                    404         200               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     200            404
+    teacher_southwark             404         404               200     404            404
+    yot_southwark                 404         404               404     200            200
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+# Merging duplicates: the MASH lead, for the subjects they see.
+grid("subject-merge", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               404         404               404     404            404
+    gp_lambeth                    404         404               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   404         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     404            404
+    teacher_southwark             404         404               404     404            404
+    yot_southwark                 404         404               404     404            404
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+for _relation in RELATIONS:
+    # Method checks come before any lookup, so the answer is the same whether or not it exists.
+    rows("subject-detail", MEMBER_PERSONAS, _relation, "POST", 405)
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
     for _url in URL_OBJECTS:
         rows(_url, [_persona], "lambeth_school", "GET", 302)
@@ -126,26 +175,53 @@ rows("duplicate-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 # ---------------------------------------------------------------------------------------------------
 URL_OBJECTS["subject-risk"] = "subjects"
 URL_OBJECTS["register-entry"] = "subjects"
-# The register is the MASH lead's, for subjects whose home borough is the lead's own (not merely visible).
-HOME_BOROUGH = {"lambeth_school": "lambeth", "lambeth_gp": "lambeth", "southwark_school": "southwark",
-                "shared": "southwark", "share_revoked": "southwark"}
 for _name in ["register", "register-export"]:
     rows(_name, MASH_LEADS, "-", "GET", 200)
     rows(_name, [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
     rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
     rows(_name, MEMBER_PERSONAS, "-", "POST", 405)
-for _persona in MEMBER_PERSONAS:
-    for _relation in RELATIONS:
-        ROWS.append(("subject-risk", _persona, _relation, "GET", 200 if _relation in VISIBLE[_persona] else 404))
-        ROWS.append(("subject-risk", _persona, _relation, "POST", 405))
-        _own = _persona in MASH_LEADS and _persona == f"mash_{HOME_BOROUGH[_relation]}"
-        ROWS.append(("register-entry", _persona, _relation, "GET", 200 if _own else 404))
-        # No entry exists for these low-level cases, so a POST by the borough's lead is a 404 too.
-        ROWS.append(("register-entry", _persona, _relation, "POST", 404))
+# Her risk: whoever may see her.
+grid("subject-risk", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               200         404               404     404            404
+    gp_lambeth                    404         200               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     200            404
+    teacher_southwark             404         404               200     404            404
+    yot_southwark                 404         404               404     200            200
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+# Her register entry: the MASH lead of her home borough only (seeing her through a share is not enough).
+grid("register-entry", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               404         404               404     404            404
+    gp_lambeth                    404         404               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   404         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     404            404
+    teacher_southwark             404         404               404     404            404
+    yot_southwark                 404         404               404     404            404
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+for _relation in RELATIONS:
+    rows("subject-risk", MEMBER_PERSONAS, _relation, "POST", 405)
+    # No entry exists for these low-level cases, so a POST by the borough's lead is a 404 too.
+    rows("register-entry", MEMBER_PERSONAS, _relation, "POST", 404)
 # The scoring model's documentation: for those who see cross-agency scores (MASH, receiving services).
-_SEES_SCORES = [p for p in MEMBER_PERSONAS if p in MASH_LEADS or p == "csc_lambeth"]
-rows("scoring-model", _SEES_SCORES, "-", "GET", 200)
-rows("scoring-model", [p for p in MEMBER_PERSONAS if p not in _SEES_SCORES], "-", "GET", 404)
+rows("scoring-model", ["mash_lambeth", "csc_lambeth", "mash_southwark"], "-", "GET", 200)
+rows("scoring-model", ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
+                       "yot_southwark", "auditor", *ADMINISTRATORS, "dpo"], "-", "GET", 404)
 rows("scoring-model", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("scoring-model", MEMBER_PERSONAS, "-", "POST", 405)
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
@@ -162,35 +238,96 @@ MAP_OBJECTS = {
     "map-group": "groups", "map-link-remove": "links", "map-link-confirm": "links",
 }
 URL_OBJECTS.update(MAP_OBJECTS)
-# Who sees the map's people, places, groups and links: the MASH lead of the subject's borough, and (read
-# only) the agency the subject is shared with. Practitioners see only links they suggested (none here).
-MAP_VISIBLE: dict[str, set[str]] = {persona: set() for persona in MEMBER_PERSONAS}
-MAP_VISIBLE.update({"mash_lambeth": {"lambeth_school", "lambeth_gp"},
-                    "mash_southwark": {"southwark_school", "shared", "share_revoked"},
-                    "csc_lambeth": {"shared"}})
-SUGGESTERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
-              "yot_southwark"]
-for _persona in MEMBER_PERSONAS:
-    for _relation in RELATIONS:
-        _subject_visible = _relation in VISIBLE[_persona]
-        _node_visible = _relation in MAP_VISIBLE[_persona]
-        _mash = _persona in MASH_LEADS
-        ROWS.append(("map-subject", _persona, _relation, "GET", 200 if _subject_visible else 404))
-        ROWS.append(("map-subject", _persona, _relation, "POST", 405))
-        # Add (MASH lead) or suggest (practitioner, DSL); a receiving worker sees the subject read-only: 403.
-        _add = 404
-        if _subject_visible:
-            _add = 200 if (_mash or _persona in SUGGESTERS) else 403
-        ROWS.append(("map-link-add", _persona, _relation, "GET", _add))
-        for _name in ("map-associate", "map-place", "map-group"):
-            ROWS.append((_name, _persona, _relation, "GET", 200 if _node_visible else 404))
-        # Removing: the borough's MASH lead; visible read-only: 403; hidden: 404.
-        ROWS.append(("map-link-remove", _persona, _relation, "GET",
-                     (200 if _mash else 403) if _node_visible else 404))
-        # Confirming an already confirmed link: the MASH lead is told so and sent back (302).
-        ROWS.append(("map-link-confirm", _persona, _relation, "POST",
-                     (302 if _mash else 403) if _node_visible else 404))
-        ROWS.append(("map-link-confirm", _persona, _relation, "GET", 405))
+# Her map: whoever may see her.
+grid("map-subject", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               200         404               404     404            404
+    gp_lambeth                    404         200               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     200            404
+    teacher_southwark             404         404               200     404            404
+    yot_southwark                 404         404               404     200            200
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+# Adding a link (MASH lead) or suggesting one (practitioner, DSL) on her map; Lambeth children's social
+# care sees the shared girl read-only: 403.
+grid("map-link-add", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               200         404               404     404            404
+    gp_lambeth                    404         200               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     403            404
+    teacher_southwark             404         404               200     404            404
+    yot_southwark                 404         404               404     200            200
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+# The map's people, places and groups: the MASH lead of her borough, and (read only) the agency she is
+# shared with. Practitioners see only links they suggested (none here).
+grid(("map-associate", "map-place", "map-group"), "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               404         404               404     404            404
+    gp_lambeth                    404         404               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   404         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     200            404
+    teacher_southwark             404         404               404     404            404
+    yot_southwark                 404         404               404     404            404
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+# Removing a link: the MASH lead of her borough; seen read-only: 403; not seen: 404.
+grid("map-link-remove", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               404         404               404     404            404
+    gp_lambeth                    404         404               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   404         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     403            404
+    teacher_southwark             404         404               404     404            404
+    yot_southwark                 404         404               404     404            404
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+# Confirming an already confirmed link: the MASH lead is told so and sent back (302).
+grid("map-link-confirm", "POST", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               404         404               404     404            404
+    gp_lambeth                    404         404               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   404         404               404     404            404
+    mash_lambeth                  302         302               404     404            404
+    csc_lambeth                   404         404               404     403            404
+    teacher_southwark             404         404               404     404            404
+    yot_southwark                 404         404               404     404            404
+    mash_southwark                404         404               302     302            302
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+for _relation in RELATIONS:
+    rows("map-subject", MEMBER_PERSONAS, _relation, "POST", 405)
+    rows("map-link-confirm", MEMBER_PERSONAS, _relation, "GET", 405)
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
     for _url in MAP_OBJECTS:
         rows(_url, [_persona], "lambeth_school", "GET", 302)
@@ -201,51 +338,97 @@ rows("contexts", MASH_LEADS, "-", "POST", 405)
 # Referrals. Referral relations name the fixtures in tests/referral_cases.py; referral-create
 # takes a subject, so it uses the subject relations above.
 # ---------------------------------------------------------------------------------------------------
-from tests.referral_cases import LAMBETH_REFERRALS, REFERRAL_RELATIONS  # noqa: E402
 
 URL_OBJECTS["referral-create"] = "subjects"
 # URL name -> collection of tests/referral_cases.py for the referral relations.
 REFERRAL_URL_OBJECTS = {"referral-detail": "referrals", "referral-decide": "referrals", "subject-detail": "subjects"}
 
-REFERRERS = ["dsl_lambeth", "mash_lambeth", "mash_southwark"]
-for _persona in MEMBER_PERSONAS:
-    for _relation in RELATIONS:
-        _ok = _persona in REFERRERS and _relation in VISIBLE[_persona]
-        ROWS.append(("referral-create", _persona, _relation, "GET", 200 if _ok else 404))
+# Referring her: a DSL or a MASH lead, for a subject they see.
+grid("referral-create", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               404         404               404     404            404
+    gp_lambeth                    404         404               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     404            404
+    teacher_southwark             404         404               404     404            404
+    yot_southwark                 404         404               404     404            404
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
 rows("referral-create", ["anonymous", *LOCKED_OUT_PERSONAS], "lambeth_school", "GET", 302)
 rows("referral-create", ["anonymous", *LOCKED_OUT_PERSONAS], "lambeth_school", "POST", 302)
 
-# Who sees which referral: the referrer's DSL (status and decision only), the borough's MASH leads, the
-# receiving service while the referral waits for it or is being worked on.
-REFERRAL_VISIBLE: dict[str, set[str]] = {p: set() for p in MEMBER_PERSONAS}
-REFERRAL_VISIBLE["dsl_lambeth"] = set(LAMBETH_REFERRALS)
-REFERRAL_VISIBLE["mash_lambeth"] = set(LAMBETH_REFERRALS)
-REFERRAL_VISIBLE["csc_lambeth"] = {"ref_routed", "ref_accepted"}
-REFERRAL_VISIBLE["mash_southwark"] = {"ref_southwark"}
-# The automatic referral is the MASH's: the teacher whose concern raised it and their DSL never see it
-# (it would tell them other agencies' concerns exist: DESIGN.md §5.6a, issue 15 §2).
-REFERRAL_VISIBLE["mash_lambeth"].add("ref_automatic")
-
-# Shares appear and disappear exactly as routing and closure say: the subject of each referral, as seen
-# by Lambeth children's social care (the receiving service) and everyone else.
-REFERRAL_SUBJECT_VISIBLE: dict[str, set[str]] = {p: set() for p in MEMBER_PERSONAS}
-for _p in ["teacher_lambeth", "dsl_lambeth", "mash_lambeth"]:
-    REFERRAL_SUBJECT_VISIBLE[_p] = {*LAMBETH_REFERRALS, "ref_automatic"}  # teacher_lambeth recorded each
-REFERRAL_SUBJECT_VISIBLE["csc_lambeth"] = {"ref_routed", "ref_accepted", "ref_closed_grace"}
-REFERRAL_SUBJECT_VISIBLE["teacher_southwark"] = {"ref_southwark"}
-REFERRAL_SUBJECT_VISIBLE["mash_southwark"] = {"ref_southwark"}
-
-for _persona in MEMBER_PERSONAS:
-    for _relation in REFERRAL_RELATIONS:
-        _seen = _relation in REFERRAL_VISIBLE[_persona]
-        ROWS.append(("referral-detail", _persona, _relation, "GET", 200 if _seen else 404))
-        ROWS.append(("referral-decide", _persona, _relation, "GET",
-                     200 if _seen and _persona in MASH_LEADS else 404))
-        ROWS.append(("subject-detail", _persona, _relation, "GET",
-                     200 if _relation in REFERRAL_SUBJECT_VISIBLE[_persona] else 404))
-    # An empty POST is a form error on the page, never a change (one state is enough for the method).
-    ROWS.append(("referral-detail", _persona, "ref_screening", "POST",
-                 200 if "ref_screening" in REFERRAL_VISIBLE[_persona] else 404))
+# The referral relations' columns, by the state each referral is in (tests/referral_cases.py).
+REFERRAL_COLUMNS = {"submitted": "ref_submitted", "screening": "ref_screening", "routed": "ref_routed",
+                    "accepted": "ref_accepted", "declined": "ref_declined", "grace": "ref_closed_grace",
+                    "expired": "ref_closed_expired", "withdrawn": "ref_withdrawn", "southwark": "ref_southwark",
+                    "automatic": "ref_automatic"}
+# Who sees which referral: the referrer's DSL (status and decision only), the borough's MASH lead, the
+# receiving service while the referral waits for it or is being worked on. The automatic referral is the
+# MASH's: the teacher whose concern raised it and their DSL never see it (it would tell them other
+# agencies' concerns exist: DESIGN.md §5.6a, issue 15 §2).
+grid("referral-detail", "GET", """
+                       submitted  screening  routed  accepted  declined  grace  expired  withdrawn  southwark  automatic
+    teacher_lambeth          404        404     404       404       404    404      404        404        404        404
+    gp_lambeth               404        404     404       404       404    404      404        404        404        404
+    police_lambeth           404        404     404       404       404    404      404        404        404        404
+    dsl_lambeth              200        200     200       200       200    200      200        200        404        404
+    mash_lambeth             200        200     200       200       200    200      200        200        404        200
+    csc_lambeth              404        404     200       200       404    404      404        404        404        404
+    teacher_southwark        404        404     404       404       404    404      404        404        404        404
+    yot_southwark            404        404     404       404       404    404      404        404        404        404
+    mash_southwark           404        404     404       404       404    404      404        404        200        404
+    auditor                  404        404     404       404       404    404      404        404        404        404
+    administrator            404        404     404       404       404    404      404        404        404        404
+    administrator_2          404        404     404       404       404    404      404        404        404        404
+    dpo                      404        404     404       404       404    404      404        404        404        404
+""", columns=REFERRAL_COLUMNS)
+# Deciding: the MASH lead of the referral's borough.
+grid("referral-decide", "GET", """
+                       submitted  screening  routed  accepted  declined  grace  expired  withdrawn  southwark  automatic
+    teacher_lambeth          404        404     404       404       404    404      404        404        404        404
+    gp_lambeth               404        404     404       404       404    404      404        404        404        404
+    police_lambeth           404        404     404       404       404    404      404        404        404        404
+    dsl_lambeth              404        404     404       404       404    404      404        404        404        404
+    mash_lambeth             200        200     200       200       200    200      200        200        404        200
+    csc_lambeth              404        404     404       404       404    404      404        404        404        404
+    teacher_southwark        404        404     404       404       404    404      404        404        404        404
+    yot_southwark            404        404     404       404       404    404      404        404        404        404
+    mash_southwark           404        404     404       404       404    404      404        404        200        404
+    auditor                  404        404     404       404       404    404      404        404        404        404
+    administrator            404        404     404       404       404    404      404        404        404        404
+    administrator_2          404        404     404       404       404    404      404        404        404        404
+    dpo                      404        404     404       404       404    404      404        404        404        404
+""", columns=REFERRAL_COLUMNS)
+# Shares appear and disappear exactly as routing and closure say: the subject of each referral (all
+# recorded by teacher_lambeth, but the Southwark one), as seen by Lambeth children's social care (the
+# receiving service) and everyone else.
+grid("subject-detail", "GET", """
+                       submitted  screening  routed  accepted  declined  grace  expired  withdrawn  southwark  automatic
+    teacher_lambeth          200        200     200       200       200    200      200        200        404        200
+    gp_lambeth               404        404     404       404       404    404      404        404        404        404
+    police_lambeth           404        404     404       404       404    404      404        404        404        404
+    dsl_lambeth              200        200     200       200       200    200      200        200        404        200
+    mash_lambeth             200        200     200       200       200    200      200        200        404        200
+    csc_lambeth              404        404     200       200       404    200      404        404        404        404
+    teacher_southwark        404        404     404       404       404    404      404        404        200        404
+    yot_southwark            404        404     404       404       404    404      404        404        404        404
+    mash_southwark           404        404     404       404       404    404      404        404        200        404
+    auditor                  404        404     404       404       404    404      404        404        404        404
+    administrator            404        404     404       404       404    404      404        404        404        404
+    administrator_2          404        404     404       404       404    404      404        404        404        404
+    dpo                      404        404     404       404       404    404      404        404        404        404
+""", columns=REFERRAL_COLUMNS)
+# An empty POST is a form error on the page, never a change (one state is enough for the method).
+rows("referral-detail", ["dsl_lambeth", "mash_lambeth"], "ref_screening", "POST", 200)
+rows("referral-detail", ["teacher_lambeth", "gp_lambeth", "police_lambeth", "csc_lambeth", "teacher_southwark",
+                         "yot_southwark", "mash_southwark", "auditor", *ADMINISTRATORS, "dpo"],
+     "ref_screening", "POST", 404)
 for _url in ["referral-detail", "referral-decide"]:
     rows(_url, ["anonymous", *LOCKED_OUT_PERSONAS], "ref_submitted", "GET", 302)
 
@@ -293,10 +476,10 @@ rows("break-glass-list", NOT_AUDITORS, "-", "GET", 404)
 rows("break-glass-list", _ANON, "-", "GET", 302)
 rows("break-glass-list", ["auditor"], "-", "POST", 405)
 URL_OBJECTS["break-glass-review"] = "grants"
-for _persona in MEMBER_PERSONAS:
-    for _relation in RELATIONS:
-        ROWS.append(("break-glass-review", _persona, _relation, "GET", 200 if _persona == "auditor" else 404))
-        ROWS.append(("break-glass-review", _persona, _relation, "POST", 200 if _persona == "auditor" else 404))
+for _relation in RELATIONS:
+    for _method in ["GET", "POST"]:
+        rows("break-glass-review", ["auditor"], _relation, _method, 200)
+        rows("break-glass-review", NOT_AUDITORS, _relation, _method, 404)
 rows("break-glass-review", _ANON, "lambeth_school", "GET", 302)
 # Subject access and the erasure forecast: the data protection officer only, for every borough.
 _NOT_DPO = [p for p in MEMBER_PERSONAS if p != "dpo"]
@@ -307,10 +490,10 @@ rows("subject-access", _NOT_DPO, "-", "POST", 404)
 rows("subject-access", _ANON, "-", "GET", 302)
 for _name in ["subject-access-report", "subject-access-export"]:
     URL_OBJECTS[_name] = "subjects"
-    for _persona in MEMBER_PERSONAS:
-        for _relation in RELATIONS:
-            ROWS.append((_name, _persona, _relation, "GET", 200 if _persona == "dpo" else 404))
-        ROWS.append((_name, _persona, "lambeth_school", "POST", 405))
+    for _relation in RELATIONS:
+        rows(_name, ["dpo"], _relation, "GET", 200)
+        rows(_name, _NOT_DPO, _relation, "GET", 404)
+    rows(_name, MEMBER_PERSONAS, "lambeth_school", "POST", 405)
     rows(_name, _ANON, "lambeth_school", "GET", 302)
 for _name in ["erasure-forecast", "erasure-forecast-export"]:
     rows(_name, ["dpo"], "-", "GET", 200)
@@ -333,13 +516,25 @@ rows("approval-list", ADMINISTRATORS, "-", "GET", 200)
 rows("approval-list", NOT_ADMINISTRATORS, "-", "GET", 404)
 rows("approval-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("approval-list", MEMBER_PERSONAS, "-", "POST", 405)
+# Each request's column: the administrator who asked it is refused (403), the other decides it (302).
+grid(("approval-approve", "approval-refuse"), "POST", """
+                       grant_by_administrator  grant_by_administrator_2  reset_by_administrator
+    teacher_lambeth                       404                       404                     404
+    gp_lambeth                            404                       404                     404
+    police_lambeth                        404                       404                     404
+    dsl_lambeth                           404                       404                     404
+    mash_lambeth                          404                       404                     404
+    csc_lambeth                           404                       404                     404
+    teacher_southwark                     404                       404                     404
+    yot_southwark                         404                       404                     404
+    mash_southwark                        404                       404                     404
+    auditor                               404                       404                     404
+    administrator                         403                       302                     403
+    administrator_2                       302                       403                     302
+    dpo                                   404                       404                     404
+""")
 for _name in ["approval-approve", "approval-refuse"]:
-    for _relation, _requester in APPROVAL_REQUESTERS.items():
-        for _persona in MEMBER_PERSONAS:
-            _status = 404
-            if _persona in ADMINISTRATORS:
-                _status = 403 if _persona == _requester else 302
-            ROWS.append((_name, _persona, _relation, "POST", _status))
+    for _relation in APPROVAL_REQUESTERS:
         rows(_name, MEMBER_PERSONAS, _relation, "GET", 405)
         rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], _relation, "POST", 302)
 # The set-password page answers whoever holds the link, signed in or not; a link that does not work gets

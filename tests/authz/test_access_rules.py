@@ -5,21 +5,19 @@ everyone else). Relations name the fixtures in tests/cases.py and tests/referral
 
 from __future__ import annotations
 
-import uuid
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from dataprotection.models import BreakGlassGrant
-from referrals import intake
 from referrals.models import Referral, ReferralTransition, SubjectShare
 from risk.models import Assessment, RegisterEntry, RegisterReview, ReviewOutcome, SubjectRisk
 from risk.services import register as register_services
 from tests.authz.matrix import VISIBLE
 from tests.cases import CASES, build_cases
 from tests.dataprotection.cases import REASON, open_grant
+from tests.factories import new_concern
 from tests.personas import LOCKED_OUT_PERSONAS, MEMBER_PERSONAS, build_world
 from tests.referral_cases import build_referral_cases
 from tests.rolled_back import rolled_back_everywhere
@@ -48,10 +46,8 @@ def _shared(django_db_setup, django_db_blocker):
         cases = build_cases(world)
         for relation, subject in cases.subjects.items():
             # Seriously worried: at least high, so on her borough's register (and an automatic referral).
-            intake.do_record_concern(
-                details=None, subject=subject, home_borough=subject.home_borough,
-                observed_on=timezone.localdate(), indicators=[], narrative="Seen getting into a car.",
-                seriously_worried=True, idempotency_key=uuid.uuid4(), actor=world.user(CASES[relation][0]))
+            new_concern(world, CASES[relation][0], subject=subject, indicators=(), days_ago=0,
+                        narrative="Seen getting into a car.", seriously_worried=True)
             lead = "mash_lambeth" if relation in MASH_OF["mash_lambeth"] else "mash_southwark"
             register_services.do_record_review(
                 entry=RegisterEntry.objects.get(subject=subject), outcome=ReviewOutcome.CONTINUE,

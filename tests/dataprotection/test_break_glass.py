@@ -15,7 +15,7 @@ from dataprotection.services import do_break_glass, do_review_break_glass
 from referrals import services as referral_services
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
 from tests.dataprotection.cases import REASON, expire, open_grant
-from tests.referral_cases import refer
+from tests.factories import new_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def test_pages_under_the_grant_offer_no_edit_links(client_for, world, cases, sou
 
 
 def test_a_referral_about_her_is_readable_under_the_grant(client_for, world, southwark):
-    referral = refer(world, southwark, actor="mash_southwark")
+    referral = new_referral(world, southwark, actor="mash_southwark")
     lead = client_for("mash_lambeth")
     url = reverse("referral-detail", args=[referral.reference])
     assert lead.get(url).status_code == 404

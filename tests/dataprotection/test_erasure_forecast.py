@@ -15,7 +15,7 @@ from dataprotection import views
 from dataprotection.export import erasure_forecast
 from referrals.services import do_set_legal_hold, subjects_due_for_erasure
 from tests.audit_helpers import assert_audit, audit_checkpoint
-from tests.cases import record
+from tests.factories import new_concern
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,13 @@ def due(world, settings):
     """Retention dates: one passed, two within 90 days (one on legal hold), one by age estimate, one far off."""
     years = settings.SUBJECT_RETENTION_YEARS
     made = {
-        "overdue": record(world, "teacher_lambeth", given="Ada", family="Pastdue", dob=_born(years, -70),
+        "overdue": new_concern(world, "teacher_lambeth", given="Ada", family="Pastdue", dob=_born(years, -70),
                           borough="Lambeth").subject,
-        "soon": record(world, "teacher_lambeth", given="Bea", family="Soondue", dob=_born(years, 20),
+        "soon": new_concern(world, "teacher_lambeth", given="Bea", family="Soondue", dob=_born(years, 20),
                        borough="Lambeth").subject,
-        "held": record(world, "teacher_southwark", given="Cleo", family="Heldback", dob=_born(years, 25),
+        "held": new_concern(world, "teacher_southwark", given="Cleo", family="Heldback", dob=_born(years, 25),
                        borough="Southwark").subject,
-        "later": record(world, "teacher_lambeth", given="Dee", family="Muchlater", dob=_born(years - 1, 0),
+        "later": new_concern(world, "teacher_lambeth", given="Dee", family="Muchlater", dob=_born(years - 1, 0),
                         borough="Lambeth").subject,
     }
     do_set_legal_hold(subject=made["held"], on_hold=True, reason="court_order", actor=None)
@@ -75,7 +75,7 @@ def test_the_page_is_paginated(client_for, due, monkeypatch):
 
 
 def test_an_age_estimate_names_its_rule(client_for, world):
-    record(world, "teacher_lambeth", given="Eve", family="Estimate", dob=None, age=25, borough="Lambeth")
+    new_concern(world, "teacher_lambeth", given="Eve", family="Estimate", dob=None, age=25, borough="Lambeth")
     html = client_for("dpo").get(reverse("erasure-forecast")).content.decode()
     assert "estimated year of birth" in html
 

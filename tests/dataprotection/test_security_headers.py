@@ -113,13 +113,13 @@ def test_check_deploy_with_production_settings_prints_no_warnings():
 # --- What every page carries ----------------------------------------------------------------------------
 
 def _sample_pages(world) -> list[tuple[str, str]]:
+    """One page of each app, each asked for by a persona who may see it."""
     cases = build_cases(world)
     subject = cases.subjects["lambeth_school"].reference
     return [
         ("anonymous", reverse("login")),
         ("teacher_lambeth", reverse("home")),                                   # agencies
         ("teacher_lambeth", reverse("subject-detail", args=[subject])),        # referrals
-        ("teacher_lambeth", reverse("subject-detail", args=["S-0000-0000"])),  # the 404 page
         ("mash_lambeth", reverse("register")),                                  # risk
         ("mash_lambeth", reverse("map-subject", args=[subject])),               # the association map
         ("mash_lambeth", reverse("referral-list")),                             # referrals routing
@@ -131,21 +131,41 @@ def _sample_pages(world) -> list[tuple[str, str]]:
     ]
 
 
+def _assert_protective_headers(response, url: str, *, inline_script: bool = True) -> None:
+    csp = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp, url
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp, (url, directive)
+    assert "no-store" in response["Cache-Control"], url
+    assert response["Referrer-Policy"] == "same-origin", url
+    assert response["X-Frame-Options"] == "DENY", url
+    assert response["X-Content-Type-Options"] == "nosniff", url
+    if inline_script:
+        # The service's own pages carry a fresh nonce, the one their inline script uses.
+        script_src = re.search(r"script-src ([^;]*)", csp).group(1)
+        nonce = re.search(r"'nonce-([A-Za-z0-9+/=_-]{16,})'", script_src).group(1)
+        assert f'nonce="{nonce}"' in response.content.decode(), url
+
+
 @pytest.mark.django_db
 def test_every_page_carries_the_protective_headers(client_for, world):
     for persona, url in _sample_pages(world):
         response = client_for(persona).get(url)
-        assert response.status_code in (200, 404), url
-        csp = response["Content-Security-Policy"]
-        script_src = re.search(r"script-src ([^;]*)", csp).group(1)
-        assert "'unsafe-inline'" not in csp, url
-        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
-            assert directive in csp, (url, directive)
-        assert "no-store" in response["Cache-Control"], url
-        assert response["Referrer-Policy"] == "same-origin", url
-        assert response["X-Frame-Options"] == "DENY", url
-        assert response["X-Content-Type-Options"] == "nosniff", url
-        if not url.startswith("/administration/"):
-            # The service's own pages carry a fresh nonce, the one their inline script uses.
-            nonce = re.search(r"'nonce-([A-Za-z0-9+/=_-]{16,})'", script_src).group(1)
-            assert f'nonce="{nonce}"' in response.content.decode(), url
+        assert response.status_code == 200, (persona, url)
+        _assert_protective_headers(response, url, inline_script=not url.startswith("/administration/"))
+
+
+@pytest.mark.django_db
+def test_the_not_found_page_carries_the_protective_headers(client_for, world):
+    url = reverse("subject-detail", args=["S-0000-0000"])
+    response = client_for("teacher_lambeth").get(url)
+    assert response.status_code == 404
+    _assert_protective_headers(response, url)
+
+
+@pytest.mark.django_db
+def test_a_redirect_carries_the_protective_headers(client_for, world):
+    url = reverse("home")
+    response = client_for("anonymous").get(url)  # sent to sign in
+    assert response.status_code == 302
+    _assert_protective_headers(response, url, inline_script=False)

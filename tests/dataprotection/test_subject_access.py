@@ -12,7 +12,7 @@ from dataprotection.export import subject_access_data
 from referrals import services as referral_services
 from tests.audit_helpers import assert_audit, audit_checkpoint
 from tests.dataprotection.cases import open_grant
-from tests.referral_cases import refer
+from tests.factories import new_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_bad_references_are_form_errors(client_for, cases, reference, message):
 
 
 def test_the_page_holds_everything_decrypted_and_is_one_export_event(client_for, world, cases, shared):
-    refer(world, shared, actor="mash_southwark", summary="Going missing overnight with older males.")
+    new_referral(world, shared, actor="mash_southwark", summary="Going missing overnight with older males.")
     open_grant(world, "mash_lambeth", shared)
     audit_checkpoint()
     response = client_for("dpo").get(reverse("subject-access-report", args=[shared.reference]))

@@ -25,7 +25,7 @@ from encryption.keys import clear_cache
 from encryption.ledger import check_erasures_applied
 from referrals.models import Concern, Subject
 from referrals.services import do_erase_subject
-from tests.cases import record
+from tests.factories import new_concern
 
 NAME = "Backupcanary"
 
@@ -81,7 +81,7 @@ class Backup:
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_restored_backups_never_bring_an_erased_girl_back(world, tmp_path):
-    concern = record(world, "teacher_lambeth", given=NAME, family="Restorecase", dob=None, age=14,
+    concern = new_concern(world, "teacher_lambeth", given=NAME, family="Restorecase", dob=None, age=14,
                      borough="Lambeth", narrative=f"{NAME} was seen at the bus station.")
     subject = concern.subject
     main_before = Backup("default", tmp_path, "nightly")

@@ -6,36 +6,30 @@ access trail: the trail records reasons as codes.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from agencies.models import Borough
 from audit.models import AccessEvent
 from dataprotection.services import do_break_glass
 from referrals import intake, services
-from referrals.intake import SubjectDetails
 from risk.map.models import Associate, AssociateRole, Group, GroupKind, LinkType, Place, PlaceKind
 from risk.map.services import do_add_link, do_remove_link
-from risk.models import Indicator, RegisterEntry
+from risk.models import RegisterEntry
 from risk.services.register import do_reinstate_register_entry, do_remove_from_register
 from tests.database_scan import all_sqlite_bytes, postgresql_columns_containing
+from tests.factories import new_concern
 
 CANARY = "Zqcanary7Wx"
 
 
 def _concern(world, given: str, borough: str = "Lambeth"):
-    made, _ = intake.do_record_concern(
-        details=SubjectDetails(given_name=f"{CANARY}{given}", family_name=f"{CANARY}Family",
-                               date_of_birth=dt.date(2010, 1, 1), address=f"1 {CANARY} Road"),
-        home_borough=Borough.objects.get(name=borough), observed_on=timezone.localdate(),
-        indicators=list(Indicator.objects.filter(code__in=("missing-from-home-or-care",))),
-        narrative=f"Seen with {CANARY} at the station.", seriously_worried=True,
-        idempotency_key=uuid.uuid4(), actor=world.user("teacher_lambeth" if borough == "Lambeth" else
-                                                        "teacher_southwark"))
-    return made
+    """A concern with the canary in every typed field, by the borough's teacher."""
+    return new_concern(world, "teacher_lambeth" if borough == "Lambeth" else "teacher_southwark",
+                       given=f"{CANARY}{given}", family=f"{CANARY}Family", dob=dt.date(2010, 1, 1),
+                       address=f"1 {CANARY} Road", borough=borough, indicators=("missing-from-home-or-care",),
+                       narrative=f"Seen with {CANARY} at the station.", seriously_worried=True, days_ago=0)
 
 
 def record_everything(world) -> list[str]:

@@ -33,7 +33,7 @@ from risk.map.forms import LinkForm, RemoveLinkForm
 from risk.map.models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
 from risk.models import RegisterEntry, ReviewOutcome
 from risk.services import register as risk_services
-from tests.cases import record
+from tests.factories import new_concern
 from tests.hostile.corpus import CONTROL_VALUES, LINE_BREAK_VALUES
 from tests.personas import PASSWORD, World
 from tests.risk.map_cases import link, new_associate
@@ -47,7 +47,7 @@ def fresh_subject(world: World, recorder: str = "teacher_lambeth", *, on_registe
     """A new Lambeth subject, never matching another (a unique name)."""
     n = next(_numbers)
     signs = ("missing-from-home-or-care",)
-    return record(world, recorder, given=f"Hostile{n:05d}", family="Inputcase", dob=dt.date(2010, 1 + n % 12, 1),
+    return new_concern(world, recorder, given=f"Hostile{n:05d}", family="Inputcase", dob=dt.date(2010, 1 + n % 12, 1),
                   borough="Lambeth", indicators=signs, seriously_worried=on_register).subject
 
 

@@ -12,13 +12,13 @@ from referrals import routing
 from referrals.choices import ReferralDecision, ReferralState
 from referrals.models import Referral, ReferralTransition
 from tests.audit_helpers import audit_checkpoint, new_audit_events
-from tests.referral_cases import raise_automatic
+from tests.factories import raise_automatic_referral
 
 S = ReferralState
 
 
 def test_raised_by_the_system_for_the_mash(world):
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     assert referral.automatic and referral.referred_by is None
     assert referral.from_agency == world.agencies["lambeth_mash"] == referral.to_agency
     first = ReferralTransition.objects.get(referral=referral)
@@ -38,14 +38,14 @@ def test_the_concern_that_raises_it_writes_one_event_per_change_each_naming_its_
 
 
 def test_its_timeline_says_the_system_raised_it(world, client_for):
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     page = client_for("mash_lambeth").get(reverse("referral-detail", kwargs={"reference": referral.reference}))
     html = page.content.decode()
     assert "the system, for the MASH" in html and "Teacher" not in html
 
 
 def test_only_the_mash_may_move_it(world):
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     assert {m.action for m in routing.available_moves(referral, world.user("mash_lambeth"))} == {"screen", "withdraw"}
     for persona in ("teacher_lambeth", "dsl_lambeth", "gp_lambeth", "mash_southwark", "csc_lambeth"):
         assert routing.available_moves(referral, world.user(persona)) == [], persona
@@ -58,7 +58,7 @@ def test_only_the_mash_may_move_it(world):
 
 
 def test_the_mash_withdraws_it_with_one_audit_event(world):
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     audit_checkpoint()
     routing.do_withdraw_referral(referral, reason="Raised in error", version=referral.version,
                                  actor=world.user("mash_lambeth"))
@@ -67,7 +67,7 @@ def test_the_mash_withdraws_it_with_one_audit_event(world):
 
 
 def test_not_in_the_recorders_my_referrals(world, client_for):
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     for persona in ("teacher_lambeth", "dsl_lambeth", "mash_lambeth"):
         html = client_for(persona).get(reverse("my-referrals")).content.decode()
         assert referral.reference not in html, persona
@@ -81,7 +81,7 @@ def test_decision_emails_go_to_the_mash_not_the_recorder(world, django_capture_o
         user = world.user(name)
         user.email = f"{name}@example.test"
         user.save(update_fields=["email"])
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     mash = world.user("mash_lambeth")
     referral = routing.do_start_screening(referral, version=referral.version, actor=mash)
     mail.outbox.clear()
@@ -93,7 +93,7 @@ def test_decision_emails_go_to_the_mash_not_the_recorder(world, django_capture_o
 
 
 def test_a_dsl_referring_while_it_is_open_is_told_nothing_of_it(world, client_for):
-    automatic = raise_automatic(world)
+    automatic = raise_automatic_referral(world)
     client = client_for("dsl_lambeth")
     url = reverse("referral-create", kwargs={"reference": automatic.subject.reference})
     form = client.get(url).content.decode()

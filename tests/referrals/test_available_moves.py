@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from referrals import routing
 from referrals.choices import ReferralState
-from tests.referral_cases import advance, new_subject, refer
+from tests.factories import advance_referral, new_referral, new_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def _expected(state: str, capacities: set[str]) -> set[str]:
 
 @pytest.mark.parametrize("state", STATES)
 def test_moves_follow_the_table_and_the_persons_capacity(world, state):
-    referral = advance(world, refer(world, new_subject(world, 1)), state)
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), state)
     for persona, capacities in PERSONAS.items():
         moves = routing.available_moves(referral, world.user(persona))
         assert all(isinstance(move, routing.Move) and move in routing.TRANSITIONS for move in moves)
@@ -41,7 +41,7 @@ def test_moves_follow_the_table_and_the_persons_capacity(world, state):
 
 @pytest.mark.parametrize("state", ["submitted", "screening", "decided", "accepted", "declined"])
 def test_the_referral_page_offers_exactly_the_available_moves(world, client_for, state):
-    referral = advance(world, refer(world, new_subject(world, 1)), state)
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), state)
     url = reverse("referral-detail", kwargs={"reference": referral.reference})
     for persona in ["mash_lambeth", "csc_lambeth", "dsl_lambeth"]:
         response = client_for(persona).get(url)

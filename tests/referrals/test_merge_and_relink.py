@@ -11,16 +11,16 @@ from audit.choices import Action
 from referrals import intake
 from referrals.models import Referral, Subject
 from risk.map.models import Place, PlaceKind
-from risk.models import SubjectRisk
+from risk.models import Indicator, SubjectRisk
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
-from tests.cases import record
+from tests.factories import new_concern
 from tests.risk.map_cases import link
 
 
 def _two_records(world):
-    first = record(world, "teacher_lambeth", given="Nell", family="Mergecase", dob=None, borough="Lambeth", age=15,
+    first = new_concern(world, "teacher_lambeth", given="Nell", family="Mergecase", dob=None, borough="Lambeth", age=15,
                    indicators=("older-boyfriend-or-associate",), seriously_worried=True)
-    second = record(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
+    second = new_concern(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
                     indicators=("absent-from-school",))
     return first.subject, second.subject
 
@@ -56,10 +56,10 @@ def test_a_merged_away_record_forwards_and_offers_no_actions(world, client_for):
 
 
 def test_confirming_a_map_link_reassesses_her_at_once(world, client_for):
-    concern = record(world, "teacher_lambeth", given="Mapa", family="Relinkcase", dob=dt.date(2010, 2, 3),
+    concern = new_concern(world, "teacher_lambeth", given="Mapa", family="Relinkcase", dob=dt.date(2010, 2, 3),
                      borough="Lambeth", indicators=("missing-from-home-or-care",))
     subject = concern.subject
-    others = [record(world, "gp_lambeth", given=f"Other{n}", family="Relinkcase", dob=dt.date(2010, 3, n + 1),
+    others = [new_concern(world, "gp_lambeth", given=f"Other{n}", family="Relinkcase", dob=dt.date(2010, 3, n + 1),
                      borough="Lambeth", indicators=("missing-from-home-or-care",)).subject for n in range(2)]
     suggestion = link(world, "teacher_lambeth", subject, Place(name="Test Relink Hotel", kind=PlaceKind.HOTEL))
     for other in others:
@@ -75,20 +75,11 @@ def test_confirming_a_map_link_reassesses_her_at_once(world, client_for):
 
 
 def test_lists_show_the_name_as_the_viewer_entered_it_last(world, client_for):
-    first = record(world, "teacher_lambeth", given="Listy", family="Namecase", dob=dt.date(2011, 7, 8),
+    first = new_concern(world, "teacher_lambeth", given="Listy", family="Namecase", dob=dt.date(2011, 7, 8),
                    borough="Lambeth")
     # A second concern from her page carries no details of its own.
-    import uuid
-
-    from django.utils import timezone
-
-    from agencies.models import Borough
-    from risk.models import Indicator
-
-    intake.do_record_concern(details=None, subject=first.subject, home_borough=Borough.objects.get(name="Lambeth"),
-                             observed_on=timezone.localdate(), indicators=list(Indicator.objects.all()[:1]),
-                             narrative="Again.", seriously_worried=False, idempotency_key=uuid.uuid4(),
-                             actor=world.user("teacher_lambeth"))
+    new_concern(world, "teacher_lambeth", subject=first.subject, borough="Lambeth",
+                indicators=[Indicator.objects.all()[0].code], narrative="Again.", days_ago=0)
     for persona in ("teacher_lambeth", "dsl_lambeth"):
         page = client_for(persona).get(reverse("subject-list")).content.decode()
         assert "Listy Namecase" in page and "Erased" not in page, persona

@@ -32,7 +32,7 @@ from referrals.choices import ReferralDecision
 from referrals.models import Referral, Subject
 from risk.map.models import Place, PlaceKind
 from risk.models import RegisterEntry
-from tests.cases import record
+from tests.factories import new_concern
 from tests.risk.map_cases import link
 from tests.two_factor_helpers import ensure_authenticator, mark_session_verified, requires_two_factor
 
@@ -47,9 +47,9 @@ class _Rollback(Exception):
 
 
 def _know_her(world) -> Subject:
-    first = record(world, "gp_lambeth", given=GIVEN, family=FAMILY, dob=DOB, borough="Lambeth",
+    first = new_concern(world, "gp_lambeth", given=GIVEN, family=FAMILY, dob=DOB, borough="Lambeth",
                    indicators=KNOWN_SIGNS, narrative="Collected from school by an older man.", seriously_worried=True)
-    record(world, "police_lambeth", given=GIVEN, family=FAMILY, dob=DOB, borough="Lambeth",
+    new_concern(world, "police_lambeth", given=GIVEN, family=FAMILY, dob=DOB, borough="Lambeth",
            indicators=KNOWN_SIGNS, narrative="Found in a car at 2am.", seriously_worried=True)
     subject = first.subject
     link(world, "mash_lambeth", subject, Place(name="Oracle Test Hotel", kind=PlaceKind.HOTEL))

@@ -13,8 +13,8 @@ from agencies.choices import RoleCode
 from referrals import routing
 from referrals.choices import ReferralDecision
 from referrals.models import Referral, ReferralTransition
+from tests.factories import advance_referral, new_referral, new_subject
 from tests.personas import PASSWORD, build_world
-from tests.referral_cases import advance, new_subject, refer
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,7 +25,7 @@ def test_two_leads_decide_at_once_one_wins():
     second_lead = agency_services.do_create_user(
         username="mash_lambeth_2", password=PASSWORD, agency=world.agencies["lambeth_mash"],
         roles=[RoleCode.MASH_LEAD], actor=None)
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     version = referral.version
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}

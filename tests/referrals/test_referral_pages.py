@@ -14,7 +14,7 @@ from referrals import routing
 from referrals.choices import Pathway, ReferralDecision, ReferralState
 from referrals.models import Referral
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
-from tests.referral_cases import advance, new_subject, refer
+from tests.factories import advance_referral, new_referral, new_subject
 
 S = ReferralState
 
@@ -59,7 +59,7 @@ def test_refer_with_overridden_consent_and_no_reason_is_refused(world, client_fo
     ({"decision": "routed", "reason": "x"}, "Choose the pathway."),
 ])
 def test_bad_decision_input_changes_nothing(world, client_for, data, message):
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     data = {"receiving_agency": world.agencies["lambeth_csc"].pk, **data} if "pathway" in data else data
     client = client_for("mash_lambeth")
     audit_checkpoint()
@@ -72,7 +72,7 @@ def test_bad_decision_input_changes_nothing(world, client_for, data, message):
 
 
 def test_stale_decision_form_keeps_what_was_typed(world, client_for):
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     stale_version = referral.version
     routing.do_decide_referral(referral, decision=ReferralDecision.NO_FURTHER_ACTION, reason="First lead wins",
                                version=referral.version, actor=world.user("mash_lambeth"))
@@ -88,7 +88,7 @@ def test_stale_decision_form_keeps_what_was_typed(world, client_for):
 
 
 def test_decide_and_route_through_the_page(world, client_for):
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     audit_checkpoint()
     response = _decide(client_for("mash_lambeth"), referral, decision="routed", pathway=Pathway.CSC_STRATEGY,
                        receiving_agency=world.agencies["lambeth_csc"].pk, reason="Strategy discussion needed")
@@ -105,7 +105,7 @@ def test_unknown_referral_is_404(world, client_for):
 
 
 def test_receiving_service_accepts_from_the_page(world, client_for):
-    referral = advance(world, refer(world, new_subject(world, 1)), "decided")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "decided")
     client = client_for("csc_lambeth")
     listing = client.get(reverse("referral-list")).content.decode()
     assert referral.reference in listing
@@ -117,7 +117,7 @@ def test_receiving_service_accepts_from_the_page(world, client_for):
 
 
 def test_stale_action_form_is_refused_with_a_message(world, client_for):
-    referral = refer(world, new_subject(world, 1))
+    referral = new_referral(world, new_subject(world, 1))
     client = client_for("mash_lambeth")
     url = reverse("referral-detail", kwargs={"reference": referral.reference})
     assert client.post(url, {"action": "screen", "version": referral.version}).status_code == 302
@@ -126,7 +126,7 @@ def test_stale_action_form_is_refused_with_a_message(world, client_for):
 
 
 def test_decline_without_reason_is_refused_on_the_page(world, client_for):
-    referral = advance(world, refer(world, new_subject(world, 1)), "decided")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "decided")
     response = client_for("csc_lambeth").post(reverse("referral-detail", kwargs={"reference": referral.reference}),
                                               {"action": "decline", "version": referral.version, "reason": ""})
     assert response.status_code == 200 and "Give a reason." in response.content.decode()
@@ -135,7 +135,7 @@ def test_decline_without_reason_is_refused_on_the_page(world, client_for):
 
 
 def test_referrer_sees_status_and_decision_only(world, client_for):
-    referral = advance(world, refer(world, new_subject(world, 1)), "accepted")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "accepted")
     dsl_page = client_for("dsl_lambeth").get(
         reverse("referral-detail", kwargs={"reference": referral.reference})).content.decode()
     assert "Accepted by the receiving service" in dsl_page and "Children&#x27;s social care" in dsl_page

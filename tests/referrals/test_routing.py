@@ -19,7 +19,7 @@ from referrals.choices import Pathway, ReferralDecision, ReferralState
 from referrals.models import Referral, ReferralTransition, SubjectShare
 from referrals.workdays import add_working_days, is_working_day, working_deadline
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
-from tests.referral_cases import advance, new_subject, refer
+from tests.factories import advance_referral, new_referral, new_subject
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 S = ReferralState
@@ -57,7 +57,7 @@ def test_forty_five_working_days_over_christmas_and_new_year():
 def test_make_referral_is_audited_with_deadline_and_timeline(world):
     subject = new_subject(world, 1)
     audit_checkpoint()
-    referral = refer(world, subject)
+    referral = new_referral(world, subject)
     assert_audit(Action.CREATE, actor=world.user("dsl_lambeth"), object_type="referral",
                  reference=referral.reference)
     assert referral.reference.startswith("R-") and referral.state == S.SUBMITTED
@@ -69,10 +69,10 @@ def test_make_referral_is_audited_with_deadline_and_timeline(world):
 
 def test_second_referral_while_one_is_open_is_refused(world):
     subject = new_subject(world, 1)
-    refer(world, subject)
+    new_referral(world, subject)
     audit_checkpoint()
     with pytest.raises(ValidationError, match="already an open referral"):
-        refer(world, subject)
+        new_referral(world, subject)
     assert Referral.objects.filter(subject=subject).count() == 1
     assert new_audit_events() == []
 
@@ -80,7 +80,7 @@ def test_second_referral_while_one_is_open_is_refused(world):
 def test_practitioner_cannot_refer(world):
     subject = new_subject(world, 1)
     with pytest.raises(Exception, match="Only designated"):
-        refer(world, subject, actor="teacher_lambeth")
+        new_referral(world, subject, actor="teacher_lambeth")
     assert not Referral.objects.exists()
 
 
@@ -108,13 +108,13 @@ def test_automatic_referral_is_raised_once(world):
 
 def test_automatic_referral_is_not_raised_while_a_manual_one_is_open(world):
     subject = new_subject(world, 1)
-    refer(world, subject)
+    new_referral(world, subject)
     assert routing.do_raise_automatic_referral(subject) is None
 
 
 def test_automatic_referral_is_raised_again_after_closure(world):
     subject = new_subject(world, 1)
-    advance(world, refer(world, subject), "withdrawn")
+    advance_referral(world, new_referral(world, subject), "withdrawn")
     assert routing.do_raise_automatic_referral(subject) is not None
 
 
@@ -145,7 +145,7 @@ def _attempt(world, referral, to, actor):
 @pytest.mark.parametrize(("from_state", "to_state", "who"),
                          list(itertools.product(STATES, TARGETS, list(ACTORS))))
 def test_transition_table(world, from_state, to_state, who):
-    referral = advance(world, refer(world, new_subject(world, 1)), from_state)
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), from_state)
     assert referral.state == from_state
     allowed = who in routing.ALLOWED.get((from_state, to_state), set())
     actor = world.user(ACTORS[who])
@@ -167,7 +167,7 @@ def test_transition_table(world, from_state, to_state, who):
 
 
 def test_stale_version_is_refused_and_changes_nothing(world):
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     audit_checkpoint()
     with pytest.raises(routing.StaleReferral):
         routing.do_decide_referral(referral, decision=ReferralDecision.NO_FURTHER_ACTION, reason="x",
@@ -185,7 +185,7 @@ def test_stale_version_is_refused_and_changes_nothing(world):
     ({"decision": "maybe", "reason": "x"}, "Choose a decision"),
 ])
 def test_bad_decisions_change_nothing(world, kwargs, message):
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     kwargs = {"receiving_agency": world.agencies["lambeth_csc"] if "pathway" in kwargs else None, **kwargs}
     audit_checkpoint()
     with pytest.raises(ValidationError, match=message):
@@ -196,7 +196,7 @@ def test_bad_decisions_change_nothing(world, kwargs, message):
 
 
 def test_decline_needs_a_reason(world):
-    referral = advance(world, refer(world, new_subject(world, 1)), "decided")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "decided")
     with pytest.raises(ValidationError, match="reason"):
         routing.do_respond_to_referral(referral, accept=False, reason="", version=referral.version,
                                        actor=world.user("csc_lambeth"))
@@ -212,7 +212,7 @@ def _share(referral):
 
 
 def test_routing_shares_and_decline_revokes(world):
-    referral = advance(world, refer(world, new_subject(world, 1)), "screening")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     audit_checkpoint()
     referral = routing.do_decide_referral(
         referral, decision=ReferralDecision.ROUTED, pathway=Pathway.CSC_ASSESSMENT,
@@ -229,12 +229,12 @@ def test_routing_shares_and_decline_revokes(world):
 
 
 def test_acceptance_sets_the_assessment_deadline(world):
-    referral = advance(world, refer(world, new_subject(world, 1)), "accepted")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "accepted")
     assert referral.assessment_due_on == add_working_days(timezone.localdate(), 45)
 
 
 def test_closing_ends_the_share_after_the_grace_period(world):
-    referral = advance(world, refer(world, new_subject(world, 1)), "closed")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "closed")
     share = _share(referral)
     assert share is not None
     assert abs(share.expires_at - (referral.closed_at + dt.timedelta(days=14))) < dt.timedelta(seconds=1)
@@ -242,7 +242,7 @@ def test_closing_ends_the_share_after_the_grace_period(world):
 
 @override_settings(REFERRAL_SHARE_GRACE_DAYS=0)
 def test_closing_with_no_grace_ends_the_share_at_once(world):
-    referral = advance(world, refer(world, new_subject(world, 1)), "closed")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "closed")
     assert _share(referral) is None
 
 
@@ -263,8 +263,8 @@ def test_notifications_carry_a_reference_and_link_only(world, django_capture_on_
         user.save()
     subject = new_subject(world, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        referral = refer(world, subject, summary="Seen with older men near the station")
-        referral = advance(world, referral, "closed")
+        referral = new_referral(world, subject, summary="Seen with older men near the station")
+        referral = advance_referral(world, referral, "closed")
     assert len(mail.outbox) >= 4
     secrets_ = [subject.given_name, subject.family_name, "older men", "Needs an assessment", "Assessment complete",
                 "Lambeth Test Social Care", subject.reference]
@@ -280,7 +280,7 @@ def test_notifications_carry_a_reference_and_link_only(world, django_capture_on_
 def test_transition_reason_is_encrypted_at_rest(world):
     from django.db import connection
 
-    referral = advance(world, refer(world, new_subject(world, 1)), "withdrawn")
+    referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "withdrawn")
     with connection.cursor() as cursor:
         cursor.execute("SELECT reason FROM referrals_referraltransition WHERE to_state = 'withdrawn'")
         (stored,) = cursor.fetchone()

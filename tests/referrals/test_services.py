@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from agencies.models import Borough
 from encryption import ERASED
 from encryption.models import BlindIndex
 from referrals import intake, services
 from referrals.choices import SubjectStatus
 from referrals.intake import SubjectDetails
 from referrals.models import Concern, Subject, SubjectShare
-from risk.models import Indicator
+from tests import factories
 from tests.audit_helpers import assert_audit, audit_checkpoint
-from tests.cases import build_cases, record
+from tests.cases import build_cases
+from tests.factories import new_concern
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +29,15 @@ def details(given="Amelia", family="O'Testperson", dob=dt.date(2011, 5, 6), **kw
     return SubjectDetails(given_name=given, family_name=family, date_of_birth=dob, **kw)
 
 
-def record_concern(world, persona, *, key=None, subject_details=None, subject=None, indicators=("self-harm",),
-                   narrative="Seen with older males.", borough="Lambeth"):
-    return intake.do_record_concern(
-        details=subject_details if subject is None else None, subject=subject,
-        home_borough=Borough.objects.get(name=borough), observed_on=timezone.localdate(),
-        indicators=list(Indicator.objects.filter(code__in=indicators)), narrative=narrative,
-        seriously_worried=False, idempotency_key=key or uuid.uuid4(), actor=world.user(persona),
-    )
+# The service under test, through the factory: a concern about self-harm seen today, unless a test says
+# otherwise. Returns (concern, created), as intake.do_record_concern does.
+record_concern = partial(factories.record_concern, indicators=("self-harm",), days_ago=0,
+                         narrative="Seen with older males.")
 
 
 def test_recording_a_concern_creates_subject_and_concern_and_one_event(world):
     audit_checkpoint()
-    concern, created = record_concern(world, "teacher_lambeth", subject_details=details())
+    concern, created = record_concern(world, "teacher_lambeth", details=details())
     assert created
     event = assert_audit("create", actor=world.user("teacher_lambeth"), object_type="concern",
                          reference=concern.reference)
@@ -54,18 +51,18 @@ def test_recording_a_concern_creates_subject_and_concern_and_one_event(world):
 
 
 def test_a_second_agency_matches_the_same_girl_by_normalised_name_and_dob(world):
-    first, _ = record_concern(world, "teacher_lambeth", subject_details=details())
+    first, _ = record_concern(world, "teacher_lambeth", details=details())
     second, _ = record_concern(world, "gp_lambeth",
-                               subject_details=details(given=" amelia ", family="O’TESTPERSON"))
+                               details=details(given=" amelia ", family="O’TESTPERSON"))
     assert second.subject_id == first.subject_id
     assert Subject.objects.count() == 1
 
 
 def test_the_same_idempotency_key_creates_one_concern(world):
     key = uuid.uuid4()
-    first, created = record_concern(world, "teacher_lambeth", key=key, subject_details=details())
+    first, created = record_concern(world, "teacher_lambeth", key=key, details=details())
     audit_checkpoint()
-    again, created_again = record_concern(world, "teacher_lambeth", key=key, subject_details=details())
+    again, created_again = record_concern(world, "teacher_lambeth", key=key, details=details())
     assert created and not created_again and again.pk == first.pk
     assert Concern.objects.count() == 1
     from tests.audit_helpers import new_audit_events
@@ -75,15 +72,15 @@ def test_the_same_idempotency_key_creates_one_concern(world):
 
 def test_another_user_cannot_replay_someone_elses_key(world):
     key = uuid.uuid4()
-    record_concern(world, "teacher_lambeth", key=key, subject_details=details())
+    record_concern(world, "teacher_lambeth", key=key, details=details())
     with pytest.raises(PermissionDenied):
-        record_concern(world, "gp_lambeth", key=key, subject_details=details())
+        record_concern(world, "gp_lambeth", key=key, details=details())
 
 
 def test_nothing_is_written_without_signs_or_narrative(world):
     audit_checkpoint()
     with pytest.raises(ValidationError):
-        record_concern(world, "teacher_lambeth", subject_details=details(), indicators=(), narrative="  ")
+        record_concern(world, "teacher_lambeth", details=details(), indicators=(), narrative="  ")
     assert not Subject.objects.exists() and not Concern.objects.exists()
     from tests.audit_helpers import new_audit_events
 
@@ -91,8 +88,8 @@ def test_nothing_is_written_without_signs_or_narrative(world):
 
 
 def test_merge_moves_concerns_keeps_both_histories_and_is_audited(world):
-    a, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Natasha"))
-    b, _ = record_concern(world, "gp_lambeth", subject_details=details(given="Tasha"),
+    a, _ = record_concern(world, "teacher_lambeth", details=details(given="Natasha"))
+    b, _ = record_concern(world, "gp_lambeth", details=details(given="Tasha"),
                           narrative="Different narrative")
     assert a.subject_id != b.subject_id
     audit_checkpoint()
@@ -107,13 +104,13 @@ def test_merge_moves_concerns_keeps_both_histories_and_is_audited(world):
     assert duplicate.status == SubjectStatus.MERGED and duplicate.merged_into_id == survivor.pk
     assert duplicate.history.count() == 2 and Concern.history.filter(id=b.pk).count() == 2
     # A later exact match on the merged record's identity lands on the survivor.
-    c, _ = record_concern(world, "police_lambeth", subject_details=details(given="Tasha"))
+    c, _ = record_concern(world, "police_lambeth", details=details(given="Tasha"))
     assert c.subject_id == survivor.pk
 
 
 def test_merge_refuses_records_outside_the_leads_borough(world):
-    a, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Natasha"))
-    b, _ = record_concern(world, "teacher_southwark", subject_details=details(given="Tasha"), borough="Southwark")
+    a, _ = record_concern(world, "teacher_lambeth", details=details(given="Natasha"))
+    b, _ = record_concern(world, "teacher_southwark", details=details(given="Tasha"), borough="Southwark")
     with pytest.raises(PermissionDenied):
         intake.do_merge_subjects(survivor=a.subject, duplicate=b.subject, reason="x",
                                    actor=world.user("mash_lambeth"))
@@ -121,7 +118,7 @@ def test_merge_refuses_records_outside_the_leads_borough(world):
 
 
 def test_share_and_revoke_are_audited_and_take_effect_at_once(world):
-    concern, _ = record_concern(world, "teacher_lambeth", subject_details=details())
+    concern, _ = record_concern(world, "teacher_lambeth", details=details())
     csc = world.user("csc_lambeth")
     assert not Subject.objects.restrict(csc).exists()
     audit_checkpoint()
@@ -140,7 +137,7 @@ def test_share_and_revoke_are_audited_and_take_effect_at_once(world):
 
 
 def test_an_expired_share_grants_nothing(world):
-    concern, _ = record_concern(world, "teacher_lambeth", subject_details=details())
+    concern, _ = record_concern(world, "teacher_lambeth", details=details())
     share = services.do_share_subject(subject=concern.subject, agency=world.agencies["lambeth_csc"],
                                       purpose="Strategy discussion",
                                       expires_at=timezone.now() + dt.timedelta(seconds=30),
@@ -150,8 +147,8 @@ def test_an_expired_share_grants_nothing(world):
 
 
 def test_erasure_shreds_identity_and_narratives_everywhere_and_is_audited(world):
-    concern, _ = record_concern(world, "teacher_lambeth", subject_details=details())
-    other, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Other"))
+    concern, _ = record_concern(world, "teacher_lambeth", details=details())
+    other, _ = record_concern(world, "teacher_lambeth", details=details(given="Other"))
     subject = concern.subject
     audit_checkpoint()
     services.do_erase_subject(subject=subject, reason="subject_request", actor=None)
@@ -165,7 +162,7 @@ def test_erasure_shreds_identity_and_narratives_everywhere_and_is_audited(world)
 
 
 def test_erasure_refuses_a_subject_on_legal_hold(world):
-    concern, _ = record_concern(world, "teacher_lambeth", subject_details=details())
+    concern, _ = record_concern(world, "teacher_lambeth", details=details())
     services.do_set_legal_hold(subject=concern.subject, on_hold=True, reason="court_order", actor=None)
     with pytest.raises(CommandError, match="legal hold"):
         call_command("erase_subject", concern.subject.reference, "--reason", "subject_request")
@@ -173,9 +170,9 @@ def test_erasure_refuses_a_subject_on_legal_hold(world):
 
 
 def test_apply_retention_erases_only_what_is_due_and_not_held(world, capsys):
-    due, _ = record_concern(world, "teacher_lambeth", subject_details=details(dob=dt.date(2001, 1, 1)))
-    held, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Held", dob=dt.date(2001, 2, 2)))
-    kept, _ = record_concern(world, "teacher_lambeth", subject_details=details(given="Young"))
+    due, _ = record_concern(world, "teacher_lambeth", details=details(dob=dt.date(2001, 1, 1)))
+    held, _ = record_concern(world, "teacher_lambeth", details=details(given="Held", dob=dt.date(2001, 2, 2)))
+    kept, _ = record_concern(world, "teacher_lambeth", details=details(given="Young"))
     for subject in (due.subject, held.subject):
         Subject.objects.filter(pk=subject.pk).update(retention_date=dt.date(2020, 1, 31))
     services.do_set_legal_hold(subject=held.subject, on_hold=True, reason="inquiry", actor=None)
@@ -191,5 +188,5 @@ def test_apply_retention_erases_only_what_is_due_and_not_held(world, capsys):
 def test_cases_fixture_builds(world):
     cases = build_cases(world)
     assert len(cases.subjects) == 5
-    assert record(world, "teacher_lambeth", given="Age", family="Only", dob=None, age=14,
+    assert new_concern(world, "teacher_lambeth", given="Age", family="Only", dob=None, age=14,
                   borough="Lambeth").subject.date_of_birth is None

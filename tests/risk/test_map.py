@@ -21,8 +21,9 @@ from risk.map import queries as map_queries
 from risk.map.models import Associate, AssociateRole, Group, GroupKind, Link, LinkStatus, LinkType, Place, PlaceKind
 from risk.map.services import do_add_link, do_confirm_link, do_erase_unlinked_associates, do_remove_link
 from tests.audit_helpers import assert_audit, audit_checkpoint
-from tests.cases import build_cases, record
+from tests.cases import build_cases
 from tests.database_scan import all_sqlite_bytes, postgresql_columns_containing, postgresql_stored_columns
+from tests.factories import new_concern
 from tests.risk.map_cases import CANARY_ASSOCIATE, link, new_associate
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def cases(world):
 def _lambeth_girls(world, cases, n=2):
     girls = [cases.subjects["lambeth_school"], cases.subjects["lambeth_gp"]]
     for i in range(n - 2):
-        girls.append(record(world, "teacher_lambeth", given=f"Extra{i}", family="Graphcase",
+        girls.append(new_concern(world, "teacher_lambeth", given=f"Extra{i}", family="Graphcase",
                             dob=dt.date(2011, 1, 1 + i), borough="Lambeth").subject)
     return girls
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -72,12 +71,10 @@ def test_a_map_fact_that_may_expire_brings_the_due_day_forward():
 def test_rescore_over_time_equals_reassessing_everyone_every_time(world):
     """Built through the services; at each step, ``rescore`` must leave every subject exactly where
     re-assessing everyone would (the old behaviour), on SQLite and PostgreSQL alike."""
-    from agencies.models import Borough
-    from referrals import intake as referrals
-    from referrals.intake import SubjectDetails
     from risk import queries
-    from risk.models import Assessment, Indicator, ScoringModel, SubjectRisk
+    from risk.models import Assessment, ScoringModel, SubjectRisk
     from risk.services import assessment
+    from tests.factories import record_concern
 
     rng = random.Random(7)
     now = timezone.now()
@@ -85,13 +82,12 @@ def test_rescore_over_time_equals_reassessing_everyone_every_time(world):
     recorders = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth"]
     for n in range(14):
         for _c in range(rng.choice([1, 2, 3])):
-            referrals.do_record_concern(
-                details=SubjectDetails(given_name=f"Dua{n}", family_name="Timecase", date_of_birth=dt.date(2011, 2, 3)),
-                home_borough=Borough.objects.get(name="Lambeth"),
+            # Keyword arguments are evaluated in order: the draws from ``rng`` stay as they were.
+            record_concern(
+                world, given=f"Dua{n}", family="Timecase", dob=dt.date(2011, 2, 3), borough="Lambeth",
                 observed_on=now.date() - dt.timedelta(days=rng.choice([0, 10, 80, 150, 300, 360, 700])),
-                indicators=list(Indicator.objects.filter(code__in=rng.sample(codes, rng.randrange(1, 4)))),
-                narrative="", seriously_worried=rng.random() < 0.1, idempotency_key=uuid.uuid4(),
-                actor=world.user(rng.choice(recorders)))
+                indicators=rng.sample(codes, rng.randrange(1, 4)),
+                narrative="", seriously_worried=rng.random() < 0.1, recorder=rng.choice(recorders))
     model = ScoringModel.objects.active()
     delta = float(model.config["rescore_delta"])
     expected = {r.subject_id: r for r in SubjectRisk.objects.all()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -12,35 +12,27 @@ from django.utils import timezone
 from agencies.models import Borough
 from audit.models import AccessEvent
 from referrals import intake as referrals
-from referrals.intake import SubjectDetails
 from risk import queries
 from risk.models import Assessment, RegisterEntry, RegisterReview, ScoringModel, SubjectRisk
 from risk.scoring import V1_CONFIG
 from risk.services import assessment, register
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
-from tests.cases import record
+from tests.factories import new_concern
 
 pytestmark = pytest.mark.django_db
 
 
-def concern(world, recorder, given, *, days_ago=0, signs=("absent-from-school",), worried=False,
-            borough="Lambeth", now=None):
-    from risk.models import Indicator
-
-    observed = (now or timezone.now()).date() - dt.timedelta(days=days_ago)
-    made, _ = referrals.do_record_concern(
-        details=SubjectDetails(given_name=given, family_name="Riskcase", date_of_birth=dt.date(2010, 1, 1)),
-        home_borough=Borough.objects.get(name=borough), observed_on=observed,
-        indicators=list(Indicator.objects.filter(code__in=signs)), narrative="Seen with older men.",
-        seriously_worried=worried, idempotency_key=uuid.uuid4(), actor=world.user(recorder))
-    return made
+# A concern about a girl born in 2010, through the factory: absent from school, seen today, unless a test
+# says otherwise.
+concern = partial(new_concern, family="Riskcase", dob=dt.date(2010, 1, 1), indicators=("absent-from-school",),
+                  days_ago=0, narrative="Seen with older men.")
 
 
 def test_a_concern_assesses_its_subject_at_once_with_its_own_event(world):
-    made = concern(world, "teacher_lambeth", "Ada")
+    made = concern(world, "teacher_lambeth", given="Ada")
     assert_audit("create", object_type="concern", reference=made.reference)
     audit_checkpoint()
-    made = concern(world, "teacher_lambeth", "Ada", signs=("self-harm",))
+    made = concern(world, "teacher_lambeth", given="Ada", indicators=("self-harm",))
     events = new_audit_events()
     assert [(e.action, e.object_type) for e in events] == [("create", "concern"), ("update", "risk")]
     risk = SubjectRisk.objects.get(subject=made.subject)
@@ -55,7 +47,8 @@ def test_reaching_the_threshold_puts_her_on_the_register_and_notifies_mash_leads
     lead.email = "mash.lead@lambeth.example"
     lead.save()
     with django_capture_on_commit_callbacks(execute=True):
-        made = concern(world, "teacher_lambeth", "Bisi", signs=("missing-from-home-or-care",), worried=True)
+        made = concern(world, "teacher_lambeth", given="Bisi",
+                       indicators=("missing-from-home-or-care",), seriously_worried=True)
     entry = RegisterEntry.objects.get(subject=made.subject)
     assert entry.is_on and entry.level == "high" and entry.borough.name == "Lambeth"
     assert entry.review_cadence_days == 30
@@ -73,13 +66,13 @@ def test_reaching_the_threshold_puts_her_on_the_register_and_notifies_mash_leads
 
 
 def test_the_cadence_follows_the_level(world):
-    made = concern(world, "teacher_lambeth", "Cleo", signs=("older-boyfriend-or-associate",
-                                                                   "gifts-from-unknown-sources"))
+    made = concern(world, "teacher_lambeth", given="Cleo",
+                   indicators=("older-boyfriend-or-associate", "gifts-from-unknown-sources"))
     entry = RegisterEntry.objects.get(subject=made.subject)
     assert (entry.level, entry.review_cadence_days) == ("medium", 91)
-    concern(world, "gp_lambeth", "Cleo", signs=("older-boyfriend-or-associate", "carrying-for-others",
-                                               "gifts-from-unknown-sources", "unexplained-phones-or-money",
-                                               "missing-from-home-or-care"))
+    concern(world, "gp_lambeth", given="Cleo",
+            indicators=("older-boyfriend-or-associate", "carrying-for-others", "gifts-from-unknown-sources",
+                        "unexplained-phones-or-money", "missing-from-home-or-care"))
     entry.refresh_from_db()
     assert (entry.level, entry.review_cadence_days) == ("very_high", 14)
     assert entry.next_review_on == timezone.localdate() + dt.timedelta(days=14)
@@ -87,7 +80,8 @@ def test_the_cadence_follows_the_level(world):
 
 
 def test_rescore_equals_incremental_and_a_second_run_writes_nothing(world):
-    made = [concern(world, "teacher_lambeth", name, signs=signs, worried=worried) for name, signs, worried in [
+    made = [concern(world, "teacher_lambeth", given=name, indicators=signs, seriously_worried=worried)
+            for name, signs, worried in [
         ("Dee", ("absent-from-school",), False),
         ("Eve", ("older-boyfriend-or-associate", "gifts-from-unknown-sources", "carrying-for-others"), False),
         ("Fay", ("missing-from-home-or-care",), True),
@@ -113,7 +107,8 @@ def test_rescore_equals_incremental_and_a_second_run_writes_nothing(world):
 
 
 def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
-    made = concern(world, "teacher_lambeth", "Gia", signs=("older-boyfriend-or-associate", "carrying-for-others"))
+    made = concern(world, "teacher_lambeth", given="Gia",
+                   indicators=("older-boyfriend-or-associate", "carrying-for-others"))
     assert SubjectRisk.objects.get(subject=made.subject).level == "medium"
     # Model v3: two significant signs count fully for six months; then the level is held for one review
     # period of its level (medium: 91 days) before it falls a step, never by a cliff.
@@ -130,7 +125,7 @@ def test_decay_lowers_the_level_and_a_new_concern_raises_it(world):
 
 def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_assert_max_num_queries):
     for n in range(12):
-        concern(world, "teacher_lambeth", f"Q{n}", signs=("absent-from-school",))
+        concern(world, "teacher_lambeth", given=f"Q{n}", indicators=("absent-from-school",))
     later = timezone.now() + dt.timedelta(days=200)  # the moderate sign has left its six-month window
     # batch of 50: subjects, concerns, indicators, the MASH's decisions (model v3), current rows, bulk
     # insert, bulk update, run event (3), next empty batch; no level changes here (low is held for a
@@ -141,7 +136,7 @@ def test_rescore_uses_a_constant_number_of_queries_per_batch(world, django_asser
 
 
 def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
-    made = concern(world, "teacher_lambeth", "Hana", signs=("absent-from-school",))
+    made = concern(world, "teacher_lambeth", given="Hana", indicators=("absent-from-school",))
     v4 = ScoringModel.objects.create(version=4, title="v4", config={**V1_CONFIG, "version": 4})
     assessment.do_activate_scoring_model(model=v4, actor=world.user("administrator"))
     assert_audit("update", object_type="scoring_model", reference="4")
@@ -152,7 +147,8 @@ def test_a_new_model_version_rescores_everyone_and_explanations_name_it(world):
 
 
 def test_review_removal_and_reinstatement_keep_the_history(world):
-    made = concern(world, "teacher_lambeth", "Ivy", signs=("missing-from-home-or-care",), worried=True)
+    made = concern(world, "teacher_lambeth", given="Ivy",
+                   indicators=("missing-from-home-or-care",), seriously_worried=True)
     entry = RegisterEntry.objects.get(subject=made.subject)
     lead = world.user("mash_lambeth")
     audit_checkpoint()
@@ -179,7 +175,8 @@ def test_review_removal_and_reinstatement_keep_the_history(world):
 
 
 def test_only_the_boroughs_mash_lead_keeps_the_register(world):
-    made = concern(world, "teacher_lambeth", "Jo", signs=("missing-from-home-or-care",), worried=True)
+    made = concern(world, "teacher_lambeth", given="Jo",
+                   indicators=("missing-from-home-or-care",), seriously_worried=True)
     entry = RegisterEntry.objects.get(subject=made.subject)
     from django.core.exceptions import PermissionDenied
 
@@ -190,7 +187,8 @@ def test_only_the_boroughs_mash_lead_keeps_the_register(world):
 
 
 def test_overdue_reviews_are_found(world):
-    made = concern(world, "teacher_lambeth", "Kat", signs=("missing-from-home-or-care",), worried=True)
+    made = concern(world, "teacher_lambeth", given="Kat",
+                   indicators=("missing-from-home-or-care",), seriously_worried=True)
     now = timezone.now() + dt.timedelta(days=31)
     overdue = queries.register_entries(Borough.objects.get(name="Lambeth").pk, overdue=True,
                                        today=now.date(), now=now)
@@ -200,24 +198,25 @@ def test_overdue_reviews_are_found(world):
 
 
 def test_removed_entry_is_reinstated_when_the_level_rises_above_it(world):
-    made = concern(world, "teacher_lambeth", "Lou", signs=("older-boyfriend-or-associate",
-                                                                   "gifts-from-unknown-sources"))
+    made = concern(world, "teacher_lambeth", given="Lou",
+                   indicators=("older-boyfriend-or-associate", "gifts-from-unknown-sources"))
     entry = RegisterEntry.objects.get(subject=made.subject)
     register.do_remove_from_register(entry=entry, reason="Support in place", actor=world.user("mash_lambeth"))
-    concern(world, "gp_lambeth", "Lou", signs=("missing-from-home-or-care",), worried=True)
+    concern(world, "gp_lambeth", given="Lou", indicators=("missing-from-home-or-care",), seriously_worried=True)
     entry.refresh_from_db()
     assert entry.is_on and entry.level == "high"
 
 
 def test_cases_helper_still_records(world):
-    assert record(world, "teacher_lambeth", given="Mo", family="Case", dob=None, borough="Lambeth", age=14)
+    assert new_concern(world, "teacher_lambeth", given="Mo", family="Case", dob=None, borough="Lambeth", age=14)
 
 
 def test_a_merged_record_leaves_the_register(world):
-    first = concern(world, "teacher_lambeth", "Nell", signs=("missing-from-home-or-care",), worried=True)
+    first = concern(world, "teacher_lambeth", given="Nell",
+                    indicators=("missing-from-home-or-care",), seriously_worried=True)
     from referrals.models import Subject
 
-    second = record(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
+    second = new_concern(world, "gp_lambeth", given="Nel", family="Other", dob=None, borough="Lambeth", age=15,
                     indicators=("absent-from-school",))
     lambeth = Borough.objects.get(name="Lambeth").pk
     now = timezone.now()
@@ -240,8 +239,8 @@ def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowe
     from risk.map import services as map_services
     from risk.map.models import LinkType, Place, PlaceKind
 
-    first = concern(world, "teacher_lambeth", "Ayla", signs=("absent-from-school",))
-    second = concern(world, "gp_lambeth", "Bea", signs=("absent-from-school",))
+    first = concern(world, "teacher_lambeth", given="Ayla", indicators=("absent-from-school",))
+    second = concern(world, "gp_lambeth", given="Bea", indicators=("absent-from-school",))
     mash = world.user("mash_lambeth")
     place = Place(name="Test Estate stairwell", kind=PlaceKind.ESTATE, borough=Borough.objects.get(name="Lambeth"))
     seen = timezone.localdate() - dt.timedelta(days=2)
@@ -262,10 +261,11 @@ def test_a_context_of_concern_on_the_map_is_explained_and_removing_the_link_lowe
 def test_reaching_high_raises_one_automatic_referral_to_the_mash(world):
     from referrals.models import Referral
 
-    made = concern(world, "teacher_lambeth", "Cara", signs=("older-boyfriend-or-associate",), worried=True)
+    made = concern(world, "teacher_lambeth", given="Cara",
+                   indicators=("older-boyfriend-or-associate",), seriously_worried=True)
     referral = Referral.objects.get(subject=made.subject)
     assert referral.automatic and referral.to_agency.kind == "mash"
     assert referral.borough == made.subject.home_borough
     # Still high after another concern: the open referral is not duplicated.
-    concern(world, "gp_lambeth", "Cara", signs=("missing-from-home-or-care",), worried=True)
+    concern(world, "gp_lambeth", given="Cara", indicators=("missing-from-home-or-care",), seriously_worried=True)
     assert Referral.objects.filter(subject=made.subject).count() == 1

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def on_register(world):
-    made = [concern(world, "teacher_lambeth", f"Reg{n}", signs=("missing-from-home-or-care",), worried=True)
+    made = [concern(world, "teacher_lambeth", given=f"Reg{n}",
+                    indicators=("missing-from-home-or-care",), seriously_worried=True)
             for n in range(3)]
     return [m.subject for m in made]
 
@@ -61,11 +62,12 @@ def test_register_filters_and_keyset_pages(client_for, on_register, world):
 
 def test_register_page_costs_constant_queries(client_for, world, django_assert_max_num_queries):
     client = client_for("mash_lambeth")
-    concern(world, "teacher_lambeth", "Few", signs=("missing-from-home-or-care",), worried=True)
+    concern(world, "teacher_lambeth", given="Few", indicators=("missing-from-home-or-care",), seriously_worried=True)
     with django_assert_max_num_queries(24) as few:
         client.get(reverse("register"))
     for n in range(8):
-        concern(world, "gp_lambeth", f"Many{n}", signs=("missing-from-home-or-care",), worried=True)
+        concern(world, "gp_lambeth", given=f"Many{n}",
+                indicators=("missing-from-home-or-care",), seriously_worried=True)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("register"))
 
@@ -101,8 +103,8 @@ def test_entry_page_review_remove_and_reinstate(client_for, on_register, world):
 
 def test_subject_risk_page_shows_the_explanation_and_chart_to_the_mash_lead_only(
         client_for, world, django_assert_max_num_queries):
-    made = concern(world, "teacher_lambeth", "Nia", signs=("older-boyfriend-or-associate",))
-    concern(world, "gp_lambeth", "Nia", signs=("older-boyfriend-or-associate", "missing-from-home-or-care"))
+    made = concern(world, "teacher_lambeth", given="Nia", indicators=("older-boyfriend-or-associate",))
+    concern(world, "gp_lambeth", given="Nia", indicators=("older-boyfriend-or-associate", "missing-from-home-or-care"))
     url = reverse("subject-risk", kwargs={"reference": made.subject.reference})
     mash = client_for("mash_lambeth")
     with django_assert_max_num_queries(20):
