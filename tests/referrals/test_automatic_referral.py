@@ -27,7 +27,7 @@ def test_raised_by_the_system_for_the_mash(world):
 
 def test_the_concern_that_raises_it_writes_one_event_per_change_each_naming_its_service(world):
     """Recording, the assessment it causes and the referral that raises: three changes, three events."""
-    referral = raise_automatic(world)
+    referral = raise_automatic_referral(world)
     changes = [(e.action, e.object_type, e.detail.get("service")) for e in new_audit_events()
                if e.reference in (referral.reference, referral.subject.reference) or e.object_type == "concern"]
     assert changes == [
