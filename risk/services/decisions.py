@@ -46,7 +46,7 @@ _Row = TypeVar("_Row", bound=models.Model)
 
 
 def _require_mash(subject: Subject, actor: User) -> None:
-    if not capabilities.leads_mash_of(actor, subject.home_borough_id):
+    if not capabilities.can_decide_risk(actor, subject):
         raise PermissionDenied("Only her borough's MASH leads record decisions about her risk.")
     if subject.status != SubjectStatus.ACTIVE:
         raise ValidationError("This record is no longer active.")
