@@ -53,10 +53,12 @@ def _require_mash(subject: Subject, actor: User) -> None:
 
 
 def _reason(reason: str) -> str:
+    # Checked before stripping: Python strips some control characters (NEL) as white space, and text that
+    # holds one is refused wherever it is, as for a concern's narrative.
+    require_plain_text(multi_line={"reason": reason})
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN:
         raise ValidationError(f"Give the reason, in at least {REASON_MIN} characters.")
-    require_plain_text(multi_line={"reason": reason})
     return reason
 
 
@@ -152,8 +154,8 @@ def do_record_protective_factor(*, subject: Subject, kind: str, note: str, obser
     now = now or timezone.now()
     if observed_on > timezone.localdate(now):
         raise ValidationError("The date must be today or in the past.")
+    require_plain_text(multi_line={"note": note})  # before stripping, as for a reason
     note = (note or "").strip()
-    require_plain_text(multi_line={"note": note})
 
     def write() -> ProtectiveFactor:
         factor = ProtectiveFactor.objects.create(
