@@ -4,10 +4,12 @@ good and a bad submission do, double submits, and the risk page that shows them 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -169,3 +171,32 @@ def test_the_risk_page_keeps_its_query_count_flat_however_many_decisions_and_fac
         decisions.do_record_protective_factor(subject=many, kind=kind, note="Seen this week.",
                                               observed_on=timezone.localdate(), actor=world.user(persona))
     assert _risk_page_queries(client, many) == baseline
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_posts_of_one_form_record_one_protective_factor(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent writers need PostgreSQL; SQLite serialises them.")
+    subject = concern(world, "Lola", [GIFTS], days_ago=3)
+    data = {"kind": "trusted_adult", "note": "Talks to her form tutor.",
+            "observed_on": timezone.localdate().isoformat(), "idempotency_key": str(uuid.uuid4())}
+    statuses: list[int] = []
+
+    def post() -> None:
+        from django.db import connections
+
+        client = Client()
+        client.force_login(world.user("teacher_lambeth"), backend="agencies.backends.RoleBackend")
+        try:
+            statuses.append(client.post(url("protective-factor-create", subject), data).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ProtectiveFactor.objects.filter(subject=subject).count() == 1
+    assert AccessEvent.objects.filter(object_type="protective_factor", action="create").count() == 1
+    assert statuses == [302] * 6
