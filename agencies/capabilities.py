@@ -155,6 +155,12 @@ def can_record_protective_factors(user: Any) -> bool:
     return has_any_role(user, RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD)
 
 
+def can_decide_risk(user: Any, subject: Any) -> bool:
+    """Marking one of her signs explained and verified, and reviewing her level (model v3): the MASH leads
+    of her home borough only; receiving services, recorders and other boroughs' MASH leads never."""
+    return leads_mash_of(user, subject.home_borough_id)
+
+
 def can_use_map(user: Any) -> bool:
     """Who opens association-map pages (which nodes and links: ``restrict``)."""
     return has_any_role(user, *SUBJECT_READERS)

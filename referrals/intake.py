@@ -43,6 +43,7 @@ from referrals.references import new_reference
 from risk.map import services as map_services
 from risk.map.models import LinkStatus
 from risk.models import Indicator
+from risk.services import decisions as risk_decisions
 from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, do_rescore_all
 
 EXACT = IdentityIndex.EXACT.value
@@ -391,6 +392,27 @@ def _reassess_linked(link: Any, actor: User) -> None:
     subject = Subject.objects.select_related("home_borough").get(pk=link.subject_id)
     assessed = do_assess_subject(subject, actor=actor, reason="map")
     follow_up_level_change(assessed.change)
+
+
+@audit_service
+@transaction.atomic
+def do_mark_sign_explained(*, actor: User, **kwargs: Any) -> Any:
+    """The MASH marks a sign explained and verified (``risk.services.decisions.do_mark_sign_explained``);
+    she is re-assessed at once and a level change followed up, as after a concern. Returns the decision."""
+    decision, assessed = risk_decisions.do_mark_sign_explained(actor=actor, **kwargs)
+    follow_up_level_change(assessed.change)
+    return decision
+
+
+@audit_service
+@transaction.atomic
+def do_review_risk_level(*, actor: User, **kwargs: Any) -> Any:
+    """The MASH records a review of her level (``risk.services.decisions.do_review_risk_level``); a review
+    that holds her at high or above when she was lower raises the automatic referral like any other rise.
+    Returns the decision."""
+    decision, assessed = risk_decisions.do_review_risk_level(actor=actor, **kwargs)
+    follow_up_level_change(assessed.change)
+    return decision
 
 
 def follow_up_level_change(change: LevelChange | None) -> None:

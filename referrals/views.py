@@ -128,6 +128,7 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         "can_merge": capabilities.can_merge_subjects(request.user) and active,
         "can_record": capabilities.can_record_concerns(request.user) and active,
         "can_refer": capabilities.can_refer_to_mash(request.user) and active,
+        "can_record_factor": capabilities.can_record_protective_factors(request.user) and active,
         # The level is drawn from every agency's concerns: the MASH and receiving services only (§5.6a).
         "sees_level": capabilities.sees_cross_agency_risk(request.user),
     })

@@ -350,6 +350,8 @@ class RiskDecision(models.Model):
     reason = EncryptedTextField(data_key="data_key_id")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
+    # The form's one-time key: a double click or a retry of the same form records the decision once.
+    idempotency_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -387,6 +389,8 @@ class ProtectiveFactor(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # The form's one-time key: a double click or a retry of the same form records the factor once.
+    idempotency_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 

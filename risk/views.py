@@ -26,10 +26,11 @@ from audit.api import audit_exempt, audited_view
 from audit.choices import Action
 from config.csv import safe_writer
 from config.forms import ServiceForm
+from referrals.choices import SubjectStatus
 from referrals.models import Concern, Subject
 from risk import queries
 from risk.chart import trajectory_svg
-from risk.choices import RiskLevel
+from risk.choices import DecisionKind, RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
 from risk.models import (
     Assessment,
@@ -37,6 +38,7 @@ from risk.models import (
     ProtectiveFactor,
     RegisterEntry,
     RegisterReview,
+    RiskDecision,
     ScoringModel,
     SubjectRisk,
 )
@@ -217,16 +219,27 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
     own_signs: list[str] = []
     if not full:
         own_signs = _visible_signs(subject, request.user)
-    # Shown beside the score, never subtracted from it (model v3); the MASH review weighs them.
-    protective = (list(ProtectiveFactor.objects.restrict(request.user, "view").filter(subject=subject)
-                       .select_related("agency")) if full else [])
+    # Shown beside the score, never subtracted from it (model v3); the MASH review weighs them. A
+    # practitioner or DSL sees the ones they (or their agency) recorded: the access rule says which.
+    protective = list(ProtectiveFactor.objects.restrict(request.user, "view").filter(subject=subject)
+                      .select_related("agency", "recorded_by"))
+    # The MASH's decisions (signs explained and verified, level reviews), with who made them and when: one
+    # query, whatever their number.
+    decided = (list(RiskDecision.objects.restrict(request.user, "view").filter(subject=subject)
+                    .select_related("indicator", "decided_by").order_by("decided_at")) if full else [])
+    reviews = [d for d in decided if d.kind == DecisionKind.REVIEW]
+    active = subject.status == SubjectStatus.ACTIVE
     return render(request, "risk/subject_risk.html", {
         "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
         "own_signs": own_signs, "level_labels": LEVEL_LABELS, "protective": protective,
+        "signs_explained": [d for d in reversed(decided) if d.kind == DecisionKind.EXPLAINED],
+        "latest_review": reviews[-1] if reviews else None,
         "on_register": full and RegisterEntry.objects.restrict(request.user, "view").filter(
             subject=subject, status="on").exists(),
         "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
+        "can_decide": active and capabilities.can_decide_risk(request.user, subject),
+        "can_record_factor": active and capabilities.can_record_protective_factors(request.user),
     })
 
 

@@ -602,3 +602,67 @@ for _url, _persona, _relation, _method, _status in list(ROWS):
     else:
         _expected = 302 if _method == "GET" else 403
     rows(_url, UNVERIFIED_PERSONAS, _relation, _method, _expected)
+
+# ---------------------------------------------------------------------------------------------------
+# The MASH's decisions about her risk and protective factors (issue 17, scoring model v3). A block of
+# its own, every status written out: relations are the subject relations of tests/cases.py, in the order
+# of _DECISION_RELATIONS. Not visible: 404. Visible but not theirs to decide: 403. An empty POST by
+# someone allowed is the form again with its errors (200), never a write.
+# ---------------------------------------------------------------------------------------------------
+_DECISION_RELATIONS = ["lambeth_school", "lambeth_gp", "southwark_school", "shared", "share_revoked"]
+_NOTHING = (404, 404, 404, 404, 404)
+# Marking a sign explained and reviewing her level: her home borough's MASH leads only.
+_MASH_DECISION_STATUS: dict[str, tuple[int, int, int, int, int]] = {
+    #                     lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    "teacher_lambeth":   (403, 404, 404, 404, 404),
+    "gp_lambeth":        (404, 403, 404, 404, 404),
+    "police_lambeth":    _NOTHING,
+    "dsl_lambeth":       (403, 404, 404, 404, 404),
+    "mash_lambeth":      (200, 200, 404, 404, 404),
+    "csc_lambeth":       (404, 404, 404, 403, 404),
+    "teacher_southwark": (404, 404, 403, 404, 404),
+    "yot_southwark":     (404, 404, 404, 403, 403),
+    "mash_southwark":    (404, 404, 200, 200, 200),
+    "auditor":           _NOTHING,
+    "administrator":     _NOTHING,
+    "administrator_2":   _NOTHING,
+    "dpo":               _NOTHING,
+}
+# Recording a protective factor: practitioners, DSLs and MASH leads, about a young person they may see;
+# a receiving worker sees her but does not record them (403).
+_PROTECTIVE_FACTOR_STATUS: dict[str, tuple[int, int, int, int, int]] = {
+    #                     lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    "teacher_lambeth":   (200, 404, 404, 404, 404),
+    "gp_lambeth":        (404, 200, 404, 404, 404),
+    "police_lambeth":    _NOTHING,
+    "dsl_lambeth":       (200, 404, 404, 404, 404),
+    "mash_lambeth":      (200, 200, 404, 404, 404),
+    "csc_lambeth":       (404, 404, 404, 403, 404),
+    "teacher_southwark": (404, 404, 200, 404, 404),
+    "yot_southwark":     (404, 404, 404, 200, 200),
+    "mash_southwark":    (404, 404, 200, 200, 200),
+    "auditor":           _NOTHING,
+    "administrator":     _NOTHING,
+    "administrator_2":   _NOTHING,
+    "dpo":               _NOTHING,
+}
+_DECISION_PAGES = {
+    "risk-explain-sign": _MASH_DECISION_STATUS,
+    "risk-review-level": _MASH_DECISION_STATUS,
+    "protective-factor-create": _PROTECTIVE_FACTOR_STATUS,
+}
+for _name, _table in _DECISION_PAGES.items():
+    URL_OBJECTS[_name] = "subjects"
+    for _persona, _statuses in _table.items():
+        for _relation, _status in zip(_DECISION_RELATIONS, _statuses, strict=True):
+            ROWS.append((_name, _persona, _relation, "GET", _status))
+            ROWS.append((_name, _persona, _relation, "POST", _status))
+    for _persona in ["anonymous", "no_membership", "inactive_membership", "deactivated_user"]:
+        ROWS.append((_name, _persona, "lambeth_school", "GET", 302))
+        ROWS.append((_name, _persona, "lambeth_school", "POST", 302))
+    # A session that gave the password but not the code: sent to verify (GET), refused (POST). Written out
+    # here because the generated unverified rows above were made before this block.
+    for _persona in ["dsl_lambeth:unverified", "mash_lambeth:unverified", "auditor:unverified",
+                     "administrator:unverified", "dpo:unverified"]:
+        ROWS.append((_name, _persona, "lambeth_school", "GET", 302))
+        ROWS.append((_name, _persona, "lambeth_school", "POST", 403))

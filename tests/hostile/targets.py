@@ -28,7 +28,7 @@ from referrals import routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.forms import ConcernForm, MergeForm
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
-from risk.forms import LeadForm, ReasonForm, ReviewForm
+from risk.forms import ExplainSignForm, LeadForm, ProtectiveFactorForm, ReasonForm, ReviewForm, ReviewLevelForm
 from risk.map.forms import LinkForm, RemoveLinkForm
 from risk.map.models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
 from risk.models import RegisterEntry, ReviewOutcome
@@ -437,6 +437,35 @@ TARGETS += [
     Target("set-password", "set-password", "anonymous", url=_set_password_url,
            data=lambda ctx: {"new_password1": _NEW_PASSWORD, "new_password2": _NEW_PASSWORD},
            form_class=SetPasswordForm, probe="new_password1", consumes=True),
+]
+
+
+
+# The MASH's decisions about her risk and protective factors (issue 17). Each valid submission carries a
+# new one-time key, so every accepted request records once; one young person serves every request.
+def _decision_url(name: str) -> Callable[[Context], str]:
+    def url(ctx: Context) -> str:
+        subject = ctx.fresh("decision_subject", lambda: fresh_subject(ctx.world), reuse=True)
+        return reverse(name, kwargs={"reference": subject.reference})
+
+    return url
+
+
+TARGETS += [
+    Target("risk-explain-sign", "risk-explain-sign", "mash_lambeth", url=_decision_url("risk-explain-sign"),
+           data=lambda ctx: {"indicator": "missing-from-home-or-care", "reason": "Ran to her aunt's after a death.",
+                             "idempotency_key": str(uuid.uuid4())},
+           form_class=ExplainSignForm, probe="reason"),
+    Target("risk-review-level", "risk-review-level", "mash_lambeth", url=_decision_url("risk-review-level"),
+           data=lambda ctx: {"level": "low", "reason": "Reviewed at the MASH meeting.",
+                             "idempotency_key": str(uuid.uuid4())},
+           form_class=ReviewLevelForm, probe="reason"),
+    Target("protective-factor-create", "protective-factor-create", "teacher_lambeth",
+           url=_decision_url("protective-factor-create"),
+           data=lambda ctx: {"kind": "trusted_adult", "note": "Talks to her form tutor.",
+                             "observed_on": (timezone.localdate() - dt.timedelta(days=2)).isoformat(),
+                             "idempotency_key": str(uuid.uuid4())},
+           form_class=ProtectiveFactorForm, probe="note"),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}

@@ -33,7 +33,8 @@ from config.text import has_control_characters
 from referrals import intake
 from referrals.intake import SubjectDetails
 from referrals.models import Concern
-from risk.models import Indicator
+from risk.models import Indicator, ProtectiveFactor, RiskDecision
+from risk.services import decisions
 from tests.hostile.snapshot import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,8 @@ def _kwargs(form_class, world) -> dict:
               for name in inspect.signature(cls.__init__).parameters}
     options = {"subject_lookup": lambda reference: None, "node_lookup": lambda reference: None,
                "survivor": SimpleNamespace(pk=uuid.uuid4()), "borough": borough,
-               "request": RequestFactory().post("/sign-in/"), "user": world.user("teacher_lambeth")}
+               "request": RequestFactory().post("/sign-in/"), "user": world.user("teacher_lambeth"),
+               "signs": Indicator.objects.current()}
     return {name: value for name, value in options.items() if name in wanted}
 
 
@@ -145,6 +147,54 @@ def test_text_with_control_characters_or_nothing_to_record_raises_and_writes_not
         before = row_counts()
         with pytest.raises(ValidationError):
             _record(world, **arguments)
+        assert row_counts() == before
+
+    check()
+
+
+# The MASH's decisions and protective factors (issue 17): the reason and the note are typed text, kept
+# encrypted under her key. Plain text is kept exactly; text with control characters raises and writes
+# nothing (the services check it themselves, for callers other than the forms).
+def _decision_subject(world):
+    concern, _created = _record(world, given_name="Asha", family_name="Decided", narrative="Gifts.",
+                                indicators=("gifts-from-unknown-sources",))
+    return concern.subject
+
+
+def test_any_plain_reason_or_note_is_kept_exactly(world):
+    subject = _decision_subject(world)
+    sign = Indicator.objects.get(code="gifts-from-unknown-sources")
+    mash, teacher = world.user("mash_lambeth"), world.user("teacher_lambeth")
+
+    @given(text=plain_text.filter(lambda text: len(text.strip()) >= decisions.REASON_MIN))
+    def check(text):
+        explained, _ = decisions.do_mark_sign_explained(subject=subject, indicator=sign, reason=text, actor=mash)
+        reviewed, _ = decisions.do_review_risk_level(subject=subject, level="low", reason=text, actor=mash)
+        factor = decisions.do_record_protective_factor(subject=subject, kind="trusted_adult", note=text,
+                                                       observed_on=timezone.localdate(), actor=teacher)
+        assert RiskDecision.objects.get(pk=explained.pk).reason == text.strip()
+        assert RiskDecision.objects.get(pk=reviewed.pk).reason == text.strip()
+        assert ProtectiveFactor.objects.get(pk=factor.pk).note == text.strip()
+
+    check()
+
+
+def test_a_reason_or_note_with_control_characters_raises_and_writes_nothing(world):
+    subject = _decision_subject(world)
+    sign = Indicator.objects.get(code="gifts-from-unknown-sources")
+    mash, teacher = world.user("mash_lambeth"), world.user("teacher_lambeth")
+    calls = [
+        lambda text: decisions.do_mark_sign_explained(subject=subject, indicator=sign, reason=text, actor=mash),
+        lambda text: decisions.do_review_risk_level(subject=subject, level="none", reason=text, actor=mash),
+        lambda text: decisions.do_record_protective_factor(subject=subject, kind="trusted_adult", note=text,
+                                                           observed_on=timezone.localdate(), actor=teacher),
+    ]
+
+    @given(call=st.sampled_from(calls), text=controlled.map(lambda text: "Explained at review " + text))
+    def check(call, text):
+        before = row_counts()
+        with pytest.raises(ValidationError):
+            call(text)
         assert row_counts() == before
 
     check()
