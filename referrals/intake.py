@@ -31,11 +31,12 @@ from django.utils import timezone
 from agencies.models import Borough
 from agencies.permissions import active_membership
 from audit.api import audit_service, batched, record
-from audit.choices import Action
+from audit.choices import Action, ObjectType
 from audit.history import set_history_user
 from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
+from encryption.exceptions import KeyShreddedError
 from referrals import routing
 from referrals.choices import MERGE_PURPOSE, IdentityIndex, Judgement, SubjectStatus
 from referrals.models import Concern, Subject, SubjectShare
@@ -44,7 +45,7 @@ from risk.map import services as map_services
 from risk.map.models import LinkStatus
 from risk.models import Indicator
 from risk.services import decisions as risk_decisions
-from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, do_rescore_all
+from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, do_rescore_all, mark_due
 
 EXACT = IdentityIndex.EXACT.value
 SOUNDS_LIKE = IdentityIndex.SOUNDS_LIKE.value
@@ -165,11 +166,13 @@ def _years(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subject) -> int | None:
+def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subject,
+           recorded_on: dt.date | None = None) -> int | None:
     """Her age in whole years on the day the signs were seen: from the date of birth or age this recorder
     entered, else from her record (decrypted; only when the recorder entered neither). An age estimate is
-    taken as her age today. None when nobody knows."""
-    today = timezone.localdate()
+    taken as her age on the day it was recorded (``recorded_on``, today by default). None when nobody
+    knows."""
+    today = recorded_on or timezone.localdate()
     born = details.date_of_birth if details else None
     estimate = details.age_estimate if details else None
     if born is None and estimate is None:
@@ -435,3 +438,58 @@ def do_rescore(*, now: dt.datetime | None = None, batch_size: int | None = None)
         for change in report.changes:
             follow_up_level_change(change)
     return report
+
+
+def _details_as_recorded(snapshot: Any) -> SubjectDetails | None:
+    """The date of birth and age a recorder entered, from the concern's encrypted snapshot."""
+    if not isinstance(snapshot, dict):
+        return None
+    born = snapshot.get("date_of_birth")
+    estimate = snapshot.get("age_estimate")
+    try:
+        return SubjectDetails(given_name="", family_name="",
+                              date_of_birth=dt.date.fromisoformat(born) if born else None,
+                              age_estimate=int(estimate) if isinstance(estimate, int | str) and estimate != ""
+                              else None)
+    except (TypeError, ValueError):
+        return None
+
+
+@audit_service
+def do_backfill_observation_ages(*, actor: User | None = None, batch_size: int = 500) -> int:
+    """Give concerns recorded before ages were stored her age on the day the signs were seen, worked out
+    as recording does (the recorder's entry, else her record's, as it stood when the concern was
+    recorded), and make those young people due for the next ``rescore`` so the age floors apply. Erased
+    records and concerns whose age nobody knew stay empty. One batch per transaction; safe to run again.
+    Returns how many concerns were given an age."""
+    filled = 0
+    last = None
+    while True:
+        batch = Concern._base_manager.filter(age_at_observation__isnull=True,
+                                             subject__status=SubjectStatus.ACTIVE).order_by("pk")
+        if last is not None:
+            batch = batch.filter(pk__gt=last)
+        concerns = list(batch.select_related("subject")[:batch_size])
+        if not concerns:
+            break
+        last = concerns[-1].pk
+        with transaction.atomic():
+            aged: list[Concern] = []
+            for concern in concerns:
+                try:
+                    details = _details_as_recorded(concern.subject_as_recorded)
+                    age = age_at(concern.observed_on, details, concern.subject,
+                                 recorded_on=timezone.localdate(concern.recorded_at))
+                except KeyShreddedError:
+                    continue  # erased: nothing to read, nothing to score
+                if age is not None:
+                    concern.age_at_observation = age
+                    aged.append(concern)
+            if aged:
+                # Ages only: no new history row per concern (the column did not exist when they were written).
+                Concern._base_manager.bulk_update(aged, ["age_at_observation"])
+                mark_due({c.subject_id for c in aged})
+                record(Action.UPDATE, actor=actor, object_type=ObjectType.CONCERN,
+                       detail={"ages_filled": len(aged)})
+                filled += len(aged)
+    return filled
