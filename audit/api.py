@@ -186,6 +186,9 @@ def record(
     elif action in CHANGE_ACTIONS and outcome == Outcome.ALLOWED:
         raise ValidationError(f"A {action!r} event is recorded by a service marked with audit_service.")
     request = get_current_request()
+    if service and request is not None:
+        # Read by ``run_audited``: this request's change was recorded by the service that made it.
+        request.audit_changes = getattr(request, "audit_changes", 0) + 1  # type: ignore[attr-defined]
     actor_id, username, agency_id, roles = _actor_context(actor, request)
     borough_code = borough.ons_code if borough is not None else ""
     event = AccessEvent(
@@ -258,9 +261,13 @@ def run_audited(
     status = response.status_code
     outcome = Outcome.ALLOWED if status < 400 else Outcome.DENIED
     if outcome == Outcome.ALLOWED and action in CHANGE_ACTIONS:
-        # The service that made the change recorded it (one event per change); a form sent back with
-        # errors changed nothing. The wrapper's own event for a change is the refusal.
-        return response
+        if getattr(request, "audit_changes", 0):
+            return response  # the service that made the change recorded it: one event per change
+        # Nothing changed (the service refused: a form sent back, or a redirect with a message): the
+        # attempt is recorded as refused, so the auditors still see it.
+        request.audit_detail = {  # type: ignore[attr-defined]  # the wrappers' own request attribute
+            **(getattr(request, "audit_detail", None) or {}), "unchanged": True}
+        outcome = Outcome.DENIED
     _record_for_request(request, action, object_type, reference, outcome, status)
     return response
 

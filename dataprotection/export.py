@@ -23,7 +23,7 @@ from referrals.choices import SubjectStatus
 from referrals.models import Concern, Referral, Subject, SubjectShare
 from referrals.services import subjects_due_for_erasure
 from risk.map.models import Link
-from risk.models import Assessment, RegisterEntry, RegisterReview
+from risk.models import Assessment, ProtectiveFactor, RegisterEntry, RegisterReview, RiskDecision
 
 FORECAST_DAYS = 90
 
@@ -77,6 +77,17 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
         "assessed_at": _value(a.assessed_at), "score": a.score, "level": a.level,
         "model_version": a.model_version, "reason": a.reason, "explanation": a.explanation,
     } for a in Assessment.objects.filter(subject=subject).order_by("assessed_at", "id")]
+    data["risk_decisions"] = [{
+        "kind": d.get_kind_display(), "sign": d.indicator.label if d.indicator is not None else None,
+        "level": d.level or None, "decided_on": _value(d.decided_on), "decided_by": _user(d.decided_by),
+        "reason": _value(d.reason),
+    } for d in RiskDecision._base_manager.filter(subject=subject).select_related("indicator", "decided_by")
+        .order_by("decided_at", "id")]
+    data["protective_factors"] = [{
+        "kind": f.get_kind_display(), "observed_on": _value(f.observed_on), "agency": f.agency.name,
+        "recorded_by": _user(f.recorded_by), "recorded_at": _value(f.recorded_at), "note": _value(f.note),
+    } for f in ProtectiveFactor._base_manager.filter(subject=subject).select_related("agency", "recorded_by")
+        .order_by("recorded_at", "id")]
     data["register"] = _register(subject)
     data["referrals"] = _referrals(subject)
     data["map_links"] = _links(subject)

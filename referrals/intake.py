@@ -43,7 +43,7 @@ from referrals.models import Concern, Subject, SubjectShare
 from referrals.references import new_reference
 from risk.map import services as map_services
 from risk.map.models import LinkStatus
-from risk.models import Indicator
+from risk.models import Indicator, ProtectiveFactor, RiskDecision
 from risk.services import decisions as risk_decisions
 from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, do_rescore_all, mark_due
 
@@ -183,7 +183,8 @@ def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subjec
             except ValueError:
                 estimate = None
             if estimate is not None:  # her record's estimate was her age when the record was made
-                estimate += _years(timezone.localdate(subject.created_at), today)
+                # (a concern moved onto her record by a merge may predate the record: never count back)
+                estimate += max(0, _years(timezone.localdate(subject.created_at), today))
     if born is not None:
         return max(0, _years(born, observed_on))
     if estimate is not None:
@@ -334,6 +335,17 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
         concern.narrative, concern.subject_as_recorded = narrative, as_recorded  # re-encrypt under the new
         set_history_user(concern, actor)
         concern.save()
+    # The MASH's decisions about her risk (signs explained, level reviews) and the protective factors
+    # recorded about her are about the same girl: they move too, or an explained sign would count again
+    # and the MASH's reasoning would sit on a record nobody opens.
+    moving: list[RiskDecision | ProtectiveFactor] = [*RiskDecision._base_manager.filter(subject=duplicate),
+                                                     *ProtectiveFactor._base_manager.filter(subject=duplicate)]
+    for row in moving:
+        field = "reason" if isinstance(row, RiskDecision) else "note"
+        text = getattr(row, field)  # decrypt under the old key
+        row.subject, row.data_key_id = survivor, survivor.data_key_id
+        setattr(row, field, text)  # re-encrypt under the survivor's
+        row.save(update_fields=["subject", "data_key", field])
     for share in SubjectShare.objects.filter(content_object=duplicate):
         if not SubjectShare.objects.filter(content_object=survivor, group=share.group,
                                            permission=share.permission).exists():
@@ -458,8 +470,9 @@ def _details_as_recorded(snapshot: Any) -> SubjectDetails | None:
 @audit_service
 def do_backfill_observation_ages(*, actor: User | None = None, batch_size: int = 500) -> int:
     """Give concerns recorded before ages were stored her age on the day the signs were seen, worked out
-    as recording does (the recorder's entry, else her record's, as it stood when the concern was
-    recorded), and make those young people due for the next ``rescore`` so the age floors apply. Erased
+    as recording does (the date of birth or age the recorder entered, an age taken as of the day the
+    concern was recorded; else her record's date of birth or age estimate), and make those young people
+    due for the next ``rescore`` so the age floors apply. Erased
     records and concerns whose age nobody knew stay empty. One batch per transaction; safe to run again.
     Returns how many concerns were given an age."""
     filled = 0

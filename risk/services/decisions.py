@@ -63,7 +63,7 @@ def _reason(reason: str) -> str:
 
 
 def _once(model: type[_Row], key: uuid.UUID | None, *, subject: Subject, actor: User, owner: str,
-          write: Callable[[], Any]) -> tuple[Any, bool]:
+          same: dict[str, Any], write: Callable[[], Any]) -> tuple[Any, bool]:
     """Run ``write`` (which creates one ``model`` row carrying ``key``) in a savepoint: ``(result, True)``;
     or, when the key was used already, ``(the first row, False)`` having written nothing. No look-up first:
     the unique key makes a replay fail at the INSERT, which rolls back everything this attempt wrote."""
@@ -81,6 +81,9 @@ def _once(model: type[_Row], key: uuid.UUID | None, *, subject: Subject, actor: 
         if any(getattr(existing, name) != value for name, value in expected.items()):
             # A key is only ever replayed by the browser that made it, about the same young person.
             raise PermissionDenied("This form has already been used.") from None
+        if any(getattr(existing, name) != value for name, value in same.items()):
+            # The same form sent again with something else in it: not a replay, and not to be dropped silently.
+            raise ValidationError("This form has already been sent. Open it again to record something else.") from None
         return existing, False
 
 
@@ -107,6 +110,7 @@ def do_mark_sign_explained(*, subject: Subject, indicator: Indicator, reason: st
         return decision, do_assess_subject(subject, actor=actor, reason="explained", now=now)
 
     result, created = _once(RiskDecision, idempotency_key, subject=subject, actor=actor, owner="decided_by",
+                            same={"kind": DecisionKind.EXPLAINED, "indicator_id": indicator.pk, "reason": reason},
                             write=write)
     return result if created else (result, Assessed(None))
 
@@ -136,7 +140,7 @@ def do_review_risk_level(*, subject: Subject, level: str, reason: str, actor: Us
         return decision, do_assess_subject(subject, actor=actor, reason="review", now=now)
 
     result, created = _once(RiskDecision, idempotency_key, subject=subject, actor=actor, owner="decided_by",
-                            write=write)
+                            same={"kind": DecisionKind.REVIEW, "level": level, "reason": reason}, write=write)
     return result if created else (result, Assessed(None))
 
 
@@ -173,5 +177,5 @@ def do_record_protective_factor(*, subject: Subject, kind: str, note: str, obser
         return factor
 
     factor, _created = _once(ProtectiveFactor, idempotency_key, subject=subject, actor=actor, owner="recorded_by",
-                             write=write)
+                             same={"kind": kind, "note": note or None, "observed_on": observed_on}, write=write)
     return cast(ProtectiveFactor, factor)  # the new row, or the first one made with this key

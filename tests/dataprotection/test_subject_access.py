@@ -117,3 +117,25 @@ def test_step_up_comes_first_for_any_reference_existing_or_not(client_for, share
     other = client_for("mash_lambeth")
     set_session_value(other, FRESH_AUTH_AT, 0)
     assert other.get(reverse(url_name, args=[shared.reference])).status_code == 404
+
+
+def test_the_mashs_decisions_and_protective_factors_are_hers_to_receive(client_for, world, cases):
+    """Article 15: what the MASH decided about her risk, with its reasons, and what keeps her safer."""
+    from django.utils import timezone
+
+    from risk.models import Indicator
+    from risk.services import decisions
+
+    lambeth = cases.subjects["lambeth_school"]
+    mash = world.user("mash_lambeth")
+    sign = Indicator.objects.filter(concerns__subject=lambeth).first()
+    decisions.do_mark_sign_explained(subject=lambeth, indicator=sign, reason="Explained by her bereavement",
+                                     actor=mash)
+    decisions.do_record_protective_factor(subject=lambeth, kind="trusted_adult", note="Talks to her aunt",
+                                          observed_on=timezone.localdate(), actor=mash)
+    data = subject_access_data(lambeth)
+    assert [(d["sign"], d["reason"]) for d in data["risk_decisions"]] == [
+        (sign.label, "Explained by her bereavement")]
+    assert [f["note"] for f in data["protective_factors"]] == ["Talks to her aunt"]
+    html = client_for("dpo").get(reverse("subject-access-report", args=[lambeth.reference])).content.decode()
+    assert "Explained by her bereavement" in html and "Talks to her aunt" in html

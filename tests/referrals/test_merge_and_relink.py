@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.choices import Action
 from referrals import intake
@@ -69,9 +70,17 @@ def test_confirming_a_map_link_reassesses_her_at_once(world, client_for):
     response = client_for("mash_lambeth").post(reverse("map-link-confirm", kwargs={"reference": suggestion.reference}))
     assert response.status_code == 302
     events = [(e.action, e.object_type, e.reference) for e in new_audit_events()]
-    assert ("decide", "map_link", suggestion.reference) in events  # the service's (and the page's) own
+    assert events.count(("decide", "map_link", suggestion.reference)) == 1  # the service's; the page adds none
     assert events.count(("update", "risk", subject.reference)) == 1  # her re-assessment, at once
     assert SubjectRisk.objects.get(subject=subject).score > before
+    # Confirming it again changes nothing: the attempt is in the trail as refused, not as a decision.
+    lead = client_for("mash_lambeth")
+    audit_checkpoint()
+    again = lead.post(reverse("map-link-confirm", kwargs={"reference": suggestion.reference}))
+    assert again.status_code == 302
+    refused = assert_audit("decide", object_type="map_link", reference=suggestion.reference, outcome="denied",
+                           only=True)
+    assert refused.detail == {"unchanged": True, "status": 302}
 
 
 def test_lists_show_the_name_as_the_viewer_entered_it_last(world, client_for):
@@ -83,3 +92,31 @@ def test_lists_show_the_name_as_the_viewer_entered_it_last(world, client_for):
     for persona in ("teacher_lambeth", "dsl_lambeth"):
         page = client_for(persona).get(reverse("subject-list")).content.decode()
         assert "Listy Namecase" in page and "Erased" not in page, persona
+
+
+def test_a_merge_carries_the_mashs_decisions_and_protective_factors_to_the_survivor(world):
+    """A sign the MASH explained on the merged-away record stays explained on the survivor (it does not
+    count again), and its reasons and protective factors still read, under the survivor's key."""
+    from risk.models import ProtectiveFactor, RiskDecision
+    from risk.services import decisions
+
+    mash = world.user("mash_lambeth")
+    duplicate = new_concern(world, "teacher_lambeth", given="Ivy", family="Mergedecide", dob=None, age=14,
+                            borough="Lambeth", indicators=("gifts-from-unknown-sources",)).subject
+    survivor = new_concern(world, "gp_lambeth", given="Ivie", family="Other", dob=None, age=14, borough="Lambeth",
+                           indicators=("absent-from-school",)).subject
+    gifts = Indicator.objects.get(code="gifts-from-unknown-sources")
+    decisions.do_mark_sign_explained(subject=duplicate, indicator=gifts, reason="Gifts from her grandmother",
+                                     actor=mash)
+    decisions.do_record_protective_factor(subject=duplicate, kind="trusted_adult", note="Her aunt",
+                                          observed_on=timezone.localdate(), actor=mash)
+    before = SubjectRisk.objects.get(subject=survivor).score
+    intake.do_merge_subjects(survivor=Subject.objects.get(pk=survivor.pk), duplicate=duplicate,
+                             reason="Same girl", actor=mash)
+    decision = RiskDecision.objects.get(subject=survivor)
+    factor = ProtectiveFactor.objects.get(subject=survivor)
+    assert decision.data_key_id == factor.data_key_id == survivor.data_key_id
+    assert decision.reason == "Gifts from her grandmother" and factor.note == "Her aunt"
+    assert not RiskDecision.objects.filter(subject=duplicate).exists()
+    # The explained sign does not count on the survivor: her score is what it was before the merge.
+    assert SubjectRisk.objects.get(subject=survivor).score == before

@@ -259,3 +259,24 @@ def test_a_key_replayed_by_someone_else_or_about_another_girl_is_refused(world):
         _review(world, other, "mash_lambeth", idempotency_key=decision_key)
     assert RiskDecision.objects.filter(subject=other).count() == 0
     assert ProtectiveFactor.objects.filter(recorded_by=world.user("teacher_lambeth")).count() == 0
+
+
+@pytest.mark.parametrize(("first", "then", "changed"), [
+    (_factor, _factor, {"kind": "trusted_adult"}),
+    (_factor, _factor, {"note": "Something else entirely."}),
+    (_review, _review, {"level": "medium"}),
+    (_review, _explain, {}),  # a review's key sent on the explain-a-sign form
+    (_explain, _explain, {"reason": "Another reason, typed later."}),
+], ids=["factor-kind", "factor-note", "review-level", "review-as-explain", "explain-reason"])
+def test_a_key_sent_again_with_something_else_is_refused_not_dropped(world, first, then, changed):
+    """Only the same form sent again is a replay; anything else would be lost while the page said
+    'recorded', so it is refused and nothing is written."""
+    subject = concern(world, "Ines", [GIFTS], days_ago=3)
+    key = uuid.uuid4()
+    first(world, subject, "mash_lambeth", idempotency_key=key)
+    counts = (RiskDecision.objects.count(), ProtectiveFactor.objects.count())
+    audit_checkpoint()
+    with pytest.raises(ValidationError, match="already been sent"):
+        then(world, subject, "mash_lambeth", idempotency_key=key, **changed)
+    assert (RiskDecision.objects.count(), ProtectiveFactor.objects.count()) == counts
+    assert new_audit_events() == []
