@@ -1,5 +1,5 @@
 """The data inventory (``python manage.py data_inventory``) covers every model and field, says true
-things the code can check."""
+things the code can check, and its committed Markdown (``docs/data-inventory.md``) is its current output."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from dataprotection import inventory
 from encryption.fields import EncryptedField
 
 ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "data-inventory.md"
 
 
 def _run(*args: str) -> str:
@@ -96,6 +97,15 @@ def test_the_subject_access_export_claims_match_the_export_code():
         read = re.search(rf"\b{label.split('.')[1]}\b", source) is not None or label in REACHED_THROUGH
         claims = any("subject access export" in e and not e.startswith("not yet") for e in entry.exports)
         assert claims == read, f"{label}: the entry's exports and dataprotection/export.py disagree"
+
+
+def test_the_committed_markdown_is_the_commands_output():
+    current = _run()
+    assert DOC.exists(), (
+        "docs/data-inventory.md is missing: run `python manage.py data_inventory > docs/data-inventory.md`")
+    assert DOC.read_text() == current, (
+        "docs/data-inventory.md is stale: run `python manage.py data_inventory > docs/data-inventory.md` "
+        "and commit it")
 
 
 def test_the_markdown_has_a_section_and_every_field_of_every_personal_model():
