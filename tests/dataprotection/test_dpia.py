@@ -15,7 +15,7 @@ from dataprotection.inventory import model_fields, project_models
 from risk.scoring import LEVEL_RANK, V3_CONFIG, ConcernFact, Decision, assess
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ["docs/dpia.md"]
+DOCS = ["docs/dpia.md", "docs/privacy-notice.md", "docs/information-sharing-agreement.md"]
 REFERENCE = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
 PROTECTED = re.compile(r"ethnic|race|racial|religio|belief|nationality|gender|sexual_orientation|disabilit")
 
