@@ -151,8 +151,9 @@ MODELS: dict[str, ModelEntry] = {
     "risk.SubjectRisk": ModelEntry(
         about="Her current score and level, and when time alone would change it.",
         subjects=(GIRL,), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
-        who_sees="The whole row: MASH leads and receiving workers; the level alone: everyone who may see "
-                 "her.",
+        who_sees="MASH leads and receiving workers. The access rule's `level` action would admit everyone "
+                 "who may see her, but no page uses it: practitioners and DSLs are never shown a level "
+                 "(risk/views.py; tests/referrals/test_recorder_oracle.py).",
         retention="As `risk.Assessment`: stays with her reference after erasure.",
         trail=(ObjectType.RISK,),
     ),
