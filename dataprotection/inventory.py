@@ -181,7 +181,7 @@ MODELS: dict[str, ModelEntry] = {
         subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
         who_sees="Her borough's MASH and the services she is shared with.",
         retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.RISK_DECISION,), exports=("not yet in the subject access export (a gap: see the DPIA)",),
+        trail=(ObjectType.RISK_DECISION,), exports=(SAR,),
         key_owner="her (the subject's key, held on the row)",
     ),
     "risk.ProtectiveFactor": ModelEntry(
@@ -190,7 +190,7 @@ MODELS: dict[str, ModelEntry] = {
         who_sees="The recorder; their agency's DSLs; the MASH and the services she is shared with.",
         retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
         trail=(ObjectType.PROTECTIVE_FACTOR,),
-        exports=("not yet in the subject access export (a gap: see the DPIA)",),
+        exports=(SAR,),
         key_owner="her (the subject's key, held on the row)",
     ),
     # --- The association map -------------------------------------------------------------------------
