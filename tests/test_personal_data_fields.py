@@ -64,6 +64,8 @@ ALLOW_LIST = {
     "risk.Indicator.hint": "indicator hint",
     "risk.ScoringModel.title": "model title",
     "risk.ScoringModel.config": "weights and thresholds",
+    "risk.PathwayCatalogue.title": "catalogue title",
+    "risk.PathwayCatalogue.config": "pathways, recommendation rules and their sources",
 }
 # simple-history's own columns: the change type, and the reason (never set by this project's services).
 HISTORY_FIELDS = {"history_type", "history_change_reason"}
