@@ -106,4 +106,5 @@ def test_the_proposal_costs_a_constant_number_of_queries(world, django_assert_ma
     assert described is not None and described["version"] == 1
     nrm = next(row for row in described["recommended"] if row["code"] == "nrm")
     assert "County lines" in nrm["reasons"][0]["matched"]
-    assert nrm["reasons"][0]["sources"] == ["Home Office NRM guidance", "London Child Exploitation Operating Protocol 2021"]
+    assert nrm["reasons"][0]["sources"] == ["Home Office NRM guidance",
+                                            "London Child Exploitation Operating Protocol 2021"]
