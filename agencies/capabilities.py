@@ -161,6 +161,13 @@ def can_decide_risk(user: Any, subject: Any) -> bool:
     return leads_mash_of(user, subject.home_borough_id)
 
 
+def can_see_pathway_recommendations(user: Any, subject: Any) -> bool:
+    """The pathways the system recommends for her, with their reasons (drawn from her level and every
+    agency's signs): the MASH leads of her home borough, who decide referrals; never practitioners or DSLs
+    (DESIGN.md §5.6a), nor receiving services or other boroughs' MASH leads."""
+    return leads_mash_of(user, subject.home_borough_id)
+
+
 def can_use_map(user: Any) -> bool:
     """Who opens association-map pages (which nodes and links: ``restrict``)."""
     return has_any_role(user, *SUBJECT_READERS)

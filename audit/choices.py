@@ -54,6 +54,7 @@ class ObjectType(models.TextChoices):
     MAP_LINK = "map_link", "Map link"
     MAP_LINK_FORM = "map_link_form", "Map link form"
     MEMBERSHIP = "membership", "Membership"
+    PATHWAY_CATALOGUE = "pathway_catalogue", "Pathway catalogue"
     PLACE = "place", "Place (association map)"
     PROTECTIVE_FACTOR = "protective_factor", "Protective factor"
     RECOVERY_CODES = "recovery_codes", "Recovery codes"

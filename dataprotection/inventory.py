@@ -309,6 +309,7 @@ NOT_PERSONAL: dict[str, str] = {
     "risk.CatalogueVersion": "reference data: the indicator catalogue's versions",
     "risk.Indicator": "reference data: the indicators",
     "risk.ScoringModel": "reference data: weights and thresholds",
+    "risk.PathwayCatalogue": "reference data: the referral pathways and their recommendation rules",
 }
 
 # Third-party tables (outside the project's apps): whom they are about and what ends them.
@@ -423,6 +424,9 @@ FIELDS: dict[str, dict[str, str]] = {
         "introduced_in": "link", "retired_in": "link"},
     "risk.ScoringModel": {
         "version": "version", "title": "model title", "config": "weights and thresholds",
+        "is_active": "flag", "created_at": "date"},
+    "risk.PathwayCatalogue": {
+        "version": "version", "title": "catalogue title", "config": "pathways, recommendation rules and sources",
         "is_active": "flag", "created_at": "date"},
     "risk.Assessment": {
         "subject": "whom it is about", "assessed_at": "date", "score": "computed score",

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from agencies.models import Agency
 from config.forms import ServiceForm, TextField, model_choice_field
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
-from referrals.routing import PATHWAY_AGENCY_KINDS
+from referrals.routing import decidable_pathway_kinds
 
 
 class ReferralForm(ServiceForm):
@@ -46,8 +46,7 @@ def _version_field() -> forms.IntegerField:
 
 
 def _pathway_agencies() -> QuerySet[Agency]:
-    kinds = set().union(*PATHWAY_AGENCY_KINDS.values())
-    return Agency.objects.filter(kind__in=kinds, is_active=True).select_related("borough")
+    return Agency.objects.filter(kind__in=decidable_pathway_kinds(), is_active=True).select_related("borough")
 
 
 class DecisionForm(ServiceForm):

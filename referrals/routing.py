@@ -42,6 +42,7 @@ from referrals.choices import (
 from referrals.models import OPEN_STATES, Referral, ReferralTransition, Subject, SubjectShare
 from referrals.references import new_reference
 from referrals.workdays import add_working_days, working_deadline
+from risk.queries import active_pathway_catalogue
 
 S = ReferralState
 MASH, RECEIVER, REFERRER = "mash", "receiver", "referrer"
@@ -81,16 +82,20 @@ TRANSITIONS: list[Move] = [
 ]
 ALLOWED = {(a, b): {w for (x, y, w) in TRANSITIONS if (x, y) == (a, b)} for (a, b, _w) in TRANSITIONS}
 
-# Which kinds of agency can take each pathway.
-PATHWAY_AGENCY_KINDS: dict[str, set[str]] = {
-    Pathway.CSC_ASSESSMENT: {AgencyKind.CHILDRENS_SOCIAL_CARE},
-    Pathway.CSC_STRATEGY: {AgencyKind.CHILDRENS_SOCIAL_CARE},
-    Pathway.EARLY_HELP: {AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.VOLUNTARY_SECTOR},
-    Pathway.SPECIALIST_CSE: {AgencyKind.VOLUNTARY_SECTOR},
-    Pathway.POLICE_SOT: {AgencyKind.POLICE},
-    Pathway.SEXUAL_HEALTH: {AgencyKind.HEALTH},
-    Pathway.YOUTH_OFFENDING: {AgencyKind.YOUTH_OFFENDING_TEAM},
-}
+# Which kinds of agency take each pathway is the pathway catalogue's (``risk.pathways``, versioned data);
+# a decision can name the pathways of ``Pathway`` (catalogue entries under the same codes) until decisions
+# into several pathways of the catalogue are built (issue 18).
+def receiving_kinds(pathway: str) -> set[str]:
+    """The kinds of agency that take ``pathway``, from the active pathway catalogue (one query)."""
+    return active_pathway_catalogue().agency_kinds(pathway)
+
+
+def decidable_pathway_kinds() -> set[str]:
+    """Every kind of agency a decision can route to: those of the pathways in ``Pathway`` (one query)."""
+    catalogue = active_pathway_catalogue()
+    return set().union(*(catalogue.agency_kinds(code) for code in Pathway.values))
+
+
 ASSESSMENT_WORKING_DAYS = 45
 DECISION_WORKING_DAYS = 1
 
@@ -349,7 +354,7 @@ def do_decide_referral(referral: Referral, *, decision: str, reason: str, versio
             raise ValidationError("Choose the pathway.")
         if receiving_agency is None or not receiving_agency.is_active:
             raise ValidationError("Choose the service to refer to.")
-        if receiving_agency.kind not in PATHWAY_AGENCY_KINDS[pathway]:
+        if receiving_agency.kind not in receiving_kinds(pathway):
             raise ValidationError(f"{receiving_agency.name} does not take the pathway "
                                   f"\u201c{Pathway(pathway).label}\u201d. Choose another service or pathway.")
     elif pathway or receiving_agency is not None:

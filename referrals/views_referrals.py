@@ -24,6 +24,7 @@ from referrals import routing
 from referrals.choices import ReferralDecision, ReferralState
 from referrals.models import Referral, ReferralTransition, Subject
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
+from risk import queries as risk_queries
 
 PAGE_SIZE = 50
 WAITING = [ReferralState.SUBMITTED, ReferralState.SCREENING]
@@ -179,7 +180,12 @@ def referral_decide(request: CaseRequest, reference: str) -> HttpResponse:
             messages.success(request, f"Decision recorded on referral {referral.reference}.")
             return redirect("referral-detail", reference=referral.reference)
     ready = any(move.to_state == ReferralState.DECIDED for move in routing.available_moves(referral, request.user))
-    return render(request, "referrals/referral_decide.html", {"referral": referral, "form": form, "ready": ready})
+    # What the system recommends for her, with reasons (her borough's MASH leads only; None otherwise).
+    recommendations = (risk_queries.pathway_recommendations(referral.subject, request.user,
+                                                            today=timezone.localdate())
+                       if referral.subject.status == "active" else None)
+    return render(request, "referrals/referral_decide.html", {"referral": referral, "form": form, "ready": ready,
+                                                              "pathways": recommendations})
 
 
 @require_GET

@@ -59,3 +59,29 @@ class ProtectiveFactorKind(models.TextChoices):
     ENGAGING_WITH_SERVICE = "engaging_with_service", "Engaging with a service or worker"
     POSITIVE_ACTIVITIES = "positive_activities", "Positive activities or friendships"
     OTHER = "other", "Something else"
+
+
+class PathwayConsent(models.TextChoices):
+    """Whose agreement a pathway needs before she is referred to it (pathway catalogue, ``risk.pathways``).
+
+    A safeguarding referral about a child needs nobody's consent (Working Together 2023: information is
+    shared to protect a child without it, though she and her family are told unless that raises the
+    risk); a voluntary service works only with her agreement; an adult decides for herself where the law
+    asks (the National Referral Mechanism), and is asked for her views where the law lets an enquiry go
+    on without her consent (Care Act 2014 s42, Marac)."""
+
+    NONE = "none", "No consent needed: a safeguarding referral"
+    AGREEMENT = "agreement", "She (or her family) must agree to take part"
+    INFORMED = "informed", "Her informed consent is needed"
+    VIEWS_SOUGHT = "views_sought", (
+        "Her views and consent are sought; the referral can go ahead without them to protect her or others")
+
+
+class ClockUnit(models.TextChoices):
+    """How a pathway's clock is counted (pathway catalogue)."""
+
+    NONE = "none", "No statutory clock"
+    SAME_DAY = "same_day", "The same day"
+    HOURS = "hours", "Hours"
+    DAYS = "days", "Calendar days"
+    WORKING_DAYS = "working_days", "Working days"

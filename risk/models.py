@@ -137,6 +137,32 @@ class ScoringModel(models.Model):
         return f"Scoring model v{self.version}"
 
 
+class PathwayCatalogueQuerySet(models.QuerySet["PathwayCatalogue"]):
+    def active(self) -> PathwayCatalogue | None:
+        """The one active pathway catalogue (the newest active version); None before migration 0013."""
+        return self.filter(is_active=True).order_by("-version").first() or self.order_by("-version").first()
+
+
+class PathwayCatalogue(models.Model):
+    """One version of the pathway catalogue: the pathways (code, label, receiving agency kinds, consent,
+    clock, sources) and the rules that recommend them, as data (``risk.pathways``). Never edited once
+    published: a change is a new version, activated by ``do_activate_pathway_catalogue``."""
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    config = models.JSONField()
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PathwayCatalogueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version"]
+
+    def __str__(self) -> str:
+        return f"Pathway catalogue v{self.version}"
+
+
 class Assessment(models.Model):
     """One point on a subject's risk timeline: append-only, never edited (so no simple-history either:
     DESIGN.md §7 keeps the stored score out of row history)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -11,9 +12,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from referrals.choices import Judgement
-from referrals.models import Concern, Subject
-from risk.models import Assessment, RegisterEntry, RegisterStatus, RiskDecision, SubjectRisk
+from agencies import capabilities
+from referrals.choices import Judgement, ReferralState
+from referrals.models import Concern, Referral, Subject
+from risk import pathways
+from risk.choices import RiskLevel
+from risk.models import (
+    Assessment,
+    Indicator,
+    PathwayCatalogue,
+    RegisterEntry,
+    RegisterStatus,
+    RiskDecision,
+    SubjectRisk,
+)
 from risk.scoring import LEVEL_RANK, LEVELS, ConcernFact, Decision
 
 
@@ -182,3 +194,103 @@ def _parse(field: str, raw: str) -> Any:
     if parsed.tzinfo is None:
         raise ValueError("naive cursor")
     return parsed
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pathway recommendations (``risk.pathways``)
+# ---------------------------------------------------------------------------------------------------
+# A referral names a pathway that is open for her once the MASH has routed it, until it is closed or
+# declined (a declined referral goes back to screening without its pathway).
+ROUTED_OPEN_STATES = (ReferralState.DECIDED, ReferralState.ACCEPTED)
+
+
+# The active catalogue, cached per process like the active scoring model: every MASH page that shows
+# recommendations would otherwise read and check it again. Activating a version (or any save of one)
+# clears this process's copy at once; other processes follow within ACTIVE_CATALOGUE_SECONDS.
+ACTIVE_CATALOGUE_SECONDS = 30.0
+_catalogue_cache: tuple[float, pathways.Catalogue] | None = None
+
+
+def active_pathway_catalogue() -> pathways.Catalogue:
+    """The active pathway catalogue, checked (one query unless this process read it in the last
+    ``ACTIVE_CATALOGUE_SECONDS``); version 1 from code before migration 0013."""
+    global _catalogue_cache
+    cached = _catalogue_cache
+    if cached is not None and time.monotonic() - cached[0] < ACTIVE_CATALOGUE_SECONDS:
+        return cached[1]
+    row = PathwayCatalogue.objects.active()
+    catalogue = pathways.load(row.config if row is not None else pathways.V1_CATALOGUE)
+    _catalogue_cache = (time.monotonic(), catalogue)
+    return catalogue
+
+
+def forget_active_pathway_catalogue(**_kwargs: Any) -> None:
+    """Drop this process's copy of the active pathway catalogue (on activation, or any save of one)."""
+    global _catalogue_cache
+    _catalogue_cache = None
+
+
+def _years(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_today(subject: Subject, user: Any, today: dt.date) -> int | None:
+    """Her age today: from the date of birth on her record, else from the latest age recorded with a
+    concern the viewer may see (``Concern.age_at_observation``), carried forward to today; None when
+    nobody knows (the rules then treat her as a child)."""
+    born = subject.date_of_birth
+    if born is not None:
+        return max(0, _years(born, today))
+    latest = (Concern.objects.restrict(user, "view").filter(subject=subject, age_at_observation__isnull=False)
+              .order_by("-observed_on", "-reference").values_list("age_at_observation", "observed_on").first())
+    if latest is None:
+        return None
+    age, observed_on = latest
+    if age is None:
+        return None
+    return age + int((today - observed_on).days // 365.25)
+
+
+def open_pathways(subject: Subject, user: Any) -> set[str]:
+    """The pathways already open for her among the referrals the viewer may see (one query)."""
+    return set(Referral.objects.restrict(user, "view").filter(subject=subject, state__in=ROUTED_OPEN_STATES)
+               .exclude(pathway="").values_list("pathway", flat=True))
+
+
+def pathway_proposal(subject: Subject, user: Any, *, today: dt.date, level: str | None = None,
+                     explanation: dict[str, Any] | None = None,
+                     catalogue: pathways.Catalogue | None = None) -> pathways.Proposal | None:
+    """The pathways the active catalogue recommends for her, with reasons, or None for anyone who may not
+    see them (``capabilities.can_see_pathway_recommendations``: her borough's MASH leads). Her facts are
+    read through ``restrict``; a page that has already loaded her level and latest explanation passes them
+    so that nothing is read twice. A constant number of queries: at most five."""
+    if not capabilities.can_see_pathway_recommendations(user, subject):
+        return None
+    if level is None or explanation is None:
+        risk = SubjectRisk.objects.restrict(user, "view").filter(subject=subject).first()
+        latest = Assessment.objects.restrict(user, "view").filter(subject=subject).order_by(
+            "-assessed_at", "-id").first()
+        level = risk.level if risk is not None else RiskLevel.NONE.value
+        explanation = latest.explanation if latest is not None else {}
+    facts = pathways.facts_from_assessment(level, explanation, age=age_today(subject, user, today),
+                                           open_pathways=open_pathways(subject, user))
+    return pathways.recommend(facts, catalogue or active_pathway_catalogue())
+
+
+def pathway_recommendations(subject: Subject, user: Any, *, today: dt.date, level: str | None = None,
+                            explanation: dict[str, Any] | None = None,
+                            sign_labels: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """``pathway_proposal`` described for a page (``pathways.describe``), or None for anyone who may not
+    see it. Sign labels are read in one query unless the page passes them."""
+    if not capabilities.can_see_pathway_recommendations(user, subject):
+        return None
+    catalogue = active_pathway_catalogue()
+    proposal = pathway_proposal(subject, user, today=today, level=level, explanation=explanation,
+                                catalogue=catalogue)
+    if proposal is None:
+        return None
+    if sign_labels is None:
+        codes = {code for item in (*proposal.recommended, *proposal.already_open) for reason in item.reasons
+                 for code in reason.matched.get("codes", ())}
+        sign_labels = dict(Indicator.objects.filter(code__in=codes).values_list("code", "label")) if codes else {}
+    return pathways.describe(proposal, catalogue, sign_labels)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("subjects/<subject_ref:reference>/protective-factors/new/", views_decisions.protective_factor_create,
          name="protective-factor-create"),
     path("risk/model/", views.scoring_model, name="scoring-model"),
+    path("risk/pathways/", views.pathway_catalogue, name="pathway-catalogue"),
 ]

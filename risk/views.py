@@ -28,7 +28,7 @@ from config.csv import safe_writer
 from config.forms import ServiceForm
 from referrals.choices import SubjectStatus
 from referrals.models import Concern, Subject
-from risk import queries
+from risk import pathways, queries
 from risk.chart import trajectory_svg
 from risk.choices import DecisionKind, RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
@@ -229,6 +229,11 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
                     .select_related("indicator", "decided_by").order_by("decided_at")) if full else [])
     reviews = [d for d in decided if d.kind == DecisionKind.REVIEW]
     active = subject.status == SubjectStatus.ACTIVE
+    # The pathways the system recommends, from what this page has already loaded (her borough's MASH leads
+    # only; None for everyone else, so nothing derived from her level reaches a recorder).
+    recommendations = (queries.pathway_recommendations(
+        subject, request.user, today=timezone.localdate(), level=risk.level if risk else None,
+        explanation=explanation, sign_labels=labels) if full and active else None)
     return render(request, "risk/subject_risk.html", {
         "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
@@ -240,6 +245,7 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
         "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
         "can_decide": active and capabilities.can_decide_risk(request.user, subject),
         "can_record_factor": active and capabilities.can_record_protective_factors(request.user),
+        "pathways": recommendations,
     })
 
 
@@ -270,4 +276,31 @@ def scoring_model(request: CaseRequest) -> HttpResponse:
     return render(request, "risk/scoring_model.html", {
         "model": model, "config": config, "classes": classes, "level_labels": LEVEL_LABELS,
         "lifelong": [labels.get(code, code) for code in config.get("lifelong", [])],
+    })
+
+
+@require_GET
+@audit_exempt("The pathway catalogue's documentation: pathways, rules and sources, no young person's data.")
+def pathway_catalogue(request: CaseRequest) -> HttpResponse:
+    """The active pathway catalogue explained for those who see cross-agency risk (the MASH and receiving
+    services), like the scoring model's page: every pathway (receiving agency, consent, clock, sources) and
+    every recommendation rule in plain English, from the catalogue's own data. 404 for everyone else."""
+    if not capabilities.sees_cross_agency_risk(request.user):
+        raise Http404
+    catalogue = queries.active_pathway_catalogue()
+    signs = dict(Indicator.objects.values_list("code", "label"))
+    names = {p.code: p.label for p in catalogue.pathways}
+    return render(request, "risk/pathway_catalogue.html", {
+        "catalogue": catalogue,
+        "pathways": [{"spec": spec, "clock": spec.clock.label,
+                      "consent_child": pathways.CONSENT_LABELS[spec.consent_child],
+                      "consent_adult": pathways.CONSENT_LABELS[spec.consent_adult],
+                      "sources": [catalogue.sources[key]["title"] for key in spec.sources],
+                      "rules": [{"code": rule.code, "reason": rule.reason,
+                                 "when": pathways.describe_conditions(rule.when, signs, names),
+                                 "clock": rule.clock.label if rule.clock else "",
+                                 "sources": [catalogue.sources[key]["title"] for key in rule.sources]}
+                                for rule in catalogue.rules if rule.pathway == spec.code]}
+                     for spec in catalogue.pathways],
+        "sources": sorted(catalogue.sources.values(), key=lambda cite: cite["title"]),
     })

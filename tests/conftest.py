@@ -105,11 +105,14 @@ def _audit_checkpoint(request):
 @pytest.fixture(autouse=True)
 def _fresh_scoring_model_cache():
     """Each test rolls its database back, so no test may see another's cached active scoring model."""
+    from risk.queries import forget_active_pathway_catalogue
     from risk.services.assessment import forget_active_model
 
     forget_active_model()
+    forget_active_pathway_catalogue()
     yield
     forget_active_model()
+    forget_active_pathway_catalogue()
 
 
 @pytest.fixture(scope="module")

@@ -85,6 +85,10 @@ def ensure_reference_data() -> None:
     if not ScoringModel.objects.exists():
         import_module("risk.migrations.0003_scoring_and_register").load_model_v1(apps, None)
         import_module("risk.migrations.0005_scoring_model_v2_map").load(apps, None)
+    from risk.models import PathwayCatalogue
+
+    if not PathwayCatalogue.objects.exists():
+        import_module("risk.migrations.0013_pathway_catalogue").load(apps, None)
 
 
 def build_world() -> World:

@@ -23,6 +23,8 @@ NO_CASE_DATA: dict[str, str] = {
     "risk.Indicator": "catalogue data",
     # Weights, thresholds and review cadences of a scoring-model version: configuration, no subject.
     "risk.ScoringModel": "catalogue data",
+    # Pathways and the rules that recommend them, per catalogue version: configuration, no subject.
+    "risk.PathwayCatalogue": "catalogue data",
 }
 
 
@@ -197,7 +199,8 @@ def test_no_view_queries_case_data_without_restrict():
 # nothing itself: its callers' events cover its key operations).
 SERVICE_MODULES = [
     "agencies.services", "audit.services", "dataprotection.services", "referrals.intake", "referrals.routing",
-    "referrals.services", "risk.services.assessment", "risk.services.decisions", "risk.services.register",
+    "referrals.services", "risk.services.assessment", "risk.services.decisions", "risk.services.pathways",
+    "risk.services.register",
     "risk.map.services",
 ]
 

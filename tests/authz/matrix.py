@@ -224,6 +224,12 @@ rows("scoring-model", ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_l
                        "yot_southwark", "auditor", *ADMINISTRATORS, "dpo"], "-", "GET", 404)
 rows("scoring-model", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("scoring-model", MEMBER_PERSONAS, "-", "POST", 405)
+# The pathway catalogue's documentation, like the scoring model's (issue 18): no young person's data.
+rows("pathway-catalogue", ["mash_lambeth", "csc_lambeth", "mash_southwark"], "-", "GET", 200)
+rows("pathway-catalogue", ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
+                           "yot_southwark", "auditor", *ADMINISTRATORS, "dpo"], "-", "GET", 404)
+rows("pathway-catalogue", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("pathway-catalogue", MEMBER_PERSONAS, "-", "POST", 405)
 for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
     rows("subject-risk", [_persona], "lambeth_school", "GET", 302)
     rows("register-entry", [_persona], "lambeth_school", "GET", 302)
