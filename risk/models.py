@@ -117,10 +117,9 @@ class ScoringModelQuerySet(models.QuerySet["ScoringModel"]):
         return model
 
 
-class ScoringModel(models.Model):
-    """One version of the scoring model: configuration as data (weights, half-lives, thresholds, lift
-    rules, register threshold, review cadences; see ``risk.scoring``). Versions are never edited once
-    used: a change is a new row, and activating it re-scores everyone (``rescore``)."""
+class VersionedConfiguration(models.Model):
+    """Rules as data, in numbered versions of which one is active: a change is a new version, never an
+    edit of one that was used."""
 
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=200)
@@ -128,10 +127,20 @@ class ScoringModel(models.Model):
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        abstract = True
+        ordering = ["version"]
+
+
+class ScoringModel(VersionedConfiguration):
+    """One version of the scoring model: configuration as data (weights, half-lives, thresholds, lift
+    rules, register threshold, review cadences; see ``risk.scoring``). Versions are never edited once
+    used: a change is a new row, and activating it re-scores everyone (``rescore``)."""
+
     objects = ScoringModelQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["version"]
+    class Meta(VersionedConfiguration.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Scoring model v{self.version}"
@@ -143,21 +152,15 @@ class PathwayCatalogueQuerySet(models.QuerySet["PathwayCatalogue"]):
         return self.filter(is_active=True).order_by("-version").first() or self.order_by("-version").first()
 
 
-class PathwayCatalogue(models.Model):
+class PathwayCatalogue(VersionedConfiguration):
     """One version of the pathway catalogue: the pathways (code, label, receiving agency kinds, consent,
     clock, sources) and the rules that recommend them, as data (``risk.pathways``). Never edited once
     published: a change is a new version, activated by ``do_activate_pathway_catalogue``."""
 
-    version = models.PositiveIntegerField(unique=True)
-    title = models.CharField(max_length=200)
-    config = models.JSONField()
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
     objects = PathwayCatalogueQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["version"]
+    class Meta(VersionedConfiguration.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Pathway catalogue v{self.version}"
