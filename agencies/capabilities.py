@@ -161,6 +161,19 @@ def can_decide_risk(user: Any, subject: Any) -> bool:
     return leads_mash_of(user, subject.home_borough_id)
 
 
+def can_rectify(user: Any, subject: Any) -> bool:
+    """Correcting her identity on the record (UK GDPR Art. 16): the MASH leads of her home borough, who
+    hold her record as it stands; recorders keep their own copy as they entered it."""
+    return leads_mash_of(user, subject.home_borough_id)
+
+
+def can_restrict(user: Any, subject: Any) -> bool:
+    """Restricting processing of her record, or lifting it (UK GDPR Art. 18; an objection under Art. 21 is
+    recorded the same way): the MASH leads of her home borough, who decide about her. The data protection
+    officer, who sees no case pages, passes a request to them."""
+    return leads_mash_of(user, subject.home_borough_id)
+
+
 def can_see_pathway_recommendations(user: Any, subject: Any) -> bool:
     """The pathways the system recommends for her, with their reasons (drawn from her level and every
     agency's signs): the MASH leads of her home borough, who decide referrals; never practitioners or DSLs

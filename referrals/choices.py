@@ -101,6 +101,35 @@ class ShareEndReason(models.TextChoices):
     NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
 
 
+class RectificationReason(models.TextChoices):
+    """Why the MASH corrected her identity (UK GDPR Art. 16); the trail holds the code, never the values."""
+
+    SUBJECT_REQUEST = "subject_request", "She (or someone for her) asked for a correction"
+    VERIFIED_SOURCE = "verified_source", "Checked against a reliable source (birth certificate, school, GP)"
+    RECORDING_ERROR = "recording_error", "It was entered wrongly"
+    NAME_CHANGE = "name_change", "Her name or address has changed"
+
+
+class RestrictionReason(models.TextChoices):
+    """Why processing of her record is restricted (UK GDPR Art. 18(1)); ``objection`` is an objection
+    under Art. 21 that the MASH records as a decision, restricting while it is weighed."""
+
+    ACCURACY_CONTESTED = "accuracy_contested", "She contests the accuracy of her record"
+    UNLAWFUL_PROCESSING = "unlawful_processing", "Processing is unlawful but she asks to keep the record"
+    LEGAL_CLAIMS = "legal_claims", "She needs the record kept for a legal claim"
+    OBJECTION = "objection", "She objects to the processing (Art. 21), pending the MASH's decision"
+
+
+class RestrictionLiftReason(models.TextChoices):
+    """Why a restriction ends (the trail holds the code)."""
+
+    ACCURACY_SETTLED = "accuracy_settled", "Her record has been checked or corrected"
+    OBJECTION_DECIDED = "objection_decided", "The MASH decided her objection: safeguarding grounds override it"
+    CLAIM_ENDED = "claim_ended", "The legal claim has ended"
+    SUBJECT_AGREED = "subject_agreed", "She (or someone for her) agreed to lift it"
+    PROTECT_HER = "protect_her", "Lifted to protect her from harm (she is told, Art. 18(3))"
+
+
 MERGE_PURPOSE = "merge_duplicate_records"  # the trail's code for a merge; the typed reason stays encrypted
 
 

@@ -25,6 +25,7 @@ from referrals.choices import (
     Pathway,
     ReferralDecision,
     ReferralState,
+    RestrictionReason,
     SubjectStatus,
 )
 
@@ -61,6 +62,10 @@ class Subject(models.Model):
         "does not reveal an exact date of birth."
     )
     legal_hold = models.BooleanField(default=False)
+    # Restriction of processing (UK GDPR Art. 18): stored, never scored, referred or shared until lifted.
+    restricted = models.BooleanField(default=False)
+    restricted_since = models.DateTimeField(null=True, blank=True)
+    restriction_reason = models.CharField(max_length=30, choices=RestrictionReason.choices, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

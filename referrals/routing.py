@@ -264,7 +264,8 @@ def do_raise_automatic_referral(subject: Subject, *, actor: User | None = None) 
     consent not sought (the MASH confirms the consent position when screening).
     """
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
-    if subject.status != "active" or open_referral(subject) is not None:
+    # A restricted record (UK GDPR Art. 18) raises nothing by itself: the MASH lifts the restriction first.
+    if subject.status != "active" or subject.restricted or open_referral(subject) is not None:
         return None
     mash = mash_for(subject)
     return _new_referral(subject, from_agency=mash, actor=actor, automatic=True, summary="",

@@ -30,13 +30,19 @@ from risk.map.services import detach_erased_subject
 def do_share_subject(
     *, subject: Subject, agency: Agency, purpose: str, expires_at: dt.datetime, actor: User | None
 ) -> SubjectShare:
-    """Share one subject with another agency for a stated purpose until a date (a guardian grant)."""
+    """Share one subject with another agency for a stated purpose until a date (a guardian grant). Refused
+    while her record is restricted, except to bring an existing share's end forward."""
     if not purpose.strip():
         raise ValidationError("State the purpose of sharing.")
     if expires_at <= timezone.now():
         raise ValidationError("A share must end in the future.")
     permission = Permission.objects.get(content_type__app_label="referrals", codename="view_subject")
     share = SubjectShare.objects.filter(content_object=subject, group=agency.group, permission=permission).first()
+    if Subject.objects.filter(pk=subject.pk, restricted=True).exists() and (
+            share is None or expires_at > share.expires_at):
+        # Restriction (UK GDPR Art. 18): no new or longer share; ending one sooner is still allowed.
+        raise ValidationError(f"Processing of {subject.reference}'s record is restricted: it cannot be shared "
+                              "until the restriction is lifted.")
     if share is None:
         share = SubjectShare(content_object=subject, group=agency.group, permission=permission)
     share.purpose, share.granted_by, share.expires_at = purpose.strip()[:200], actor, expires_at

@@ -247,7 +247,8 @@ def do_assess_subject(subject: Subject, *, actor: User | None, reason: str = "co
     # No savepoint of its own: inside a concern's transaction it commits or rolls back with the concern.
     with transaction.atomic(savepoint=False):
         model = active_model()
-        if model is None or subject.status != SubjectStatus.ACTIVE:
+        # A restricted record (UK GDPR Art. 18) is stored, not processed: no score until it is lifted.
+        if model is None or subject.status != SubjectStatus.ACTIVE or subject.restricted:
             return Assessed(None)
         first = _new_subject_facts(first_concern, indicators or []) if first_concern is not None else None
         outcome = _assess_one(subject, model, now, reason, actor, first)
@@ -276,10 +277,12 @@ class RescoreReport:
 
 def _due_subject_ids(model: ScoringModel, today: dt.date) -> list[Any]:
     """Active subjects to re-assess: never assessed, never dated, due, or assessed under another model
-    version (one query)."""
+    version (one query). Restricted records (UK GDPR Art. 18) are left alone until the restriction is
+    lifted, which makes them due again."""
     due = (Q(risk__isnull=True) | Q(risk__rescore_due_on__isnull=True) | Q(risk__rescore_due_on__lte=today)
            | ~Q(risk__model_version=model.version))
-    return list(Subject.objects.filter(due, status=SubjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    return list(Subject.objects.filter(due, status=SubjectStatus.ACTIVE, restricted=False)
+                .order_by("pk").values_list("pk", flat=True))
 
 
 @audit_service
