@@ -2,6 +2,7 @@ from django.urls import path
 
 from referrals import views
 from referrals import views_referrals as referral_views
+from referrals import views_rights as rights_views
 
 # The <..._ref:...> converters are registered once by config.urls (see referrals.references).
 urlpatterns = [
@@ -11,6 +12,9 @@ urlpatterns = [
     path("subjects/duplicates/", views.duplicate_list, name="duplicate-list"),
     path("subjects/<subject_ref:reference>/", views.subject_detail, name="subject-detail"),
     path("subjects/<subject_ref:reference>/merge/", views.subject_merge, name="subject-merge"),
+    path("subjects/<subject_ref:reference>/rectify/", rights_views.subject_rectify, name="subject-rectify"),
+    path("subjects/<subject_ref:reference>/restriction/", rights_views.subject_restriction,
+         name="subject-restriction"),
     path("subjects/<subject_ref:reference>/refer/", referral_views.referral_create, name="referral-create"),
     path("referrals/", referral_views.referral_list, name="referral-list"),
     path("referrals/mine/", referral_views.my_referrals, name="my-referrals"),

@@ -126,6 +126,8 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
     return render(request, "referrals/subject_detail.html", {
         "subject": subject, "identity": identity, "chronology": chronology,
         "can_merge": capabilities.can_merge_subjects(request.user) and active,
+        "can_rectify": capabilities.can_rectify(request.user, subject) and active,
+        "can_restrict": capabilities.can_restrict(request.user, subject) and active,
         "can_record": capabilities.can_record_concerns(request.user) and active,
         "can_refer": capabilities.can_refer_to_mash(request.user) and active,
         "can_record_factor": capabilities.can_record_protective_factors(request.user) and active,
