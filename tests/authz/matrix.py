@@ -672,3 +672,37 @@ for _name, _table in _DECISION_PAGES.items():
                      "administrator:unverified", "dpo:unverified"]:
         ROWS.append((_name, _persona, "lambeth_school", "GET", 302))
         ROWS.append((_name, _persona, "lambeth_school", "POST", 403))
+
+# ---------------------------------------------------------------------------------------------------
+# Her rights in practice (issue 24): correcting her details and restricting processing of her record.
+# Her home borough's MASH lead only; visible to someone else: 403; not visible: 404. An empty POST by
+# the MASH lead is the form again with its errors (200), never a write.
+# ---------------------------------------------------------------------------------------------------
+_RIGHTS_PAGES = ("subject-rectify", "subject-restriction")
+for _name in _RIGHTS_PAGES:
+    URL_OBJECTS[_name] = "subjects"
+for _method in ("GET", "POST"):
+    grid(_RIGHTS_PAGES, _method, """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               403         404               404     404            404
+    gp_lambeth                    404         403               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   403         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     403            404
+    teacher_southwark             404         404               403     404            404
+    yot_southwark                 404         404               404     403            403
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+for _name in _RIGHTS_PAGES:
+    for _persona in ["anonymous", *LOCKED_OUT_PERSONAS]:
+        ROWS.append((_name, _persona, "lambeth_school", "GET", 302))
+        ROWS.append((_name, _persona, "lambeth_school", "POST", 302))
+    # Unverified sessions (the generated rows above were made before this block): sent to verify, refused.
+    for _persona in UNVERIFIED_PERSONAS:
+        ROWS.append((_name, _persona, "lambeth_school", "GET", 302))
+        ROWS.append((_name, _persona, "lambeth_school", "POST", 403))
