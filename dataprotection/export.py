@@ -64,6 +64,9 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
         "created_at": _value(subject.created_at),
         "retention_date": _value(subject.retention_date),
         "legal_hold": subject.legal_hold,
+        # Her restriction of processing (UK GDPR Art. 18, or an objection): whether, since when and why (a code).
+        "restriction": {"restricted": subject.restricted, "since": _value(subject.restricted_since),
+                        "reason": subject.get_restriction_reason_display() if subject.restriction_reason else None},
     }
     concerns = (Concern.objects.filter(subject=subject).select_related("agency", "recorded_by")
                 .prefetch_related("indicators").order_by("observed_on", "recorded_at"))

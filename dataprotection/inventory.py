@@ -92,7 +92,7 @@ MODELS: dict[str, ModelEntry] = {
     # --- The case core ------------------------------------------------------------------------------
     "referrals.Subject": ModelEntry(
         about="Her identity (names, date of birth or age, address, identifiers), home borough, status, "
-              "retention date and legal hold.",
+              "retention date, legal hold and whether processing is restricted.",
         subjects=(GIRL,), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
         who_sees="Practitioners: the subjects they raised concerns about, with her details as they entered "
                  "them; DSLs: their agency's; MASH leads: her home borough's; receiving workers: while "
@@ -389,7 +389,11 @@ FIELDS: dict[str, dict[str, str]] = {
         "merged_into": "the surviving record",
         "retention_date": "when retention erases her. Derived from her date of birth, so it reveals her birth "
                           "month and year (not the day): accepted so that retention can run as one query",
-        "legal_hold": "flag: retention and erasure stop", "created_at": "date", "updated_at": "date"},
+        "legal_hold": "flag: retention and erasure stop",
+        "restricted": "flag: processing restricted (UK GDPR Art. 18): stored, not scored, referred or shared",
+        "restricted_since": "date the restriction began",
+        "restriction_reason": "code: why processing is restricted (an objection is one of the codes)",
+        "created_at": "date", "updated_at": "date"},
     "referrals.Concern": {
         "reference": "reference number", "subject": "whom it is about", "agency": "the recorder's agency",
         "recorded_by": "the recorder (staff)", "observed_on": "when it was seen: weighs the concern",

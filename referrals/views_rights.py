@@ -46,7 +46,7 @@ def subject_rectify(request: CaseRequest, reference: str) -> HttpResponse:
                     actor=request.user, version=form.cleaned_data["version"])
             except rights.StaleIdentity as error:
                 # Show what the record holds now, with the message; the lead makes the correction again.
-                current = Subject.objects.get(pk=subject.pk)
+                current = Subject.objects.restrict(request.user, "view").get(pk=subject.pk)
                 form = RectifyForm(initial=rectify_initial(rights.current_identity(current),
                                                            rights.identity_version(current)))
                 stale = error.messages[0]

@@ -198,9 +198,9 @@ def test_no_view_queries_case_data_without_restrict():
 # The modules that hold business actions above the trail (the encryption app sits below it and records
 # nothing itself: its callers' events cover its key operations).
 SERVICE_MODULES = [
-    "agencies.services", "audit.services", "dataprotection.services", "referrals.intake", "referrals.routing",
-    "referrals.services", "risk.services.assessment", "risk.services.decisions", "risk.services.pathways",
-    "risk.services.register",
+    "agencies.services", "audit.services", "dataprotection.services", "referrals.intake", "referrals.rights",
+    "referrals.routing", "referrals.services", "risk.services.assessment", "risk.services.decisions",
+    "risk.services.pathways", "risk.services.register",
     "risk.map.services",
 ]
 

@@ -28,6 +28,7 @@ from referrals import routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.forms import ConcernForm, MergeForm
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
+from referrals.rights_forms import RectifyForm, RestrictionForm
 from risk.forms import ExplainSignForm, LeadForm, ProtectiveFactorForm, ReasonForm, ReviewForm, ReviewLevelForm
 from risk.map.forms import LinkForm, RemoveLinkForm
 from risk.map.models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
@@ -466,6 +467,36 @@ TARGETS += [
                              "observed_on": (timezone.localdate() - dt.timedelta(days=2)).isoformat(),
                              "idempotency_key": str(uuid.uuid4())},
            form_class=ProtectiveFactorForm, probe="note"),
+]
+
+
+# Her rights (issue 24): each success changes her record (corrected, restricted), so the next request
+# corrects or restricts a new young person; the form's version is read from her record as it is now.
+def _rights_subject(ctx: Context, *, reuse: bool) -> Any:
+    return ctx.fresh("rights_subject", lambda: fresh_subject(ctx.world), reuse=reuse)
+
+
+def _rectify_data(ctx: Context) -> dict[str, Any]:
+    from referrals import rights
+    from referrals.models import Subject
+
+    subject = Subject.objects.get(pk=_rights_subject(ctx, reuse=True).pk)
+    born = subject.date_of_birth
+    return {"version": rights.identity_version(subject), "given_name": subject.given_name,
+            "family_name": "Corrected", "other_names": "Known as Jay", "address": "1 Test Road\nLondon",
+            "dob_day": str(born.day), "dob_month": str(born.month), "dob_year": str(born.year),
+            "nhs_number": "943 476 5919", "pupil_number": "A123456789012", "reason": "recording_error"}
+
+
+TARGETS += [
+    Target("subject-rectify", "subject-rectify", "mash_lambeth",
+           url=lambda ctx: reverse("subject-rectify",
+                                   kwargs={"reference": _rights_subject(ctx, reuse=False).reference}),
+           data=_rectify_data, form_class=RectifyForm, probe="other_names", consumes=True),
+    Target("subject-restriction", "subject-restriction", "mash_lambeth",
+           url=lambda ctx: reverse("subject-restriction",
+                                   kwargs={"reference": _rights_subject(ctx, reuse=False).reference}),
+           data=lambda ctx: {"reason": "objection"}, form_class=RestrictionForm, consumes=True),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}

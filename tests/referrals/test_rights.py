@@ -210,3 +210,12 @@ def test_lifting_needs_a_restriction_and_a_reason_code(world):
     _restrict(world, subject)
     with pytest.raises(ValidationError):
         rights.do_lift_restriction(subject=subject, reason="restricted", actor=world.user("mash_lambeth"))
+
+
+def test_her_restriction_is_in_her_subject_access_export(world):
+    from dataprotection.export import subject_access_data
+
+    subject = _restrict(world, _girl(world), reason=RestrictionReason.OBJECTION)
+    data = subject_access_data(subject)
+    assert data["restriction"]["restricted"] is True
+    assert data["restriction"]["reason"] == RestrictionReason.OBJECTION.label
