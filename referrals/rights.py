@@ -34,7 +34,13 @@ from audit.history import set_history_user
 from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.exceptions import KeyShreddedError
-from referrals.choices import RectificationReason, RestrictionLiftReason, RestrictionReason, SubjectStatus
+from referrals.choices import (
+    IdentityIndex,
+    RectificationReason,
+    RestrictionLiftReason,
+    RestrictionReason,
+    SubjectStatus,
+)
 from referrals.intake import (
     SubjectDetails,
     _details_as_recorded,
@@ -134,7 +140,7 @@ def do_rectify_subject_identity(*, subject: Subject, changes: dict[str, Any], re
     locked.save()
     if MATCHED_ON & set(changed):
         # Every kind is replaced: a kind her corrected details no longer support (no date of birth) is removed.
-        indexes = {kind: [] for kind in ("name_dob", "name_phonetic", "family_dob")}
+        indexes: dict[str, list[str]] = {kind: [] for kind in IdentityIndex.values}
         indexes.update(_identity_indexes(details))
         encryption.do_set_blind_indexes(locked.data_key, indexes, actor=actor)
     if AGE_FIELDS & set(changed):
