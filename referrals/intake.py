@@ -362,6 +362,12 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
         survivor.legal_hold = True
         set_history_user(survivor, actor)
         survivor.save()
+    if duplicate.restricted and not survivor.restricted:
+        # Article 18 follows her: a restriction on either record restricts the one that remains.
+        survivor.restricted, survivor.restricted_since = True, duplicate.restricted_since
+        survivor.restriction_reason = duplicate.restriction_reason
+        set_history_user(survivor, actor)
+        survivor.save()
 
     duplicate.status = SubjectStatus.MERGED
     duplicate.merged_into = survivor

@@ -219,3 +219,14 @@ def test_her_restriction_is_in_her_subject_access_export(world):
     data = subject_access_data(subject)
     assert data["restriction"]["restricted"] is True
     assert data["restriction"]["reason"] == RestrictionReason.OBJECTION.label
+
+
+def test_a_merge_keeps_a_restriction_on_the_record_that_remains(world):
+    """Merging a restricted record into another must not resume processing her."""
+    restricted = _restrict(world, _girl(world, 7))
+    survivor = _girl(world, 8)
+    intake.do_merge_subjects(survivor=survivor, duplicate=restricted, reason="Same girl",
+                             actor=world.user("mash_lambeth"))
+    survivor = Subject.objects.get(pk=survivor.pk)
+    assert survivor.restricted and survivor.restriction_reason == RestrictionReason.ACCURACY_CONTESTED
+    assert survivor.restricted_since == restricted.restricted_since
