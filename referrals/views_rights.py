@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from agencies import capabilities
 from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404
+from agencies.two_factor import step_up_redirect
 from audit.api import audited_view
 from audit.choices import Action, ObjectType
 from referrals import rights
@@ -35,6 +36,11 @@ def subject_rectify(request: CaseRequest, reference: str) -> HttpResponse:
     subject = _subject(request, reference)
     if not capabilities.can_rectify(request.user, subject):
         raise PermissionDenied
+    # Changing who the record says she is changes whom later concerns match: ask for the second factor
+    # again, as a merge does (after the 404 and 403, so it reveals nothing).
+    step_up = step_up_redirect(request)
+    if step_up is not None:
+        return step_up
     active = subject.status == SubjectStatus.ACTIVE
     stale = ""
     if request.method == "POST":

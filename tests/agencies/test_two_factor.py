@@ -277,6 +277,22 @@ def test_merging_asks_for_step_up(world, client_for):
     assert client.get(hidden).status_code == 404
 
 
+def test_correcting_her_identity_asks_for_step_up_after_the_404_and_403(world, client_for):
+    from tests.cases import build_cases
+
+    cases = build_cases(world)
+    client = client_for("mash_lambeth")
+    set_session_value(client, FRESH_AUTH_AT, 0)
+    url = reverse("subject-rectify", kwargs={"reference": cases.subjects["lambeth_school"].reference})
+    assert client.get(url)["Location"].startswith(reverse("step-up"))
+    assert client.post(url, {"given_name": "x"})["Location"].startswith(reverse("step-up"))
+    hidden = reverse("subject-rectify", kwargs={"reference": cases.subjects["southwark_school"].reference})
+    assert client.get(hidden).status_code == 404
+    teacher = client_for("teacher_lambeth")
+    set_session_value(teacher, FRESH_AUTH_AT, 0)
+    assert teacher.get(url).status_code == 403  # she is visible to the teacher; the correction is not hers
+
+
 def test_two_administrators_reset_a_lost_authenticator_and_end_the_sessions(world, client_for):
     user = world.user("mash_lambeth")
     client = client_for("mash_lambeth")
