@@ -36,6 +36,7 @@ from referrals import services
 from referrals.choices import (
     SCHOOL_TRANSFER_PURPOSE,
     SCHOOL_TRANSFER_WORKING_DAYS,
+    SubjectStatus,
     TransferPurpose,
     TransferStatus,
 )
@@ -147,6 +148,8 @@ def do_accept_school_transfer(*, transfer: SchoolTransfer, actor: User) -> Schoo
                                                                                 "to_agency").get(pk=transfer.pk)
     if not capabilities.can_accept_school_transfer(actor, transfer):
         raise PermissionDenied("Only the new school's DSL accepts a waiting transfer.")
+    if transfer.subject.status != SubjectStatus.ACTIVE:  # erased or merged since it was sent
+        raise ValidationError("This record is no longer active: ask the old school which record to use.")
     transfer.status = TransferStatus.ACCEPTED
     transfer.accepted_by, transfer.accepted_at = actor, timezone.now()
     set_history_user(transfer, actor)

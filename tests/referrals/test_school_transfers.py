@@ -282,3 +282,15 @@ def test_the_inbox_accepts_and_redirects(schools, girl, client_for):
     assert "You have received" in response.content.decode()
     assert AccessEvent.objects.filter(object_type="school_transfer", reference=transfer.reference,
                                       detail__service="do_accept_school_transfer").count() == 1
+
+
+def test_a_file_whose_record_was_erased_is_not_accepted(schools, girl, client_for):
+    from referrals import services
+
+    transfer = start(schools, girl, "dsl_lambeth", "school_2")
+    services.do_erase_subject(subject=girl, reason="recorded_in_error", actor=None)
+    response = client_for("dsl_school_2").post(
+        reverse("school-transfer-accept", kwargs={"reference": transfer.reference}), follow=True)
+    assert "no longer active" in response.content.decode()
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.PENDING and not SubjectShare.objects.filter(content_object=girl).exists()
