@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agencies.choices import RoleCode
+from agencies.choices import AgencyKind, RoleCode
 from agencies.permissions import active_membership
 from agencies.roles import permissions_for_roles
 
@@ -139,6 +139,47 @@ def sees_own_referrals(user: Any) -> bool:
 def is_receiving_worker(user: Any) -> bool:
     """A worker at a service referrals are routed to."""
     return has_any_role(user, RoleCode.RECEIVING_WORKER)
+
+
+# ---------------------------------------------------------------------------------------------------
+# School transfers: her child-protection file follows her (Keeping Children Safe in Education)
+# ---------------------------------------------------------------------------------------------------
+def _is_school_dsl(user: Any) -> bool:
+    membership = active_membership(user)
+    return (membership is not None and RoleCode.DSL in membership.role_codes
+            and membership.agency.kind == AgencyKind.SCHOOL)
+
+
+def can_transfer_file(user: Any, subject: Any) -> bool:
+    """The old school's DSL moves her file: a school's DSL whose school recorded concerns about her, or
+    received her file from another school (an active record). Which school it goes to is the DSL's
+    choice; whether they see her is ``restrict``."""
+    if not _is_school_dsl(user) or getattr(subject, "status", "active") != "active":
+        return False
+    membership = active_membership(user)
+    agency_id = membership.agency_id if membership is not None else None
+    # A school that received her file passes it on when she moves again, even before recording anything.
+    return bool(subject.concerns.filter(agency_id=agency_id).exists()
+                or subject.school_transfers.filter(to_agency_id=agency_id, status="accepted").exists())
+
+
+def sees_school_transfers(user: Any) -> bool:
+    """The transfers page: schools' DSLs (files coming in and going out) and MASH leads (overdue ones)."""
+    return _is_school_dsl(user) or is_mash_lead(user)
+
+
+def can_accept_school_transfer(user: Any, transfer: Any) -> bool:
+    """The new school's DSL gives the receipt, while the transfer waits."""
+    membership = active_membership(user)
+    return (_is_school_dsl(user) and membership is not None and transfer.to_agency_id == membership.agency_id
+            and transfer.status == "pending")
+
+
+def can_cancel_school_transfer(user: Any, transfer: Any) -> bool:
+    """The old school's DSL takes back a transfer the new school has not accepted yet."""
+    membership = active_membership(user)
+    return (_is_school_dsl(user) and membership is not None and transfer.from_agency_id == membership.agency_id
+            and transfer.status == "pending")
 
 
 # ---------------------------------------------------------------------------------------------------

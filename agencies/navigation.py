@@ -29,6 +29,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Risk register", "register", capabilities.is_mash_lead),
     NavItem("Referrals", "referral-list", capabilities.works_referral_inbox),
     NavItem("My referrals", "my-referrals", capabilities.sees_own_referrals),
+    # Her child-protection file moving between schools: schools' DSLs, and the MASH for overdue ones.
+    NavItem("School transfers", "school-transfer-list", capabilities.sees_school_transfers),
     # Django admin admits staff, and staff is set from the administrator role (agencies.services).
     NavItem("Administration", "admin:index", capabilities.is_administrator),
     NavItem("Contexts of concern", "contexts", capabilities.is_mash_lead),  # association map

@@ -63,6 +63,7 @@ class ObjectType(models.TextChoices):
     REGISTER_ENTRY = "register_entry", "Register entry"
     RISK = "risk", "Risk assessment"
     ROLE_GRANT = "role_grant", "Role grant request"
+    SCHOOL_TRANSFER = "school_transfer", "School transfer (child-protection file)"
     RISK_DECISION = "risk_decision", "Risk decision (sign explained, level reviewed)"
     SCORING_MODEL = "scoring_model", "Scoring model"
     SUBJECT = "subject", "Young person"

@@ -120,6 +120,18 @@ MODELS: dict[str, ModelEntry] = {
                   "when the share is revoked or she is erased, its history stays (no encrypted values).",
         trail=(ObjectType.SUBJECT, ObjectType.DISCLOSURE_LOG), exports=(SAR + " (disclosure log)",),
     ),
+    "referrals.SchoolTransfer": ModelEntry(
+        about="Her child-protection file moving from her old school to her new one (Keeping Children Safe in "
+              "Education): which schools, why (a fixed code), who started it and when, who at the new school "
+              "accepted it and when (the receipt), and its due day.",
+        subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
+        who_sees="Both schools' DSLs; her home borough's MASH leads while it waits past its due day.",
+        retention=ERASED_WITH_HER + ". It holds no encrypted values: after erasure it says only that a "
+                  "reference moved between two schools. Accepting shares her with the new school until her "
+                  "retention date (see the subject share).",
+        trail=(ObjectType.SCHOOL_TRANSFER, ObjectType.SUBJECT), exports=(),
+        recipients=(EMAIL_REF + " to the new school's DSLs when it starts and when it is chased",),
+    ),
     "referrals.Referral": ModelEntry(
         about="A referral to the MASH or from the MASH to a pathway: summary, legal basis, consent "
               "position (and the reason it was overridden), decision and its reason, deadlines.",
@@ -409,6 +421,12 @@ FIELDS: dict[str, dict[str, str]] = {
         "content_object": "the subject shared",
         "purpose": "written by routing: the referral reference and the pathway label",
         "granted_by": _WHO, "granted_at": "date", "expires_at": "when the share ends"},
+    "referrals.SchoolTransfer": {
+        "reference": "reference number", "subject": "whom it is about", "from_agency": "her old school",
+        "to_agency": "her new school", "purpose": "code: why her file moves", "status": "code",
+        "started_by": _WHO, "started_at": "date", "due_on": "deadline (5 working days)",
+        "accepted_by": "the new school's DSL who gave the receipt (staff)", "accepted_at": "date",
+        "cancelled_at": "date", "idempotency_key": "random: a resubmitted form starts one transfer"},
     "referrals.Referral": {
         "reference": "reference number", "subject": "whom it is about", "borough": "the MASH's borough",
         "from_agency": "referring agency", "referred_by": "the referrer (staff)", "to_agency": "link",

@@ -141,3 +141,25 @@ class Judgement(models.TextChoices):
     WORRIED = "worried", "I am worried about her"
     SERIOUSLY_WORRIED = "seriously_worried", "I am seriously worried about her"
     IMMEDIATE_DANGER = "immediate_danger", "I believe she is in immediate danger"
+
+
+class TransferStatus(models.TextChoices):
+    """Where a child-protection file's move to her new school stands (Keeping Children Safe in Education)."""
+
+    PENDING = "pending", "Waiting for the new school"
+    ACCEPTED = "accepted", "Received by the new school"
+    CANCELLED = "cancelled", "Cancelled by the old school"
+
+
+class TransferPurpose(models.TextChoices):
+    """Why her file moves: a fixed list, so the access trail and the transfer hold no typed text."""
+
+    MOVED_SCHOOL = "moved_school", "She has moved to the new school"
+    NEW_TERM = "new_term", "She starts at the new school at the start of term"
+    MANAGED_MOVE = "managed_move", "A managed move to the new school"
+
+
+# The purpose a school transfer's share carries (the disclosure log shows it). A constant, never typed.
+SCHOOL_TRANSFER_PURPOSE = "School transfer"
+# Keeping Children Safe in Education: the old school's DSL transfers the file within 5 school days.
+SCHOOL_TRANSFER_WORKING_DAYS = 5

@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -27,6 +28,8 @@ from referrals.choices import (
     ReferralState,
     RestrictionReason,
     SubjectStatus,
+    TransferPurpose,
+    TransferStatus,
 )
 
 
@@ -114,6 +117,8 @@ class Subject(models.Model):
             rule |= models.Q(concerns__recorded_by_id=membership.user_id)
         if RoleCode.DSL in roles:
             rule |= models.Q(concerns__agency_id=membership.agency_id)
+            # Her file followed her to this school: a transfer its DSL accepted, while its share lasts.
+            rule |= models.Q(pk__in=SchoolTransfer.received_by(membership).values("subject_id"))
         if RoleCode.MASH_LEAD in roles:
             rule |= models.Q(home_borough_id=membership.agency.borough_id)
         if RoleCode.RECEIVING_WORKER in roles:
@@ -175,7 +180,8 @@ class Concern(models.Model):
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
         """Practitioners see their own, DSLs their agency's, MASH leads their borough's subjects' concerns,
-        receiving workers the concerns of subjects shared with their agency."""
+        receiving workers the concerns of subjects shared with their agency. A school's DSL who accepted her
+        file from her old school also sees the old school's concerns about her (and no other agency's)."""
         if action != "view":
             return NOTHING
         roles = membership.role_codes
@@ -184,6 +190,8 @@ class Concern(models.Model):
             rule |= models.Q(recorded_by_id=membership.user_id)
         if RoleCode.DSL in roles:
             rule |= models.Q(agency_id=membership.agency_id)
+            rule |= models.Q(Exists(SchoolTransfer.received_by(membership).filter(
+                subject_id=OuterRef("subject_id"), from_agency_id=OuterRef("agency_id"))))
         if RoleCode.MASH_LEAD in roles:
             rule |= models.Q(subject__home_borough_id=membership.agency.borough_id)
         if RoleCode.RECEIVING_WORKER in roles:
@@ -236,6 +244,89 @@ class SubjectShare(GroupObjectPermissionBase):
             rule |= models.Q(content_object__home_borough_id=membership.agency.borough_id)
         if RoleCode.RECEIVING_WORKER in roles:
             rule |= models.Q(group_id=membership.agency.group_id, expires_at__gt=timezone.now())
+        return rule
+
+
+class SchoolTransfer(models.Model):
+    """Her child-protection file moving from her old school to her new one (Keeping Children Safe in
+    Education): the old school's DSL starts it, the new school's DSL accepts it (the receipt), and only
+    then does the new school see the old school's concerns about her, through a share with purpose
+    ``SCHOOL_TRANSFER_PURPOSE``. Her own record is unchanged. ``due_on`` is 5 working days after the start;
+    a transfer still pending after it is chased. Moves only through ``referrals.transfers`` services.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=11, unique=True, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="school_transfers")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="transfers_sent")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="transfers_received")
+    purpose = models.CharField(max_length=20, choices=TransferPurpose.choices)
+    status = models.CharField(max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField(help_text="5 working days after the start: chased after this day.")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # A double click or a resubmitted form carries the same key and starts nothing new.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "reference"]
+        indexes = [
+            models.Index(fields=["to_agency", "status"], name="transfer_inbox"),
+            models.Index(fields=["from_agency", "-started_at"], name="transfer_sent"),
+            models.Index(fields=["status", "due_on"], name="transfer_chase"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=TransferStatus.values),
+                                   name="transfer_status_valid"),
+            models.CheckConstraint(condition=~models.Q(from_agency=models.F("to_agency")),
+                                   name="transfer_to_another_school"),
+            models.CheckConstraint(
+                condition=~models.Q(status=TransferStatus.ACCEPTED)
+                | models.Q(accepted_by__isnull=False, accepted_at__isnull=False),
+                name="transfer_accepted_has_receipt",
+            ),
+            # One pending transfer of her file to one school: a second submit cannot start another.
+            models.UniqueConstraint(fields=["subject", "to_agency"], condition=models.Q(status="pending"),
+                                    name="transfer_one_pending_per_school"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for the new school after its 5 working days."""
+        return self.status == TransferStatus.PENDING and self.due_on < timezone.localdate()
+
+    @classmethod
+    def received_by(cls, membership: Membership) -> models.QuerySet[SchoolTransfer]:
+        """The transfers this member's school accepted whose share still lasts: what opens the old
+        school's concerns to the new school's DSLs (the share ends when she is erased or it is revoked)."""
+        share = SubjectShare.objects.active().filter(
+            group_id=membership.agency.group_id, content_object_id=OuterRef("subject_id"))
+        return cls._base_manager.filter(to_agency_id=membership.agency_id, status=TransferStatus.ACCEPTED).filter(
+            Exists(share))
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Both schools' DSLs see the transfer (the sender sees the receipt); her home borough's MASH leads
+        see a transfer still pending past its due day (the chase), and nothing else about it."""
+        if action != "view":
+            return NOTHING
+        roles = membership.role_codes
+        rule = NOTHING
+        if RoleCode.DSL in roles:
+            rule |= models.Q(from_agency_id=membership.agency_id) | models.Q(to_agency_id=membership.agency_id)
+        if RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(subject__home_borough_id=membership.agency.borough_id, status=TransferStatus.PENDING,
+                             due_on__lt=timezone.localdate())
         return rule
 
 

@@ -89,6 +89,12 @@ class GrantReference(ReferenceConverter):
     regex = reference_pattern("B")
 
 
+class TransferReference(ReferenceConverter):
+    """A school transfer of her child-protection file."""
+
+    regex = reference_pattern("T")
+
+
 CONVERTERS: dict[str, type[ReferenceConverter]] = {
     "subject_ref": SubjectReference,
     "concern_ref": ConcernReference,
@@ -99,4 +105,5 @@ CONVERTERS: dict[str, type[ReferenceConverter]] = {
     "link_ref": LinkReference,
     "node_ref": NodeReference,
     "grant_ref": GrantReference,
+    "transfer_ref": TransferReference,
 }

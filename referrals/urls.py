@@ -3,6 +3,7 @@ from django.urls import path
 from referrals import views
 from referrals import views_referrals as referral_views
 from referrals import views_rights as rights_views
+from referrals import views_transfers as transfer_views
 
 # The <..._ref:...> converters are registered once by config.urls (see referrals.references).
 urlpatterns = [
@@ -20,4 +21,11 @@ urlpatterns = [
     path("referrals/mine/", referral_views.my_referrals, name="my-referrals"),
     path("referrals/<referral_ref:reference>/", referral_views.referral_detail, name="referral-detail"),
     path("referrals/<referral_ref:reference>/decide/", referral_views.referral_decide, name="referral-decide"),
+    path("subjects/<subject_ref:reference>/transfer/", transfer_views.school_transfer_create,
+         name="school-transfer-create"),
+    path("transfers/", transfer_views.school_transfer_list, name="school-transfer-list"),
+    path("transfers/<transfer_ref:reference>/accept/", transfer_views.school_transfer_accept,
+         name="school-transfer-accept"),
+    path("transfers/<transfer_ref:reference>/cancel/", transfer_views.school_transfer_cancel,
+         name="school-transfer-cancel"),
 ]

@@ -22,7 +22,7 @@ from audit.choices import Action, Outcome
 from referrals import intake, queries
 from referrals.choices import SubjectStatus
 from referrals.forms import ConcernForm, MergeForm
-from referrals.models import Concern, Subject
+from referrals.models import Concern, SchoolTransfer, Subject
 from referrals.references import looks_like
 
 PAGE_SIZE = 50
@@ -133,6 +133,10 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         "can_record_factor": capabilities.can_record_protective_factors(request.user) and active,
         # The level is drawn from every agency's concerns: the MASH and receiving services only (§5.6a).
         "sees_level": capabilities.sees_cross_agency_risk(request.user),
+        # Her file moving between schools: the schools' DSLs see it (and the sender the receipt).
+        "can_transfer": active and capabilities.can_transfer_file(request.user, subject),
+        "transfers": list(SchoolTransfer.objects.restrict(request.user, "view").filter(subject=subject)
+                          .select_related("from_agency", "to_agency", "accepted_by").order_by("-started_at")),
     })
 
 

@@ -706,3 +706,128 @@ for _name in _RIGHTS_PAGES:
     for _persona in UNVERIFIED_PERSONAS:
         ROWS.append((_name, _persona, "lambeth_school", "GET", 302))
         ROWS.append((_name, _persona, "lambeth_school", "POST", 403))
+
+# ---------------------------------------------------------------------------------------------------
+# School transfers: her child-protection file follows her to her new school (issue 25, part 2).
+# tests/referrals/transfer_cases.py adds two schools no persona works at, so that dsl_lambeth stands as
+# the old school (transfer_out), the new school before (transfer_in) and after accepting
+# (transfer_in_accepted), a school with no part in it (transfer_others), and the new school of a transfer
+# past its 5 school days (transfer_overdue, which her borough's MASH then sees). Every young person of
+# these relations lives in Lambeth; her one concern is the old school's. Not visible: 404; visible but not
+# theirs to do: 403.
+# ---------------------------------------------------------------------------------------------------
+from tests.referrals.transfer_cases import extend as _extend_with_transfers  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_transfers)
+TRANSFER_URL_OBJECTS = {
+    "school-transfer-accept": "transfers", "school-transfer-cancel": "transfers",
+    "school-transfer-create": "subjects", "subject-detail": "subjects", "concern-detail": "concerns",
+}
+_TRANSFER_COLUMNS = {"out": "transfer_out", "in": "transfer_in", "in_accepted": "transfer_in_accepted",
+                     "others": "transfer_others", "overdue": "transfer_overdue"}
+# Her page and the old school's concern about her: the new school's DSL only once they accepted the file.
+grid(("subject-detail", "concern-detail"), "GET", """
+                         out   in  in_accepted  others  overdue
+    teacher_lambeth      200  404          404     404      404
+    gp_lambeth           404  404          404     404      404
+    police_lambeth       404  404          404     404      404
+    dsl_lambeth          200  404          200     404      404
+    mash_lambeth         200  200          200     200      200
+    csc_lambeth          404  404          404     404      404
+    teacher_southwark    404  404          404     404      404
+    yot_southwark        404  404          404     404      404
+    mash_southwark       404  404          404     404      404
+    auditor              404  404          404     404      404
+    administrator        404  404          404     404      404
+    administrator_2      404  404          404     404      404
+    dpo                  404  404          404     404      404
+""", _TRANSFER_COLUMNS)
+# Sending her file: a school's DSL whose school recorded concerns about her or received her file. An empty
+# POST by the DSL is the form again with its errors (200), never a transfer.
+URL_OBJECTS["school-transfer-create"] = "subjects"
+for _method in ["GET", "POST"]:
+    grid("school-transfer-create", _method, """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               403         404               404     404            404
+    gp_lambeth                    404         403               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  403         403               404     404            404
+    csc_lambeth                   404         404               404     403            404
+    teacher_southwark             404         404               403     404            404
+    yot_southwark                 404         404               404     403            403
+    mash_southwark                404         404               403     403            403
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+    grid("school-transfer-create", _method, """
+                         out   in  in_accepted  others  overdue
+    teacher_lambeth      403  404          404     404      404
+    gp_lambeth           404  404          404     404      404
+    police_lambeth       404  404          404     404      404
+    dsl_lambeth          200  404          200     404      404
+    mash_lambeth         403  403          403     403      403
+    csc_lambeth          404  404          404     404      404
+    teacher_southwark    404  404          404     404      404
+    yot_southwark        404  404          404     404      404
+    mash_southwark       404  404          404     404      404
+    auditor              404  404          404     404      404
+    administrator        404  404          404     404      404
+    administrator_2      404  404          404     404      404
+    dpo                  404  404          404     404      404
+""", _TRANSFER_COLUMNS)
+# Accepting (the receipt): the new school's DSL, while it waits. The old school's DSL and the MASH (who
+# see an overdue one) are refused; nobody else knows it exists.
+grid("school-transfer-accept", "POST", """
+                         out   in  in_accepted  others  overdue
+    teacher_lambeth      404  404          404     404      404
+    gp_lambeth           404  404          404     404      404
+    police_lambeth       404  404          404     404      404
+    dsl_lambeth          403  302          403     404      302
+    mash_lambeth         404  404          404     404      403
+    csc_lambeth          404  404          404     404      404
+    teacher_southwark    404  404          404     404      404
+    yot_southwark        404  404          404     404      404
+    mash_southwark       404  404          404     404      404
+    auditor              404  404          404     404      404
+    administrator        404  404          404     404      404
+    administrator_2      404  404          404     404      404
+    dpo                  404  404          404     404      404
+""", _TRANSFER_COLUMNS)
+# Cancelling: the old school's DSL, while it waits.
+grid("school-transfer-cancel", "POST", """
+                         out   in  in_accepted  others  overdue
+    teacher_lambeth      404  404          404     404      404
+    gp_lambeth           404  404          404     404      404
+    police_lambeth       404  404          404     404      404
+    dsl_lambeth          302  403          403     404      403
+    mash_lambeth         404  404          404     404      403
+    csc_lambeth          404  404          404     404      404
+    teacher_southwark    404  404          404     404      404
+    yot_southwark        404  404          404     404      404
+    mash_southwark       404  404          404     404      404
+    auditor              404  404          404     404      404
+    administrator        404  404          404     404      404
+    administrator_2      404  404          404     404      404
+    dpo                  404  404          404     404      404
+""", _TRANSFER_COLUMNS)
+for _name in ["school-transfer-accept", "school-transfer-cancel"]:
+    rows(_name, MEMBER_PERSONAS, "transfer_in", "GET", 405)
+    rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], "transfer_in", "POST", 302)
+rows("school-transfer-create", ["anonymous", *LOCKED_OUT_PERSONAS], "lambeth_school", "GET", 302)
+# The transfers page: schools' DSLs and MASH leads.
+rows("school-transfer-list", ["dsl_lambeth", *MASH_LEADS], "-", "GET", 200)
+rows("school-transfer-list", [p for p in MEMBER_PERSONAS if p not in {"dsl_lambeth", *MASH_LEADS}], "-", "GET", 404)
+rows("school-transfer-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("school-transfer-list", MEMBER_PERSONAS, "-", "POST", 405)
+# A session that gave the password but not the code: sent to verify (GET), refused (POST). Written out
+# here because the generated unverified rows above were made before this block.
+for _persona in UNVERIFIED_PERSONAS:
+    rows("school-transfer-list", [_persona], "-", "GET", 302)
+    rows("school-transfer-create", [_persona], "lambeth_school", "GET", 302)
+    rows("school-transfer-create", [_persona], "lambeth_school", "POST", 403)
+    for _name in ["school-transfer-accept", "school-transfer-cancel"]:
+        rows(_name, [_persona], "transfer_in", "GET", 302)
+        rows(_name, [_persona], "transfer_in", "POST", 403)

@@ -15,6 +15,7 @@ from tests.authz.matrix import (
     COVERED_BY_ADMIN_SITE,
     REFERRAL_URL_OBJECTS,
     ROWS,
+    TRANSFER_URL_OBJECTS,
     URL_KWARGS,
     URL_OBJECTS,
     VISIBLE,
@@ -22,6 +23,7 @@ from tests.authz.matrix import (
 from tests.cases import build_cases
 from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
+from tests.referrals.transfer_cases import TRANSFER_RELATIONS
 from tests.rolled_back import rolled_back_everywhere
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX
 
@@ -64,6 +66,9 @@ def _url(url_name: str, relation: str, request) -> str:
         collection = getattr(request.getfixturevalue("referral_cases"), REFERRAL_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={"reference": collection[relation].reference})
     cases = request.getfixturevalue("cases")
+    if relation in TRANSFER_RELATIONS:
+        collection = getattr(cases.transfer_cases, TRANSFER_URL_OBJECTS[url_name])
+        return reverse(url_name, kwargs={"reference": collection[relation].reference})
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})

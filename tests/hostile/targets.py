@@ -25,10 +25,11 @@ from dataprotection import services as dataprotection_services
 from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
 from dataprotection.models import BreakGlassReview
 from referrals import routing
-from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
+from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, TransferPurpose
 from referrals.forms import ConcernForm, MergeForm
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
 from referrals.rights_forms import RectifyForm, RestrictionForm
+from referrals.transfer_forms import SchoolTransferForm
 from risk.forms import ExplainSignForm, LeadForm, ProtectiveFactorForm, ReasonForm, ReviewForm, ReviewLevelForm
 from risk.map.forms import LinkForm, RemoveLinkForm
 from risk.map.models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
@@ -37,6 +38,7 @@ from risk.services import register as risk_services
 from tests.factories import new_concern
 from tests.hostile.corpus import CONTROL_VALUES, LINE_BREAK_VALUES
 from tests.personas import PASSWORD, World
+from tests.referrals.transfer_cases import add_schools, start
 from tests.risk.map_cases import link, new_associate
 
 _numbers = itertools.count(1)
@@ -497,6 +499,40 @@ TARGETS += [
            url=lambda ctx: reverse("subject-restriction",
                                    kwargs={"reference": _rights_subject(ctx, reuse=False).reference}),
            data=lambda ctx: {"reason": "objection"}, form_class=RestrictionForm, consumes=True),
+]
+
+
+
+# School transfers (issue 25, part 2). Starting one uses her up (a second to the same school is refused), and
+# so does accepting or cancelling one: each request gets a fresh young person or transfer.
+def _transfer_url(ctx: Context) -> str:
+    subject = ctx.fresh("transfer_subject", lambda: fresh_subject(ctx.world), reuse=False)
+    return reverse("school-transfer-create", kwargs={"reference": subject.reference})
+
+
+def _waiting_transfer(ctx: Context, *, incoming: bool) -> Any:
+    def make() -> Any:
+        add_schools(ctx.world)
+        if incoming:  # from the second school to dsl_lambeth's
+            return start(ctx.world, fresh_subject(ctx.world, "dsl_school_2"), "dsl_school_2", "lambeth_school")
+        return start(ctx.world, fresh_subject(ctx.world), "dsl_lambeth", "southwark_school")
+
+    return ctx.fresh("transfer", make, reuse=False)
+
+
+TARGETS += [
+    Target("school-transfer-create", "school-transfer-create", "dsl_lambeth", url=_transfer_url,
+           data=lambda ctx: {"to_agency": str(ctx.world.agencies["southwark_school"].pk),
+                             "purpose": TransferPurpose.MOVED_SCHOOL, "idempotency_key": str(uuid.uuid4())},
+           form_class=SchoolTransferForm, consumes=True),
+    Target("school-transfer-accept", "school-transfer-accept", "dsl_lambeth",
+           url=lambda ctx: reverse("school-transfer-accept",
+                                   kwargs={"reference": _waiting_transfer(ctx, incoming=True).reference}),
+           data=lambda ctx: {}, consumes=True),
+    Target("school-transfer-cancel", "school-transfer-cancel", "dsl_lambeth",
+           url=lambda ctx: reverse("school-transfer-cancel",
+                                   kwargs={"reference": _waiting_transfer(ctx, incoming=False).reference}),
+           data=lambda ctx: {}, consumes=True),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}

@@ -13,6 +13,7 @@ from tests.authz.matrix import (
     COVERED_BY_ADMIN_SITE,
     REFERRAL_URL_OBJECTS,
     ROWS,
+    TRANSFER_URL_OBJECTS,
     URL_KWARGS,
     URL_OBJECTS,
 )
@@ -21,6 +22,7 @@ from tests.cases import build_cases
 from tests.hostile.targets import TARGETS
 from tests.personas import MEMBER_PERSONAS
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
+from tests.referrals.transfer_cases import TRANSFER_RELATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +53,8 @@ def _url(url_name: str, relation: str, cases, referral_cases) -> str:
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})
     if relation in REFERRAL_RELATIONS:
         collection = getattr(referral_cases, REFERRAL_URL_OBJECTS[url_name])
+    elif relation in TRANSFER_RELATIONS:
+        collection = getattr(cases.transfer_cases, TRANSFER_URL_OBJECTS[url_name])
     else:
         collection = getattr(cases, URL_OBJECTS[url_name])
     return reverse(url_name, kwargs={"reference": collection[relation].reference})

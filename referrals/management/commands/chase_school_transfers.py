@@ -1,0 +1,27 @@
+"""Chase child-protection files a new school has not accepted within 5 school days.
+
+Run from cron once each working morning. Emails each receiving school's DSLs the transfer references and a
+link to their transfers page (never a name); the MASH leads of her home borough see the same transfers on
+their transfers page ("Overdue transfers") for as long as they stay unaccepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from referrals import transfers
+
+
+class Command(BaseCommand):
+    help = "Email new schools' DSLs about child-protection files waiting more than 5 school days."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        overdue = list(transfers.overdue_transfers().order_by("due_on", "reference"))
+        with transaction.atomic():
+            sent = transfers.notify_school_dsls(
+                overdue, "These child-protection files were sent to your school more than 5 school days ago "
+                         "and have not been accepted. Accept each one to confirm receipt:")
+        self.stdout.write(f"Chased {len(overdue)} transfer(s) in {sent} email(s).")
