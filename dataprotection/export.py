@@ -20,7 +20,7 @@ from dataprotection.models import BreakGlassGrant
 from encryption import ERASED
 from encryption.keys import prefetch_data_keys
 from referrals.choices import SubjectStatus
-from referrals.models import Concern, Referral, Subject, SubjectShare
+from referrals.models import Concern, Referral, SchoolTransfer, Subject, SubjectShare
 from referrals.services import subjects_due_for_erasure
 from risk.map.models import Link
 from risk.models import Assessment, ProtectiveFactor, RegisterEntry, RegisterReview, RiskDecision
@@ -91,6 +91,12 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
         "recorded_by": _user(f.recorded_by), "recorded_at": _value(f.recorded_at), "note": _value(f.note),
     } for f in ProtectiveFactor._base_manager.filter(subject=subject).select_related("agency", "recorded_by")
         .order_by("recorded_at", "id")]
+    data["school_transfers"] = [{
+        "reference": t.reference, "from": t.from_agency.name, "to": t.to_agency.name,
+        "purpose": t.get_purpose_display(), "status": t.get_status_display(), "started_at": _value(t.started_at),
+        "started_by": _user(t.started_by), "accepted_at": _value(t.accepted_at), "accepted_by": _user(t.accepted_by),
+    } for t in SchoolTransfer._base_manager.filter(subject=subject)
+        .select_related("from_agency", "to_agency", "started_by", "accepted_by").order_by("started_at", "id")]
     data["register"] = _register(subject)
     data["referrals"] = _referrals(subject)
     data["map_links"] = _links(subject)

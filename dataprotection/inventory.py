@@ -129,7 +129,7 @@ MODELS: dict[str, ModelEntry] = {
         retention=ERASED_WITH_HER + ". It holds no encrypted values: after erasure it says only that a "
                   "reference moved between two schools. Accepting shares her with the new school until her "
                   "retention date (see the subject share).",
-        trail=(ObjectType.SCHOOL_TRANSFER, ObjectType.SUBJECT), exports=(),
+        trail=(ObjectType.SCHOOL_TRANSFER, ObjectType.SUBJECT), exports=(SAR,),
         recipients=(EMAIL_REF + " to the new school's DSLs when it starts and when it is chased",),
     ),
     "referrals.Referral": ModelEntry(

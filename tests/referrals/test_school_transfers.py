@@ -294,3 +294,14 @@ def test_a_file_whose_record_was_erased_is_not_accepted(schools, girl, client_fo
     assert "no longer active" in response.content.decode()
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.PENDING and not SubjectShare.objects.filter(content_object=girl).exists()
+
+
+def test_her_subject_access_export_says_where_her_file_went_and_who_received_it(schools, girl):
+    """Article 15: the transfers of her file are hers to know about, with the receipt."""
+    from dataprotection.export import subject_access_data
+
+    transfer = start(schools, girl, "dsl_lambeth", "school_2")
+    transfers.do_accept_school_transfer(transfer=transfer, actor=schools.user("dsl_school_2"))
+    [exported] = subject_access_data(Subject.objects.get(pk=girl.pk))["school_transfers"]
+    assert exported["reference"] == transfer.reference and exported["to"] == schools.agencies["school_2"].name
+    assert exported["accepted_by"] == "dsl_school_2" and exported["accepted_at"]
