@@ -38,8 +38,8 @@ from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from encryption.exceptions import KeyShreddedError
 from referrals import routing
-from referrals.choices import MERGE_PURPOSE, IdentityIndex, Judgement, SubjectStatus
-from referrals.models import Concern, Subject, SubjectShare
+from referrals.choices import MERGE_PURPOSE, IdentityIndex, Judgement, SubjectStatus, TransferStatus
+from referrals.models import Concern, SchoolTransfer, Subject, SubjectShare
 from referrals.references import new_reference
 from risk.map import services as map_services
 from risk.map.models import LinkStatus
@@ -346,6 +346,17 @@ def do_merge_subjects(*, survivor: Subject, duplicate: Subject, reason: str, act
         row.subject, row.data_key_id = survivor, survivor.data_key_id
         setattr(row, field, text)  # re-encrypt under the survivor's
         row.save(update_fields=["subject", "data_key", field])
+    # Her file's transfers between schools follow her too (the receiving school's access to the sending
+    # school's concerns reads the transfer). A transfer still waiting for a school that already has one
+    # waiting for the survivor stays behind, where it can no longer be accepted.
+    waiting = set(SchoolTransfer._base_manager.filter(subject=survivor, status=TransferStatus.PENDING)
+                  .values_list("to_agency_id", flat=True))
+    for transfer in SchoolTransfer._base_manager.filter(subject=duplicate):
+        if transfer.status == TransferStatus.PENDING and transfer.to_agency_id in waiting:
+            continue
+        transfer.subject = survivor
+        set_history_user(transfer, actor)
+        transfer.save(update_fields=["subject"])
     for share in SubjectShare.objects.filter(content_object=duplicate):
         if not SubjectShare.objects.filter(content_object=survivor, group=share.group,
                                            permission=share.permission).exists():

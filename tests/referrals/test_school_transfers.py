@@ -305,3 +305,20 @@ def test_her_subject_access_export_says_where_her_file_went_and_who_received_it(
     [exported] = subject_access_data(Subject.objects.get(pk=girl.pk))["school_transfers"]
     assert exported["reference"] == transfer.reference and exported["to"] == schools.agencies["school_2"].name
     assert exported["accepted_by"] == "dsl_school_2" and exported["accepted_at"]
+
+
+def test_a_merge_carries_her_transfers_so_the_new_school_still_sees_the_old_schools_concerns(schools, girl):
+    """Merging her two records keeps the receipt and the new school's view of the sending school's
+    concerns on the record that remains."""
+    from referrals import intake
+
+    transfer = start(schools, girl, "dsl_lambeth", "school_2")
+    transfers.do_accept_school_transfer(transfer=transfer, actor=schools.user("dsl_school_2"))
+    survivor = new_concern(schools, "gp_lambeth", given="Transfera", family="Othername", dob=dt.date(2011, 3, 10),
+                           borough="Lambeth").subject
+    intake.do_merge_subjects(survivor=survivor, duplicate=Subject.objects.get(pk=girl.pk), reason="Same girl",
+                             actor=schools.user("mash_lambeth"))
+    moved = SchoolTransfer.objects.get(pk=transfer.pk)
+    assert moved.subject_id == survivor.pk and moved.status == TransferStatus.ACCEPTED
+    assert _sees(schools, "dsl_school_2", survivor)
+    assert _visible_concerns(schools, "dsl_school_2", survivor) == {schools.agencies["lambeth_school"].name}
