@@ -45,6 +45,20 @@ def _date_from_parts(form: forms.Form, prefix: str, label: str, *, required: boo
         form.add_error(f"{prefix}_day", f"{label.capitalize()} must be a real date.")
         return None
 
+def clean_date_of_birth(form: forms.Form, data: dict[str, Any], today: dt.date) -> dt.date | None:
+    """Her date of birth from the ``dob_*`` parts (in the past, within the service's age range), or the
+    error that asks for it when neither it nor an age was given. Shared by recording and correcting."""
+    dob = _date_from_parts(form, "dob", "date of birth", required=False)
+    if dob is not None:
+        if dob > today:
+            form.add_error("dob_day", "Date of birth must be in the past.")
+        elif dob <= years_before(today, settings.SUBJECT_MAX_AGE + 1):
+            form.add_error("dob_day", f"This service is for young people aged {settings.SUBJECT_MAX_AGE} "
+                                      "or under. Check the date of birth.")
+    elif data.get("age_estimate") is None and not form.has_error("dob_day"):
+        form.add_error("dob_day", "Enter her date of birth, or her age if you do not know it.")
+    return dob
+
 
 def _date_parts(prefix: str, label: str) -> dict[str, forms.Field]:
     return {
@@ -121,16 +135,7 @@ class ConcernForm(ServiceForm):
                 self.add_error("given_name", "Enter her first name.")
             if not (data.get("family_name") or "").strip():
                 self.add_error("family_name", "Enter her last name. If you do not know it, write 'Unknown'.")
-            dob = _date_from_parts(self, "dob", "date of birth", required=False)
-            if dob is not None:
-                if dob > today:
-                    self.add_error("dob_day", "Date of birth must be in the past.")
-                elif dob <= years_before(today, settings.SUBJECT_MAX_AGE + 1):
-                    self.add_error("dob_day", f"This service is for young people aged {settings.SUBJECT_MAX_AGE} "
-                                              "or under. Check the date of birth.")
-            elif data.get("age_estimate") is None and not self.has_error("dob_day"):
-                self.add_error("dob_day", "Enter her date of birth, or her age if you do not know it.")
-            data["date_of_birth"] = dob
+            data["date_of_birth"] = clean_date_of_birth(self, data, today)
 
         observed = _date_from_parts(self, "observed", "the date you saw the signs", required=True)
         if observed is not None:

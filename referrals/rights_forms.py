@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
 from config.forms import ServiceForm, TextField, TextRegexField
 from referrals.choices import RectificationReason, RestrictionLiftReason, RestrictionReason
-from referrals.forms import NAME_MAX, _date_from_parts, _date_parts, years_before
+from referrals.forms import NAME_MAX, _date_parts, clean_date_of_birth
 
 EXPIRED = {"required": "This form has expired. Open her record again.",
            "invalid": "This form has expired. Open her record again."}
@@ -47,16 +46,7 @@ class RectifyForm(ServiceForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         today = timezone.localdate()
-        dob = _date_from_parts(self, "dob", "date of birth", required=False)
-        if dob is not None:
-            if dob > today:
-                self.add_error("dob_day", "Date of birth must be in the past.")
-            elif dob <= years_before(today, settings.SUBJECT_MAX_AGE + 1):
-                self.add_error("dob_day", f"This service is for young people aged {settings.SUBJECT_MAX_AGE} "
-                                          "or under. Check the date of birth.")
-        elif data.get("age_estimate") is None and not self.has_error("dob_day"):
-            self.add_error("dob_day", "Enter her date of birth, or her age if you do not know it.")
-        data["date_of_birth"] = dob
+        data["date_of_birth"] = clean_date_of_birth(self, data, today)
         return data
 
     def changes(self) -> dict[str, Any]:
