@@ -183,6 +183,25 @@ def can_cancel_school_transfer(user: Any, transfer: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Moves between boroughs (referrals.boroughs)
+# ---------------------------------------------------------------------------------------------------
+def can_move_between_boroughs(user: Any, subject: Any) -> bool:
+    """Moving her home borough, or giving the borough where harm happens time-limited access: her home
+    borough's MASH leads, who are responsible for her."""
+    return leads_mash_of(user, subject.home_borough_id)
+
+
+def can_answer_borough_transfer(user: Any, transfer: Any) -> bool:
+    """The borough asked to take her on accepts or declines, while the transfer waits."""
+    return transfer.status == "pending" and leads_mash_of(user, transfer.to_borough_id)
+
+
+def can_cancel_borough_transfer(user: Any, transfer: Any) -> bool:
+    """Her home borough takes back a transfer not yet answered."""
+    return transfer.status == "pending" and leads_mash_of(user, transfer.from_borough_id)
+
+
+# ---------------------------------------------------------------------------------------------------
 # Risk and the association map
 # ---------------------------------------------------------------------------------------------------
 def sees_cross_agency_risk(user: Any) -> bool:

@@ -31,6 +31,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("My referrals", "my-referrals", capabilities.sees_own_referrals),
     # Her child-protection file moving between schools: schools' DSLs, and the MASH for overdue ones.
     NavItem("School transfers", "school-transfer-list", capabilities.sees_school_transfers),
+    # Her home borough moving to another borough's MASH: asked of and by a MASH.
+    NavItem("Borough transfers", "borough-transfer-list", capabilities.is_mash_lead),
     # Django admin admits staff, and staff is set from the administrator role (agencies.services).
     NavItem("Administration", "admin:index", capabilities.is_administrator),
     NavItem("Contexts of concern", "contexts", capabilities.is_mash_lead),  # association map

@@ -127,6 +127,26 @@ def restricted_prefetch(
 # request: ``dataprotection.middleware.BreakGlassMiddleware`` (a higher layer) puts an active grant of
 # this very user on a read-only page's request. So emergency access never reaches a form, a POST, a
 # list, a service run outside a request, or any subject but the one the page is about.
+# The read-only case pages: emergency access and a harm borough's time-limited access read only these, and
+# only by GET or HEAD (url name -> the prefix of the reference the page names).
+READ_ONLY_CASE_PAGES: dict[str, str] = {
+    "subject-detail": "S",
+    "subject-risk": "S",
+    "map-subject": "S",
+    "concern-detail": "C",
+    "referral-detail": "R",
+}
+
+
+def reading_case_page() -> bool:
+    """Whether the current request reads one of ``READ_ONLY_CASE_PAGES`` (GET or HEAD)."""
+    request = get_current_request()
+    if request is None or request.method not in ("GET", "HEAD"):
+        return False
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name in READ_ONLY_CASE_PAGES
+
+
 def current_grant(membership: Any) -> Any:
     """The active break-glass grant this request reads under, for this member, or None."""
     request = get_current_request()

@@ -42,6 +42,7 @@ class ObjectType(models.TextChoices):
     ANOMALIES = "anomalies", "Anomalies"
     ASSOCIATE = "associate", "Associate (association map)"
     AUDIT_CHAIN = "audit_chain", "Audit chain"
+    BOROUGH_TRANSFER = "borough_transfer", "Borough transfer (her home borough)"
     BREAK_GLASS = "break_glass", "Emergency access"
     CONCERN = "concern", "Concern"
     CONTEXT_OF_CONCERN = "context_of_concern", "Contexts of concern"

@@ -6,18 +6,13 @@ from typing import Any
 
 from django.db.models import Q
 
+from agencies.permissions import READ_ONLY_CASE_PAGES
 from dataprotection.models import BreakGlassGrant
 from referrals.models import Subject
 
-# The read-only pages that emergency access opens, by the reference prefix their URL carries. Forms and
+# The read-only pages that emergency access opens (shared with a harm borough's access). Forms and
 # everything that writes (merge, refer, map edits, register entries, decisions) stay closed.
-READ_ONLY_PAGES: dict[str, str] = {
-    "subject-detail": "S",
-    "subject-risk": "S",
-    "map-subject": "S",
-    "concern-detail": "C",
-    "referral-detail": "R",
-}
+READ_ONLY_PAGES = READ_ONLY_CASE_PAGES
 _SUBJECT_BY_PREFIX = {"S": "subject__reference", "C": "subject__concerns__reference",
                       "R": "subject__referrals__reference"}
 

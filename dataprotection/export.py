@@ -20,7 +20,7 @@ from dataprotection.models import BreakGlassGrant
 from encryption import ERASED
 from encryption.keys import prefetch_data_keys
 from referrals.choices import SubjectStatus
-from referrals.models import Concern, Referral, SchoolTransfer, Subject, SubjectShare
+from referrals.models import BoroughTransfer, Concern, Referral, SchoolTransfer, Subject, SubjectShare
 from referrals.services import subjects_due_for_erasure
 from risk.map.models import Link
 from risk.models import Assessment, ProtectiveFactor, RegisterEntry, RegisterReview, RiskDecision
@@ -97,6 +97,13 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
         "started_by": _user(t.started_by), "accepted_at": _value(t.accepted_at), "accepted_by": _user(t.accepted_by),
     } for t in SchoolTransfer._base_manager.filter(subject=subject)
         .select_related("from_agency", "to_agency", "started_by", "accepted_by").order_by("started_at", "id")]
+    data["borough_transfers"] = [{
+        "reference": t.reference, "from": t.from_borough.name, "to": t.to_borough.name,
+        "reason": t.get_reason_display(), "note": _value(t.note), "status": t.get_status_display(),
+        "started_at": _value(t.started_at), "started_by": _user(t.started_by), "decided_at": _value(t.decided_at),
+        "decided_by": _user(t.decided_by), "decline_note": _value(t.decline_note),
+    } for t in BoroughTransfer._base_manager.filter(subject=subject)
+        .select_related("from_borough", "to_borough", "started_by", "decided_by").order_by("started_at", "id")]
     data["register"] = _register(subject)
     data["referrals"] = _referrals(subject)
     data["map_links"] = _links(subject)

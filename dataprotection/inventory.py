@@ -132,6 +132,17 @@ MODELS: dict[str, ModelEntry] = {
         trail=(ObjectType.SCHOOL_TRANSFER, ObjectType.SUBJECT), exports=(SAR,),
         recipients=(EMAIL_REF + " to the new school's DSLs when it starts and when it is chased",),
     ),
+    "referrals.BoroughTransfer": ModelEntry(
+        about="Her home borough moving to another borough's MASH: from and to which borough, why (a code and "
+              "a note under her key), who asked and when, who accepted or declined and when, and why it was "
+              "declined (under her key).",
+        subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="The MASH leads of both boroughs; while it waits, the borough asked sees her name and date of "
+                 "birth on it, to check whether it already knows her.",
+        retention=ERASED_WITH_HER + " (the notes are under her key). " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.BOROUGH_TRANSFER, ObjectType.SUBJECT), exports=(SAR,),
+        recipients=(EMAIL_REF + " to the other borough's MASH leads when it is asked and answered",),
+    ),
     "referrals.Referral": ModelEntry(
         about="A referral to the MASH or from the MASH to a pathway: summary, legal basis, consent "
               "position (and the reason it was overridden), decision and its reason, deadlines.",
@@ -427,6 +438,11 @@ FIELDS: dict[str, dict[str, str]] = {
         "started_by": _WHO, "started_at": "date", "due_on": "deadline (5 working days)",
         "accepted_by": "the new school's DSL who gave the receipt (staff)", "accepted_at": "date",
         "cancelled_at": "date", "idempotency_key": "random: a resubmitted form starts one transfer"},
+    "referrals.BoroughTransfer": {
+        "reference": "reference number", "subject": "whom it is about", "from_borough": "her home borough",
+        "to_borough": "the borough asked to take her on", "reason": "code: why her home borough changes",
+        "status": "code", "started_by": _WHO, "started_at": "date", "decided_by": _WHO, "decided_at": "date",
+        "idempotency_key": "random: a resubmitted form starts one transfer"},
     "referrals.Referral": {
         "reference": "reference number", "subject": "whom it is about", "borough": "the MASH's borough",
         "from_agency": "referring agency", "referred_by": "the referrer (staff)", "to_agency": "link",

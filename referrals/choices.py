@@ -163,3 +163,34 @@ class TransferPurpose(models.TextChoices):
 SCHOOL_TRANSFER_PURPOSE = "School transfer"
 # Keeping Children Safe in Education: the old school's DSL transfers the file within 5 school days.
 SCHOOL_TRANSFER_WORKING_DAYS = 5
+
+
+class BoroughTransferStatus(models.TextChoices):
+    """Where a move of her home borough stands (``referrals.boroughs``)."""
+
+    PENDING = "pending", "Waiting for the other borough's MASH"
+    ACCEPTED = "accepted", "Accepted: she is now known to the new borough"
+    DECLINED = "declined", "Declined by the other borough's MASH"
+    CANCELLED = "cancelled", "Cancelled by her home borough's MASH"
+
+
+class BoroughTransferReason(models.TextChoices):
+    """Why her home borough changes: a code in clear for the trail; details go in the encrypted note."""
+
+    MOVED_HOME = "moved_home", "She has moved to live in the other borough"
+    PLACED = "placed", "She has been placed in the other borough (care or accommodation)"
+    RECORDED_WRONGLY = "recorded_wrongly", "Her home borough was recorded wrongly"
+    DUPLICATE = "duplicate", "The other borough already knows her: to merge the two records there"
+
+
+class HarmBoroughGround(models.TextChoices):
+    """Why another borough's MASH is given time-limited access to her record (contextual safeguarding:
+    the borough where harm happens is not always the borough where she lives)."""
+
+    PLACE_ON_MAP = "place_on_map", "A place of concern on her map is in that borough"
+    FOUND_THERE = "found_there", "She was found there when missing"
+    INCIDENT_THERE = "incident_there", "An incident of harm happened there"
+
+
+HARM_BOROUGH_PURPOSE = "Harm in this borough"  # the share's purpose; the ground's code goes to the trail
+HARM_BOROUGH_MAX_DAYS = 90

@@ -148,3 +148,33 @@ def seed_referrals() -> int:
               "Strategy discussion within the day.")  # decided, awaiting the receiving service
         made += 1
     return made
+
+
+# ---------------------------------------------------------------------------------------------------
+# Moves between boroughs: a Lambeth girl Lambeth's MASH asks Southwark to take on (waiting in Southwark's
+# borough transfers), and Lambeth's highest-risk girl shared with Southwark's MASH, where she was found.
+# ---------------------------------------------------------------------------------------------------
+def seed_borough_moves() -> int:
+    """Make the demo's borough transfer and harm-borough share if not yet made; return how many were new."""
+    from referrals import boroughs
+    from referrals.choices import BoroughTransferReason, HarmBoroughGround
+    from referrals.models import BoroughTransfer
+
+    lead = User.objects.filter(username="mash.lambeth").first()
+    southwark = Borough.objects.filter(name="Southwark").first()
+    if lead is None or southwark is None:
+        return 0
+    made = 0
+    moving = _demo_subject("lam-3a")
+    if moving is not None and not BoroughTransfer.objects.filter(subject=moving).exists():
+        boroughs.do_start_borough_transfer(
+            subject=moving, to_borough=southwark, reason=BoroughTransferReason.MOVED_HOME,
+            note="Moved with her mother to a refuge in Southwark last week; the school place is being arranged.",
+            idempotency_key=uuid.uuid5(NAMESPACE, "borough-move-lam-3a"), actor=lead)
+        made += 1
+    found = _demo_subject("lam-1a")
+    if found is not None and not boroughs.harm_borough_shares(found).exists():
+        boroughs.do_grant_harm_borough_access(subject=found, borough=southwark, ground=HarmBoroughGround.FOUND_THERE,
+                                              days=28, actor=lead)
+        made += 1
+    return made

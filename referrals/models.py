@@ -17,9 +17,11 @@ from simple_history.models import HistoricalRecords
 
 from agencies.choices import RoleCode
 from agencies.models import Agency, Borough, Membership
-from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
+from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule, reading_case_page
 from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from referrals.choices import (
+    BoroughTransferReason,
+    BoroughTransferStatus,
     ConsentPosition,
     Judgement,
     LegalBasis,
@@ -31,6 +33,17 @@ from referrals.choices import (
     TransferPurpose,
     TransferStatus,
 )
+
+
+def harm_borough_rule(membership: Membership, subject_field: str) -> models.Q:
+    """Another borough's MASH her home MASH shared her record with, where harm happens
+    (``referrals.boroughs``): ``Q(<subject_field> in the subjects shared with this MASH)`` while the share
+    lasts, and only on the read-only case pages (``agencies.permissions.READ_ONLY_CASE_PAGES``): so the
+    grant reads her page, concerns, risk and map, and never reaches a form, a POST, a list or a service."""
+    if RoleCode.MASH_LEAD not in membership.role_codes or not reading_case_page():
+        return NOTHING
+    shared = SubjectShare.objects.active().filter(group_id=membership.agency.group_id)
+    return models.Q(**{f"{subject_field}__in": shared.values("content_object_id")})
 
 
 class Subject(models.Model):
@@ -127,8 +140,9 @@ class Subject(models.Model):
                     "content_object_id"
                 )
             )
-        # Emergency access: the one subject a MASH lead opened under break-glass, on read-only pages.
-        return rule | break_glass_rule(membership, "pk")
+        # Emergency access: the one subject a MASH lead opened under break-glass, on read-only pages; and
+        # another borough's MASH given time-limited access where harm happens, on the same pages.
+        return rule | break_glass_rule(membership, "pk") | harm_borough_rule(membership, "pk")
 
 
 class Concern(models.Model):
@@ -200,7 +214,7 @@ class Concern(models.Model):
                     "content_object_id"
                 )
             )
-        return rule | break_glass_rule(membership, "subject_id")
+        return rule | break_glass_rule(membership, "subject_id") | harm_borough_rule(membership, "subject_id")
 
 
 class SubjectShareQuerySet(RestrictedQuerySet):
@@ -328,6 +342,65 @@ class SchoolTransfer(models.Model):
             rule |= models.Q(subject__home_borough_id=membership.agency.borough_id, status=TransferStatus.PENDING,
                              due_on__lt=timezone.localdate())
         return rule
+
+
+class BoroughTransfer(models.Model):
+    """A move of her home borough, asked by her home borough's MASH and accepted (or declined) by the other
+    borough's MASH. On acceptance her record, her register entry and her open referrals move to the new
+    borough; shares with services stay as they are. Both boroughs keep the transfer as their receipt.
+    Moves only through ``referrals.boroughs`` services. The note (why, in words) is encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=11, unique=True, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="borough_transfers")
+    from_borough = models.ForeignKey(Borough, on_delete=models.PROTECT, related_name="+")
+    to_borough = models.ForeignKey(Borough, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, choices=BoroughTransferReason.choices)
+    note = EncryptedTextField(data_key="subject.data_key_id", blank=True, null=True)
+    status = models.CharField(max_length=10, choices=BoroughTransferStatus.choices,
+                              default=BoroughTransferStatus.PENDING)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_note = EncryptedTextField(data_key="subject.data_key_id", blank=True, null=True)
+    # A double click or a resubmitted form carries the same key and starts nothing new.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "reference"]
+        indexes = [
+            models.Index(fields=["to_borough", "status"], name="borough_transfer_in"),
+            models.Index(fields=["from_borough", "-started_at"], name="borough_transfer_out"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=BoroughTransferStatus.values),
+                                   name="borough_transfer_status_valid"),
+            models.CheckConstraint(condition=~models.Q(from_borough=models.F("to_borough")),
+                                   name="borough_transfer_to_another"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_at__isnull=False),
+                name="borough_transfer_decided_has_time"),
+            # One pending move of her record at a time: a second submit cannot start another.
+            models.UniqueConstraint(fields=["subject"], condition=models.Q(status="pending"),
+                                    name="borough_transfer_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """The MASH leads of both boroughs: the one that asked (and its receipt) and the one asked. No one
+        else learns that her record moved."""
+        if action != "view" or RoleCode.MASH_LEAD not in membership.role_codes:
+            return NOTHING
+        borough = membership.agency.borough_id
+        return models.Q(from_borough_id=borough) | models.Q(to_borough_id=borough)
 
 
 # ---------------------------------------------------------------------------------------------------

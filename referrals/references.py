@@ -95,6 +95,12 @@ class TransferReference(ReferenceConverter):
     regex = reference_pattern("T")
 
 
+class BoroughTransferReference(ReferenceConverter):
+    """A move of her home borough to another borough's MASH."""
+
+    regex = reference_pattern("M")
+
+
 CONVERTERS: dict[str, type[ReferenceConverter]] = {
     "subject_ref": SubjectReference,
     "concern_ref": ConcernReference,
@@ -106,4 +112,5 @@ CONVERTERS: dict[str, type[ReferenceConverter]] = {
     "node_ref": NodeReference,
     "grant_ref": GrantReference,
     "transfer_ref": TransferReference,
+    "borough_transfer_ref": BoroughTransferReference,
 }

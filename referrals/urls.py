@@ -1,6 +1,7 @@
 from django.urls import path
 
 from referrals import views
+from referrals import views_boroughs as borough_views
 from referrals import views_referrals as referral_views
 from referrals import views_rights as rights_views
 from referrals import views_transfers as transfer_views
@@ -28,4 +29,8 @@ urlpatterns = [
          name="school-transfer-accept"),
     path("transfers/<transfer_ref:reference>/cancel/", transfer_views.school_transfer_cancel,
          name="school-transfer-cancel"),
+    path("subjects/<subject_ref:reference>/boroughs/", borough_views.subject_boroughs, name="subject-boroughs"),
+    path("borough-transfers/", borough_views.borough_transfer_list, name="borough-transfer-list"),
+    path("borough-transfers/<borough_transfer_ref:reference>/", borough_views.borough_transfer_detail,
+         name="borough-transfer-detail"),
 ]

@@ -19,7 +19,7 @@ from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
-from referrals import intake, queries
+from referrals import boroughs, intake, queries
 from referrals.choices import SubjectStatus
 from referrals.forms import ConcernForm, MergeForm
 from referrals.models import Concern, SchoolTransfer, Subject
@@ -123,8 +123,14 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
     chronology = queries.chronology(subject, request.user)
     identity = queries.identity_for(subject, request.user, chronology)
     active = subject.status == SubjectStatus.ACTIVE
+    # Another borough's MASH reads her record only (emergency access, or access where harm happens).
+    other_borough = capabilities.is_mash_lead(request.user) and not capabilities.leads_mash_of(
+        request.user, subject.home_borough_id)
+    if other_borough:
+        active = False
     return render(request, "referrals/subject_detail.html", {
-        "subject": subject, "identity": identity, "chronology": chronology,
+        "subject": subject, "identity": identity, "chronology": chronology, "other_borough": other_borough,
+        "harm_share": boroughs.harm_borough_share_for(subject, request.user) if other_borough else None,
         "can_merge": capabilities.can_merge_subjects(request.user) and active,
         "can_rectify": capabilities.can_rectify(request.user, subject) and active,
         "can_restrict": capabilities.can_restrict(request.user, subject) and active,
@@ -135,6 +141,7 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         "sees_level": capabilities.sees_cross_agency_risk(request.user),
         # Her file moving between schools: the schools' DSLs see it (and the sender the receipt).
         "can_transfer": active and capabilities.can_transfer_file(request.user, subject),
+        "can_move_borough": active and capabilities.can_move_between_boroughs(request.user, subject),
         "transfers": list(SchoolTransfer.objects.restrict(request.user, "view").filter(subject=subject)
                           .select_related("from_agency", "to_agency", "accepted_by").order_by("-started_at")),
     })

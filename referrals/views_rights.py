@@ -75,6 +75,10 @@ def subject_restriction(request: CaseRequest, reference: str) -> HttpResponse:
     subject = _subject(request, reference)
     if not capabilities.can_restrict(request.user, subject):
         raise PermissionDenied
+    # Restricting stops her being scored, referred or shared: a stolen session must not do it quietly.
+    step_up = step_up_redirect(request)
+    if step_up is not None:
+        return step_up
     active = subject.status == SubjectStatus.ACTIVE
     lifting = subject.restricted
     form = RestrictionForm(request.POST if request.method == "POST" else None, lifting=lifting)

@@ -199,7 +199,7 @@ def test_no_view_queries_case_data_without_restrict():
 # nothing itself: its callers' events cover its key operations).
 SERVICE_MODULES = [
     "agencies.services", "audit.services", "dataprotection.services", "referrals.intake", "referrals.rights",
-    "referrals.routing", "referrals.services", "referrals.transfers", "risk.services.assessment",
+    "referrals.boroughs", "referrals.routing", "referrals.services", "referrals.transfers", "risk.services.assessment",
     "risk.services.decisions",
     "risk.services.pathways", "risk.services.register",
     "risk.map.services",

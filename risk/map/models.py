@@ -21,7 +21,7 @@ from agencies.choices import RoleCode
 from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
-from referrals.models import Subject, SubjectShare
+from referrals.models import Subject, SubjectShare, harm_borough_rule
 
 
 class AssociateRole(models.TextChoices):
@@ -302,8 +302,9 @@ class Link(models.Model):
             )
         if RoleCode.PRACTITIONER in roles or RoleCode.DSL in roles:
             rule |= models.Q(suggested_by_id=membership.user_id)
-        # Emergency access (read-only): the links of the one subject opened under break-glass.
-        return rule | break_glass_rule(membership, "subject_id")
+        # Emergency access (read-only): the links of the one subject opened under break-glass; and her links
+        # for the MASH of a borough where harm happens, on her read-only pages while the share lasts.
+        return rule | break_glass_rule(membership, "subject_id") | harm_borough_rule(membership, "subject_id")
 
 
 def _node_rule(membership: Membership, action: str, column: str) -> models.Q:

@@ -293,6 +293,25 @@ def test_correcting_her_identity_asks_for_step_up_after_the_404_and_403(world, c
     assert teacher.get(url).status_code == 403  # she is visible to the teacher; the correction is not hers
 
 
+@pytest.mark.parametrize("url_name", ["subject-restriction", "subject-boroughs"])
+def test_restricting_and_moving_her_record_ask_for_step_up_after_the_404_and_403(world, client_for, url_name):
+    """Restricting processing stops her being scored, referred or shared; moving her record or sharing it
+    with another borough gives it to other people: a stolen session must not do either quietly."""
+    from tests.cases import build_cases
+
+    cases = build_cases(world)
+    client = client_for("mash_lambeth")
+    set_session_value(client, FRESH_AUTH_AT, 0)
+    url = reverse(url_name, kwargs={"reference": cases.subjects["lambeth_school"].reference})
+    assert client.get(url)["Location"].startswith(reverse("step-up"))
+    assert client.post(url, {"reason": "objection"})["Location"].startswith(reverse("step-up"))
+    hidden = reverse(url_name, kwargs={"reference": cases.subjects["southwark_school"].reference})
+    assert client.get(hidden).status_code == 404
+    teacher = client_for("teacher_lambeth")
+    set_session_value(teacher, FRESH_AUTH_AT, 0)
+    assert teacher.get(url).status_code == 403
+
+
 def test_two_administrators_reset_a_lost_authenticator_and_end_the_sessions(world, client_for):
     user = world.user("mash_lambeth")
     client = client_for("mash_lambeth")

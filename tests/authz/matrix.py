@@ -831,3 +831,119 @@ for _persona in UNVERIFIED_PERSONAS:
     for _name in ["school-transfer-accept", "school-transfer-cancel"]:
         rows(_name, [_persona], "transfer_in", "GET", 302)
         rows(_name, [_persona], "transfer_in", "POST", 403)
+
+# ---------------------------------------------------------------------------------------------------
+# Moves between boroughs (tests/referrals/borough_cases.py): a Lambeth girl asked to move to Southwark
+# (moving_pending), one who moved (moving_accepted), and one Lambeth shared with Southwark's MASH where
+# harm happens (harm_shared: read-only pages only). Each has one concern by teacher_lambeth.
+# ---------------------------------------------------------------------------------------------------
+from tests.referrals.borough_cases import extend as _extend_with_boroughs  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_boroughs)
+BOROUGH_URL_OBJECTS = {
+    "subject-detail": "subjects", "subject-risk": "subjects", "map-subject": "subjects",
+    "subject-boroughs": "subjects", "subject-merge": "subjects", "referral-create": "subjects",
+    "borough-transfer-detail": "transfers",
+}
+_BOROUGH_COLUMNS = {"pending": "moving_pending", "accepted": "moving_accepted", "harm": "harm_shared"}
+# Her page: her home MASH (the new one once accepted); the harm borough's MASH reads it while the share
+# lasts. Her recorder and her school's DSL keep seeing their own concern's young person.
+grid("subject-detail", "GET", """
+                       pending  accepted  harm
+    teacher_lambeth        200       200   200
+    gp_lambeth             404       404   404
+    police_lambeth         404       404   404
+    dsl_lambeth            200       200   200
+    mash_lambeth           200       404   200
+    csc_lambeth            404       404   404
+    teacher_southwark      404       404   404
+    yot_southwark          404       404   404
+    mash_southwark         404       200   200
+    auditor                404       404   404
+    administrator          404       404   404
+    administrator_2        404       404   404
+    dpo                    404       404   404
+""", _BOROUGH_COLUMNS)
+grid("subject-risk", "GET", """
+                       pending  accepted  harm
+    teacher_lambeth        200       200   200
+    gp_lambeth             404       404   404
+    police_lambeth         404       404   404
+    dsl_lambeth            200       200   200
+    mash_lambeth           200       404   200
+    csc_lambeth            404       404   404
+    teacher_southwark      404       404   404
+    yot_southwark          404       404   404
+    mash_southwark         404       200   200
+    auditor                404       404   404
+    administrator          404       404   404
+    administrator_2        404       404   404
+    dpo                    404       404   404
+""", _BOROUGH_COLUMNS)
+# What acts on her stays with her home MASH: the harm borough's MASH is answered as if she did not exist.
+# (Her school's DSL refers her to the MASH; merging is the MASH's.)
+for _method in ("GET", "POST"):
+    for _name, _dsl in (("subject-merge", "404"), ("referral-create", "200")):
+        grid(_name, _method, f"""
+                       pending  accepted  harm
+    teacher_lambeth        404       404   404
+    gp_lambeth             404       404   404
+    police_lambeth         404       404   404
+    dsl_lambeth            {_dsl}       {_dsl}   {_dsl}
+    mash_lambeth           200       404   200
+    csc_lambeth            404       404   404
+    teacher_southwark      404       404   404
+    yot_southwark          404       404   404
+    mash_southwark         404       200   404
+    auditor                404       404   404
+    administrator          404       404   404
+    administrator_2        404       404   404
+    dpo                    404       404   404
+""", _BOROUGH_COLUMNS)
+# Her boroughs page: her home MASH only (an empty POST is a clear error, 400); those who see her but do not
+# decide about her are refused (403).
+for _method, _ok in (("GET", "200"), ("POST", "400")):
+    grid("subject-boroughs", _method, f"""
+                       pending  accepted  harm
+    teacher_lambeth        403       403   403
+    gp_lambeth             404       404   404
+    police_lambeth         404       404   404
+    dsl_lambeth            403       403   403
+    mash_lambeth           {_ok}       404   {_ok}
+    csc_lambeth            404       404   404
+    teacher_southwark      404       404   404
+    yot_southwark          404       404   404
+    mash_southwark         404       {_ok}   404
+    auditor                404       404   404
+    administrator          404       404   404
+    administrator_2        404       404   404
+    dpo                    404       404   404
+""", _BOROUGH_COLUMNS)
+# A transfer: the MASH leads of both boroughs (an empty POST is a clear error, 400); nobody else knows of it.
+for _method, _ok in (("GET", "200"), ("POST", "400")):
+    grid("borough-transfer-detail", _method, f"""
+                       pending  accepted
+    teacher_lambeth        404       404
+    gp_lambeth             404       404
+    police_lambeth         404       404
+    dsl_lambeth            404       404
+    mash_lambeth           {_ok}       {_ok}
+    csc_lambeth            404       404
+    teacher_southwark      404       404
+    yot_southwark          404       404
+    mash_southwark         {_ok}       {_ok}
+    auditor                404       404
+    administrator          404       404
+    administrator_2        404       404
+    dpo                    404       404
+""", _BOROUGH_COLUMNS)
+rows("borough-transfer-list", MASH_LEADS, "-", "GET", 200)
+rows("borough-transfer-list", [p for p in MEMBER_PERSONAS if p not in MASH_LEADS], "-", "GET", 404)
+rows("borough-transfer-list", MEMBER_PERSONAS, "-", "POST", 405)
+for _name, _relation in (("subject-boroughs", "moving_pending"), ("borough-transfer-detail", "moving_pending"),
+                         ("borough-transfer-list", "-")):
+    rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], _relation, "GET", 302)
+    if _name != "borough-transfer-list":
+        rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], _relation, "POST", 302)
+        rows(_name, UNVERIFIED_PERSONAS, _relation, "POST", 403)
+    rows(_name, UNVERIFIED_PERSONAS, _relation, "GET", 302)

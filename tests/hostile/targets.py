@@ -20,11 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.forms import EnrolmentForm, SecondFactorForm, SetPasswordForm, SignInForm
+from agencies.models import Borough
 from audit.choices import Action
 from dataprotection import services as dataprotection_services
 from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
 from dataprotection.models import BreakGlassReview
 from referrals import routing
+from referrals.borough_forms import BoroughTransferForm, DeclineBoroughTransferForm, HarmBoroughAccessForm
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, TransferPurpose
 from referrals.forms import ConcernForm, MergeForm
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
@@ -38,6 +40,7 @@ from risk.services import register as risk_services
 from tests.factories import new_concern
 from tests.hostile.corpus import CONTROL_VALUES, LINE_BREAK_VALUES
 from tests.personas import PASSWORD, World
+from tests.referrals.borough_cases import ask_southwark
 from tests.referrals.transfer_cases import add_schools, start
 from tests.risk.map_cases import link, new_associate
 
@@ -533,6 +536,37 @@ TARGETS += [
            url=lambda ctx: reverse("school-transfer-cancel",
                                    kwargs={"reference": _waiting_transfer(ctx, incoming=False).reference}),
            data=lambda ctx: {}, consumes=True),
+]
+
+
+
+# Moves between boroughs: asking uses her up (one pending move at a time), and so does answering a transfer.
+def _boroughs_url(ctx: Context) -> str:
+    subject = ctx.fresh("borough_subject", lambda: fresh_subject(ctx.world), reuse=False)
+    return reverse("subject-boroughs", kwargs={"reference": subject.reference})
+
+
+def _waiting_borough_transfer(ctx: Context) -> Any:
+    return ctx.fresh("borough_transfer", lambda: ask_southwark(ctx.world, fresh_subject(ctx.world)), reuse=False)
+
+
+def _southwark_id() -> str:
+    return str(Borough.objects.get(name="Southwark").pk)
+
+
+TARGETS += [
+    Target("subject-boroughs-transfer", "subject-boroughs", "mash_lambeth", url=_boroughs_url,
+           data=lambda ctx: {"action": "transfer", "to_borough": _southwark_id(), "reason": "moved_home",
+                             "note": "Moved to her aunt's.", "idempotency_key": str(uuid.uuid4())},
+           form_class=BoroughTransferForm, probe="note", extra_fields=("action",), consumes=True),
+    Target("subject-boroughs-grant", "subject-boroughs", "mash_lambeth", url=_boroughs_url,
+           data=lambda ctx: {"action": "grant", "borough": _southwark_id(), "ground": "found_there", "days": "14"},
+           form_class=HarmBoroughAccessForm, extra_fields=("action",), consumes=True),
+    Target("borough-transfer-decline", "borough-transfer-detail", "mash_southwark",
+           url=lambda ctx: reverse("borough-transfer-detail",
+                                   kwargs={"reference": _waiting_borough_transfer(ctx).reference}),
+           data=lambda ctx: {"action": "decline", "note": "She still lives in Lambeth."},
+           form_class=DeclineBoroughTransferForm, probe="note", extra_fields=("action",), consumes=True),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}

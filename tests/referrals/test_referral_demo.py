@@ -25,3 +25,20 @@ def test_demo_referrals_cover_every_state_and_are_idempotent(monkeypatch):
     call_command("seed_demo")
     assert snapshot == (Referral.objects.count(), ReferralTransition.objects.count(), Referral.history.count(),
                         AccessEvent.objects.count())
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_the_demo_moves_one_girl_between_boroughs_and_shares_one_where_harm_happens(monkeypatch):
+    from referrals.boroughs import harm_borough_shares
+    from referrals.models import BoroughTransfer, Subject
+
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    (transfer,) = BoroughTransfer.objects.all()
+    assert (transfer.status, transfer.from_borough.name, transfer.to_borough.name) == ("pending", "Lambeth",
+                                                                                        "Southwark")
+    shared = [s for s in Subject.objects.filter(home_borough__name="Lambeth") if harm_borough_shares(s).exists()]
+    assert len(shared) == 1
+    call_command("seed_demo")
+    assert BoroughTransfer.objects.count() == 1

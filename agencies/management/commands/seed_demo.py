@@ -25,7 +25,7 @@ class Command(BaseCommand):
                     "Set DEMO_PASSWORD: the documented default demo password is only allowed with DEBUG on."
                 )
             password = DEFAULT_DEMO_PASSWORD
-        from referrals.demo import seed_cases, seed_referrals
+        from referrals.demo import seed_borough_moves, seed_cases, seed_referrals
 
         with transaction.atomic():
             created = seed_users(password)
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             seed_map()
 
             referrals = seed_referrals()
+            seed_borough_moves()  # one girl moving to another borough, one shared where harm happens
             # Published authenticator keys only where the published password would be allowed too.
             authenticators = seed_authenticators() if settings.DEBUG else []
         if created:
