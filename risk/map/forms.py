@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Borough
 from config.forms import ServiceForm, TextField
+from referrals.forms import _date_from_parts, _date_parts
 from referrals.references import looks_like
 from risk.map.models import (
     CHILD_AGE_BANDS,
@@ -27,7 +28,7 @@ from risk.map.models import (
 )
 
 TARGETS = [
-    ("existing", "Someone or somewhere already on the map (by reference)"),
+    ("existing", "Someone or somewhere already on the map"),
     ("associate", "A new person"),
     ("place", "A new place"),
     ("group", "A new group"),
@@ -42,8 +43,12 @@ class LinkForm(ServiceForm):
     """Add (MASH lead) or suggest (practitioner) a link from one node to another."""
 
     target = forms.ChoiceField(choices=TARGETS, widget=forms.RadioSelect, label="Link to")
-    existing = TextField(required=False, max_length=20, label="Reference",
-                               help_text="For example, A-4KQ7-M2XD, P-… or G-….")
+    existing = TextField(required=False, max_length=20, label="Their reference",
+                         help_text="For example, A-4KQ7-M2XD, P-… or G-….")
+    # One of the people, places or groups the page offers (suggested, or found): a reference.
+    pick = TextField(required=False, max_length=20, label="Choose who or where")
+    find = TextField(required=False, max_length=100, label="Find someone or somewhere on the map",
+                     help_text="Part of a name (MASH leads) or a reference.")
     associate_name = TextField(required=False, max_length=100, label="Name or street name")
     associate_description = TextField(required=False, max_length=500, label="Anything that identifies them",
                                             widget=forms.Textarea(attrs={"rows": 2}))
@@ -58,8 +63,8 @@ class LinkForm(ServiceForm):
     place_kind = forms.ChoiceField(required=False, choices=[("", "Choose")] + list(PlaceKind.choices),
                                    label="Kind of place")
     place_borough = forms.ModelChoiceField(required=False, queryset=Borough.objects.order_by("name"),
-                                           to_field_name="slug", label="Borough",
-                                           help_text="Leave blank for the young person's borough.")
+                                           to_field_name="slug", label="Borough", empty_label="Her borough",
+                                           help_text="Where the place is, if not in her borough.")
     latitude = forms.DecimalField(required=False, max_digits=8, decimal_places=5, min_value=-90, max_value=90)
     longitude = forms.DecimalField(required=False, max_digits=8, decimal_places=5, min_value=-180, max_value=180)
     group_name = TextField(required=False, max_length=120, label="Name of the group")
@@ -68,13 +73,15 @@ class LinkForm(ServiceForm):
     link_type = forms.ChoiceField(choices=LinkType.choices, label="How they are linked")
     confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.MEDIUM)
     source_agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.filter(is_active=True)
-                                           .order_by("name"), label="Source agency",
-                                           help_text="Leave blank for your own agency.")
-    first_seen = forms.DateField(widget=DateInput, label="First seen")
-    last_seen = forms.DateField(required=False, widget=DateInput, label="Last seen",
-                                help_text="Leave blank if the same day.")
-    expires_on = forms.DateField(required=False, widget=DateInput, label="Stops counting on",
-                                 help_text="Leave blank for a year after last seen.")
+                                           .order_by("name"), label="Source agency", empty_label="Your own agency",
+                                           help_text="The agency whose information this is.")
+    # The GOV.UK date pattern (day, month, year), like every other date in the service.
+    locals().update(_date_parts("first_seen", "the date first seen"))
+    locals().update(_date_parts("last_seen", "the date last seen"))
+    locals().update(_date_parts("expires_on", "the date the link stops counting"))
+    DATES = (("first_seen", "First seen", "", True),
+             ("last_seen", "Last seen", "Leave blank if the same day.", False),
+             ("expires_on", "Stops counting on", "Leave blank for a year after last seen.", False))
 
     def __init__(self, *args: Any, node_lookup: Callable[[str], Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,8 +89,16 @@ class LinkForm(ServiceForm):
         self.node: Any = None
         self.child_at_risk = False
 
+    def date_groups(self) -> list[dict[str, Any]]:
+        """The three dates as the page draws them: legend, hint, error and the three boxes."""
+        return [{"prefix": prefix, "legend": legend, "hint": hint, "errors": self[f"{prefix}_day"].errors,
+                 "parts": [self[f"{prefix}_{part}"] for part in ("day", "month", "year")]}
+                for prefix, legend, hint, _required in self.DATES]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for prefix, legend, _hint, required in self.DATES:
+            data[prefix] = _date_from_parts(self, prefix, legend.lower(), required=required)
         target = data.get("target")
         today = timezone.localdate()
         for name in ("first_seen", "last_seen"):
@@ -94,7 +109,7 @@ class LinkForm(ServiceForm):
         if data.get("expires_on") and data["expires_on"] < today + dt.timedelta(days=1):
             self.add_error("expires_on", "The date a link stops counting must be in the future.")
         if target == "existing":
-            reference = (data.get("existing") or "").strip().upper()
+            reference = (data.get("pick") or data.get("existing") or "").strip().upper()
             node = None
             if any(looks_like(prefix, reference) for prefix in "APG"):
                 node = self.node_lookup(reference)

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db.models import Case, CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from agencies.capabilities import mash_borough_of
 from encryption.keys import prefetch_data_keys
 from referrals.models import Subject
+from risk.choices import RiskLevel
 from risk.map.models import (
     MAY_POSE_RISK,
     AgeBand,
@@ -209,11 +211,16 @@ class Context:
     agencies: list[str]
     levels: dict[Any, str]
 
+    @property
+    def rows(self) -> list[tuple[Any, str]]:
+        """Each young person with her level as the page says it ("Very high", never ``very_high``)."""
+        return [(subject, self.levels.get(subject.pk, "Not assessed")) for subject in self.subjects]
+
 
 def _current_levels(subject_ids: list[Any], user: Any) -> dict[Any, str]:
     # Levels are cross-agency risk: only those of young people whose risk the viewer may see.
     within = SubjectRisk.objects.restrict(user, "view")
-    return {pk: str(level) for pk, level in current_levels(subject_ids, within=within).items()}
+    return {pk: RiskLevel(level).label for pk, level in current_levels(subject_ids, within=within).items()}
 
 
 def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Context]:
@@ -240,7 +247,8 @@ def contexts_of_concern(user: Any, *, threshold: int | None = None) -> list[Cont
     links = list(counting.filter(either).select_related("subject", "source_agency").order_by("subject__reference"))
     nodes = {kind: {n.pk: n for n in NODE_MODELS[kind]._base_manager.filter(pk__in=ids)}
              for kind, ids in hot.items() if ids}
-    prefetch_data_keys([a.data_key_id for a in nodes.get("associate", {}).values() if isinstance(a, Associate)])
+    # The page names each context (the MASH may see names): every node's key in one query.
+    prefetch_data_keys([getattr(n, "data_key_id", None) for by_pk in nodes.values() for n in by_pk.values()])
     levels = _current_levels(sorted({link.subject_id for link in links}, key=str), user)
     result = []
     for kind, by_pk in nodes.items():
@@ -326,3 +334,45 @@ def context_factors(subject_ids: Iterable[Any], *, today: dt.date | None = None,
             changes = soonest[(kind, node.pk)] + dt.timedelta(days=1)
             until[link.subject_id] = min(until.get(link.subject_id, changes), changes)
     return facts
+
+
+# ---------------------------------------------------------------------------------------------------
+# Finding someone or somewhere already on the map, when adding a link
+# ---------------------------------------------------------------------------------------------------
+FIND_LIMIT = 20
+NODE_PREFIXES = {"A": "associate", "P": "place", "G": "group"}
+
+
+def suggested_nodes(subject: Any, user: Any) -> list[MapNode]:
+    """People, places and groups linked to her links (two hops away) that she is not linked to herself:
+    the likeliest next link. The neighbourhood query's own two statements, nothing more."""
+    hood = neighbourhood(subject, user)
+    return sorted((n for n in hood.nodes.values() if n.hop == 2 and n.kind in NODE_MODELS),
+                  key=lambda n: (n.kind, n.label))[:FIND_LIMIT]
+
+
+def find_nodes(user: Any, term: str) -> list[MapNode]:
+    """People, places and groups the user may see, found by reference (everyone who uses the map) or, for
+    a MASH lead, by part of a name in their own borough. Names are encrypted under each node's own key,
+    so a name search reads the borough's nodes' names (their keys in one query per kind) and compares in
+    memory: a deliberate, rare action, capped at ``FIND_LIMIT`` results."""
+    term = " ".join((term or "").split())
+    if not term:
+        return []
+    reference = term.upper()
+    if reference[:1] in NODE_PREFIXES and len(reference) == 11:
+        kind = NODE_PREFIXES[reference[0]]
+        node = NODE_MODELS[kind]._default_manager.restrict(user, "view").filter(  # type: ignore[attr-defined]
+            reference=reference).first()
+        return [_node_for(kind, node, set(), 1)] if node is not None else []
+    borough = mash_borough_of(user)
+    if borough is None or len(term) < 2:
+        return []
+    wanted = term.casefold()
+    found: list[MapNode] = []
+    for kind, model in NODE_MODELS.items():
+        nodes: list[Any] = list(model._default_manager.restrict(user, "view")  # type: ignore[attr-defined]
+                                .filter(borough_id=borough).order_by("reference"))
+        prefetch_data_keys([n.data_key_id for n in nodes])
+        found.extend(_node_for(kind, n, set(), 1) for n in nodes if wanted in (n.name or "").casefold())
+    return sorted(found, key=lambda n: (n.kind, n.label))[:FIND_LIMIT]

@@ -120,7 +120,18 @@ def link_add(request: CaseRequest, reference: str) -> HttpResponse:
     form = LinkForm(request.POST if request.method == "POST" else None,
                     node_lookup=lambda ref: _visible_node(request, ref))
     back = "map-subject" if isinstance(origin, Subject) else f"map-{type(origin).__name__.lower()}"
-    if request.method == "POST" and form.is_valid():
+    # "Find" shows who or where matches, with what she typed kept; it adds nothing.
+    finding = request.method == "POST" and request.POST.get("action") == "find"
+    found, find_error = [], ""
+    if finding:  # unbound, so nothing else is checked yet: what she typed comes back as it was
+        form = LinkForm(initial=request.POST.dict(), node_lookup=lambda ref: _visible_node(request, ref))
+        try:
+            term = LinkForm.base_fields["find"].clean(request.POST.get("find", ""))
+        except ValidationError as error:
+            find_error = error.messages[0]
+        else:
+            found = map_queries.find_nodes(request.user, term or "")
+    if request.method == "POST" and not finding and form.is_valid():
         data = form.cleaned_data
         try:
             # Through the referral use cases: a link that counts at once re-assesses her at once.
@@ -137,8 +148,12 @@ def link_add(request: CaseRequest, reference: str) -> HttpResponse:
             verb = "added" if link.status == LinkStatus.CONFIRMED else "suggested to the MASH lead"
             messages.success(request, f"Link {link.reference} {verb}.")
             return redirect(back, reference=origin.reference)
+    suggested = map_queries.suggested_nodes(origin, request.user) if isinstance(origin, Subject) else []
     return render(request, "risk/map/link_form.html", {
-        "form": form, "origin": origin, "is_mash": is_mash, "back": back,
+        "form": form, "origin": origin, "is_mash": is_mash, "back": back, "finding": finding and not find_error,
+        "found": found, "find_error": find_error,
+        "suggested": suggested, "target": form["target"].value() or ("existing" if finding else ""),
+        "picked": form["pick"].value() or "",
     })
 
 

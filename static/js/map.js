@@ -16,18 +16,22 @@
     container: container,
     elements: elements,
     style: [
-      { selector: "node", style: { "label": "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 120,
+      // Labels sit below their node on a white ground, so they cross neither nodes nor edges.
+      { selector: "node", style: { "label": "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 110,
+        "text-valign": "bottom", "text-halign": "center", "text-margin-y": 4, "color": "#0b0c0c",
+        "text-background-color": "#ffffff", "text-background-opacity": 0.9, "text-background-padding": 2,
         "background-color": function (el) { return colours[el.data("kind")] || "#505a5f"; } } },
       { selector: "node[kind = 'place']", style: { "shape": "round-rectangle" } },
       { selector: "node[kind = 'group']", style: { "shape": "hexagon" } },
       { selector: "node[hop = 0]", style: { "width": 40, "height": 40 } },
       { selector: "node[concern = 1]", style: { "border-width": 4, "border-color": "#d4351c" } },
       { selector: "edge", style: { "width": 2, "line-color": "#b1b4b6", "label": "data(label)", "font-size": 8,
-        "curve-style": "bezier" } },
+        "curve-style": "bezier", "text-rotation": "autorotate", "color": "#505a5f",
+        "text-background-color": "#ffffff", "text-background-opacity": 0.9, "text-background-padding": 1 } },
       { selector: "edge[pending = 1]", style: { "line-style": "dashed" } }
     ],
     layout: { name: "concentric", concentric: function (node) { return 3 - node.data("hop"); }, levelWidth: function () { return 1; },
-      minNodeSpacing: 30, animate: false },
+      minNodeSpacing: 70, spacingFactor: 1.3, avoidOverlap: true, animate: false },
     userZoomingEnabled: true,
     boxSelectionEnabled: false
   });

@@ -207,9 +207,8 @@ def _map_subject_url(ctx: Context) -> str:
 
 def _link_data(target: str, **extra: Any) -> Callable[[Context], dict[str, Any]]:
     def data(ctx: Context) -> dict[str, Any]:
-        seen = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
         base = {"target": target, "link_type": LinkType.ASSOCIATES_WITH, "confidence": Confidence.MEDIUM,
-                "first_seen": seen, "last_seen": "", "expires_on": "", "source_agency": ""}
+                **_today_parts("first_seen", days_ago=10), "source_agency": ""}
         if target == "associate":
             base.update(associate_name="Big T", associate_description="Drives a black car",
                         age_band=AgeBand.AGE_18_24, role=AssociateRole.OLDER_ASSOCIATE)
@@ -306,7 +305,12 @@ TARGETS: list[Target] = [
            only_fields=("group_name", "group_kind", "place_borough")),
     Target("map-link-add:existing", "map-link-add", "mash_lambeth", url=_map_subject_url,
            data=_link_data("existing"), form_class=LinkForm, probe="existing", consumes=True,
-           only_fields=("existing", "target")),
+           only_fields=("existing", "pick", "target")),
+    # Finding someone or somewhere on the map adds nothing: the form comes back with what matched.
+    Target("map-link-add:find", "map-link-add", "mash_lambeth", url=_map_subject_url,
+           data=lambda ctx: {"action": "find", "find": "Big", "target": "existing"}, form_class=LinkForm,
+           probe="find", only_fields=("find",), extra_fields=("action",),
+           success_markers=("Found on the map", "Nobody and nowhere you can see matches")),
     Target("map-link-add:suggestion", "map-link-add", "teacher_lambeth", url=_map_subject_url,
            data=_link_data("associate"), form_class=LinkForm, probe="associate_name",
            only_fields=("associate_name", "associate_description", "role", "age_band", "record_as_associate")),

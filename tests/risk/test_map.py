@@ -312,10 +312,10 @@ def test_link_form_adds_and_offers_record_as_subject_for_a_child_at_risk(world, 
     subject = cases.subjects["lambeth_school"]
     url = reverse("map-link-add", kwargs={"reference": subject.reference})
     client = client_for("mash_lambeth")
-    today = timezone.localdate().isoformat()
+    today = timezone.localdate()
     child = {"target": "associate", "associate_name": "Young Friend", "age_band": "13_15",
              "role": AssociateRole.PEER_AT_RISK, "link_type": LinkType.ASSOCIATES_WITH, "confidence": "medium",
-             "first_seen": today}
+             "first_seen_day": today.day, "first_seen_month": today.month, "first_seen_year": today.year}
     response = client.post(url, child)
     assert response.status_code == 200 and "Record a concern about them as a young person" in response.content.decode()
     assert not Link.objects.exists()
@@ -345,3 +345,50 @@ def test_demo_map_is_idempotent(monkeypatch):
     for borough in ("Lambeth", "Southwark", "Hackney"):
         shared = Link.objects.filter(borough__name=borough, subject__isnull=False).values("subject").distinct()
         assert shared.count() == 2, borough
+
+
+def test_the_link_form_finds_by_name_for_the_mash_and_by_reference_for_others(world, cases, client_for):
+    """Find never adds anything; a MASH lead finds a person by part of a name in her borough, a practitioner
+    only by a reference they can see; nothing outside the searcher's view is offered."""
+    from risk.map import queries as map_queries
+
+    subject = cases.subjects["lambeth_school"]
+    url = reverse("map-link-add", kwargs={"reference": subject.reference})
+    mash = client_for("mash_lambeth")
+    today = timezone.localdate()
+    new = {"target": "associate", "associate_name": "Tall Findable", "age_band": "18_24",
+           "role": AssociateRole.OLDER_ASSOCIATE, "link_type": LinkType.ASSOCIATES_WITH, "confidence": "medium",
+           "first_seen_day": today.day, "first_seen_month": today.month, "first_seen_year": today.year}
+    assert mash.post(url, new).status_code == 302
+    associate = Link.objects.get().associate
+    before = Link.objects.count()
+    found = mash.post(url, {"action": "find", "find": "findab", "target": "existing"})
+    assert found.status_code == 200 and associate.reference in found.content.decode()
+    assert Link.objects.count() == before
+    assert [n.reference for n in map_queries.find_nodes(world.user("mash_southwark"), "findab")] == []
+    # A practitioner who did not suggest the link cannot find the person by name, nor by reference.
+    assert map_queries.find_nodes(world.user("teacher_lambeth"), "Findable") == []
+    assert map_queries.find_nodes(world.user("teacher_lambeth"), associate.reference) == []
+    # The MASH lead finds them by reference too, and picking one links it.
+    assert [n.reference for n in map_queries.find_nodes(world.user("mash_lambeth"), associate.reference.lower())] \
+        == [associate.reference]
+    other = cases.subjects["lambeth_gp"]
+    picked = {**new, "target": "existing", "pick": associate.reference}
+    assert mash.post(reverse("map-link-add", kwargs={"reference": other.reference}), picked).status_code == 302
+    assert Link.objects.filter(subject=other, associate=associate).exists()
+
+
+def test_the_link_form_suggests_who_her_links_are_linked_to(world, cases):
+    """Two hops away, not hers yet: the place her associate frequents is suggested; her own associate is not."""
+    from risk.map import queries as map_queries
+    from risk.map.models import Place, PlaceKind
+    from tests.risk.map_cases import link, new_associate
+
+    her = cases.subjects["lambeth_school"]
+    associate = link(world, "mash_lambeth", her, new_associate("Shared Contact")).associate
+    place = link(world, "mash_lambeth", associate, Place(name="Stairwell", kind=PlaceKind.PARK),
+                 LinkType.FREQUENTS).place
+    suggested = {n.reference for n in map_queries.suggested_nodes(her, world.user("mash_lambeth"))}
+    assert place.reference in suggested and associate.reference not in suggested
+    # Southwark's MASH sees neither her nor the suggestions.
+    assert map_queries.suggested_nodes(her, world.user("mash_southwark")) == []
