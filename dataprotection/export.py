@@ -19,7 +19,7 @@ from audit.models import AccessEvent
 from dataprotection.models import BreakGlassGrant
 from encryption import ERASED
 from encryption.keys import prefetch_data_keys
-from referrals.choices import SubjectStatus
+from referrals.choices import ActionTaken, SubjectStatus
 from referrals.models import BoroughTransfer, Concern, Referral, SchoolTransfer, Subject, SubjectShare
 from referrals.services import subjects_due_for_erasure
 from risk.map.models import Link
@@ -36,6 +36,13 @@ def _value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _already_done(codes: Any) -> Any:
+    """What the recorder had already done, in words (or "Erased")."""
+    if codes is ERASED:
+        return "Erased"
+    return [ActionTaken(code).label for code in codes or () if code in ActionTaken.values]
 
 
 def _user(user: Any) -> str:
@@ -75,6 +82,7 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
         "observed_on": _value(c.observed_on), "recorded_at": _value(c.recorded_at),
         "indicators": sorted(i.label for i in c.indicators.all()), "seriously_worried": c.seriously_worried,
         "narrative": _value(c.narrative), "identity_as_recorded": _value(c.subject_as_recorded),
+        "already_done": _already_done(c.actions_taken),
     } for c in concerns]
     data["assessments"] = [{
         "assessed_at": _value(a.assessed_at), "score": a.score, "level": a.level,

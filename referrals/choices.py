@@ -194,3 +194,14 @@ class HarmBoroughGround(models.TextChoices):
 
 HARM_BOROUGH_PURPOSE = "Harm in this borough"  # the share's purpose; the ground's code goes to the trail
 HARM_BOROUGH_MAX_DAYS = 90
+
+
+class ActionTaken(models.TextChoices):
+    """What the recorder had already done when recording the concern (kept under her key, as codes)."""
+
+    TOLD_DSL = "told_dsl", "Told my designated safeguarding lead"
+    SPOKE_TO_HER = "spoke_to_her", "Spoke to her about it"
+    CONTACTED_HOME = "contacted_home", "Contacted her parent or carer"
+    CALLED_999 = "called_999", "Called 999"
+    CALLED_CHILDRENS_SERVICES = "called_childrens_services", "Contacted children's social care directly"
+    REPORTED_MISSING = "reported_missing", "Reported her missing to the police"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Borough
 from config.forms import ServiceForm, TextField, TextRegexField, model_choice_field
-from referrals.choices import Judgement
+from referrals.choices import ActionTaken, Judgement
 from referrals.intake import SubjectDetails
 from referrals.models import Subject
 from referrals.references import looks_like
@@ -108,12 +108,27 @@ class ConcernForm(ServiceForm):
         required=False, choices=Judgement.choices, label="How worried are you about her?",
         error_messages={"invalid_choice": "Choose how worried you are from the list."},
     )
+    actions_taken = forms.MultipleChoiceField(
+        required=False, choices=ActionTaken.choices, widget=forms.CheckboxSelectMultiple,
+        label="What have you already done?",
+        error_messages={"invalid_choice": "Choose what you have already done from the list."},
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput,
                                       error_messages={"required": "This form has expired. Start again.",
                                                       "invalid": "This form has expired. Start again."})
 
     locals().update(_date_parts("dob", "date of birth"))
     locals().update(_date_parts("observed", "the date you saw the signs"))
+
+    # The order the page shows the fields in, so that the error summary lists them in that order too.
+    field_order = ["subject", "given_name", "family_name", "other_names", "dob_day", "dob_month", "dob_year",
+                   "age_estimate", "home_borough", "address", "nhs_number", "pupil_number", "observed_day",
+                   "observed_month", "observed_year", "indicators", "narrative", "judgement", "seriously_worried",
+                   "actions_taken", "idempotency_key"]
+    # Signs shown at once in each group; the rest sit behind the group's heading (a details element, opened
+    # when one of them is ticked). With none shown, the page's 33 signs become 9 headings to Tab past, and
+    # every sign is one click away (measured in tests/browser/test_concern_form_effort.py).
+    SIGNS_SHOWN = 0
 
     def __init__(self, *args: Any, subject_lookup: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,7 +184,8 @@ class ConcernForm(ServiceForm):
         )
 
     def indicator_groups(self) -> list[dict[str, Any]]:
-        """Current indicators grouped by category, in catalogue order, with which are ticked."""
+        """Current indicators grouped by category, in catalogue order, with which are ticked; each group's
+        first ``SIGNS_SHOWN`` are ``shown``, the rest ``more`` (with ``open`` when one of those is ticked)."""
         chosen = {str(code) for code in (self.data.getlist("indicators") if hasattr(self.data, "getlist") else [])}
         groups: dict[str, dict[str, Any]] = {}
         indicators = model_choice_field(self, "indicators").queryset
@@ -177,6 +193,10 @@ class ConcernForm(ServiceForm):
             group = groups.setdefault(indicator.category, {
                 "label": IndicatorCategory(indicator.category).label, "items": []})
             group["items"].append({"indicator": indicator, "checked": indicator.code in chosen})
+        for group in groups.values():
+            group["shown"], group["more"] = group["items"][:self.SIGNS_SHOWN], group["items"][self.SIGNS_SHOWN:]
+            group["open"] = any(item["checked"] for item in group["more"])
+            group["ticked"] = sum(item["checked"] for item in group["items"])
         return list(groups.values())
 
 

@@ -38,7 +38,7 @@ from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from encryption.exceptions import KeyShreddedError
 from referrals import routing
-from referrals.choices import MERGE_PURPOSE, IdentityIndex, Judgement, SubjectStatus, TransferStatus
+from referrals.choices import MERGE_PURPOSE, ActionTaken, IdentityIndex, Judgement, SubjectStatus, TransferStatus
 from referrals.models import Concern, SchoolTransfer, Subject, SubjectShare
 from referrals.references import new_reference
 from risk.map import services as map_services
@@ -205,6 +205,7 @@ def do_record_concern(
     idempotency_key: uuid.UUID,
     actor: User,
     judgement: str = "",
+    actions_taken: Iterable[str] = (),
 ) -> tuple[Concern, bool]:
     """Record a concern, attaching it to the matching subject or a new one.
 
@@ -220,6 +221,7 @@ def do_record_concern(
                 details=details, subject=subject, home_borough=home_borough, observed_on=observed_on,
                 indicators=list(indicators), narrative=narrative, seriously_worried=seriously_worried,
                 idempotency_key=idempotency_key, actor=actor, judgement=judgement,
+                actions_taken=sorted(set(actions_taken)),
             )
     except IntegrityError:
         # Another request with the same key won the race and has committed.
@@ -249,8 +251,11 @@ def _record_concern(
     idempotency_key: uuid.UUID,
     actor: User,
     judgement: str = "",
+    actions_taken: list[str] | None = None,
 ) -> Concern:
     membership = active_membership(actor)
+    if set(actions_taken or ()) - set(ActionTaken.values):
+        raise ValidationError("Choose what you have already done from the list.")
     if membership is None:
         raise PermissionDenied("No active membership.")
     if not indicators and not narrative.strip():
@@ -292,6 +297,7 @@ def _record_concern(
         subject_as_recorded={**details.as_json(), "home_borough": home_borough.name} if details is not None else None,
         seriously_worried=seriously_worried,
         judgement=judgement,
+        actions_taken=list(actions_taken) if actions_taken else None,
         age_at_observation=age_at(observed_on, details, subject),
         idempotency_key=idempotency_key,
     )

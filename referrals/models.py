@@ -163,6 +163,8 @@ class Concern(models.Model):
     seriously_worried = models.BooleanField(
         default=False, help_text="Professional judgement: 'I am seriously worried about this young person'."
     )
+    # What the recorder had already done (``ActionTaken`` codes): about her, so under her key.
+    actions_taken = EncryptedJSONField(data_key="subject.data_key_id", blank=True, null=True)
     # Professional judgement in three steps (scoring model v3); ``seriously_worried`` stays true for the
     # upper two, so that models v1 and v2 read old and new concerns alike.
     judgement = models.CharField(max_length=20, choices=Judgement.choices, blank=True, default="")

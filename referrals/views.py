@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
@@ -20,7 +21,7 @@ from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
 from referrals import boroughs, intake, queries
-from referrals.choices import SubjectStatus
+from referrals.choices import ActionTaken, SubjectStatus
 from referrals.forms import ConcernForm, MergeForm
 from referrals.models import Concern, SchoolTransfer, Subject
 from referrals.references import looks_like
@@ -33,6 +34,13 @@ def _visible_subject(request: CaseRequest, reference: str) -> Subject | None:
     return Subject.objects.restrict(request.user, "view").filter(reference=reference).first()
 
 
+def _form_context(request: CaseRequest, form: ConcernForm, subject: Subject | None) -> dict[str, Any]:
+    """The concern form's page: about a known young person, her name as this recorder may see it (what they
+    or their agency entered), never the reference alone."""
+    identity = queries.identity_for(subject, request.user) if subject is not None else None
+    return {"form": form, "subject": subject, "identity": identity}
+
+
 @require_http_methods(["GET", "POST"])
 @audit_exempt("Shows back only what the user typed; do_record_concern records the create, and starting "
               "from a subject is recorded as a view of that subject below. A rejected form changes nothing.")
@@ -42,9 +50,12 @@ def concern_create(request: CaseRequest) -> HttpResponse:
         raise Http404
     lookup = lambda reference: _visible_subject(request, reference)  # noqa: E731
     if request.method == "GET":
+        today = timezone.localdate()
         initial: dict[str, Any] = {
             "idempotency_key": uuid.uuid4(),
             "home_borough": request.membership.agency.borough.slug,
+            # Most concerns are recorded the day the signs were seen: today, which she can change.
+            "observed_day": today.day, "observed_month": today.month, "observed_year": today.year,
         }
         subject = None
         if request.GET.get("subject"):
@@ -60,17 +71,17 @@ def concern_create(request: CaseRequest) -> HttpResponse:
             # service files the concern under the record's borough whatever the form says.
             initial["subject"] = subject.reference
         form = ConcernForm(initial=initial, subject_lookup=lookup)
-        return render(request, "referrals/concern_form.html", {"form": form, "subject": subject})
+        return render(request, "referrals/concern_form.html", _form_context(request, form, subject))
 
     form = ConcernForm(request.POST, subject_lookup=lookup)
     if not form.is_valid():
-        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj},
+        return render(request, "referrals/concern_form.html", _form_context(request, form, form.subject_obj),
                       status=200)
     if request.POST.get("stage") == "edit":
-        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj})
+        return render(request, "referrals/concern_form.html", _form_context(request, form, form.subject_obj))
     if request.POST.get("stage") != "confirm":
-        return render(request, "referrals/concern_check.html", {"form": form, "data": form.cleaned_data,
-                                                                 "subject": form.subject_obj})
+        return render(request, "referrals/concern_check.html", {**_form_context(request, form, form.subject_obj),
+                                                                 "data": form.cleaned_data})
     data = form.cleaned_data
     try:
         concern, _created = intake.do_record_concern(
@@ -79,13 +90,14 @@ def concern_create(request: CaseRequest) -> HttpResponse:
             observed_on=data["observed_on"], indicators=data["indicators"], narrative=data.get("narrative") or "",
             seriously_worried=data["seriously_worried"], idempotency_key=data["idempotency_key"],
             actor=request.user, judgement=data.get("judgement") or "",
+            actions_taken=data.get("actions_taken") or (),
         )
     except ValidationError as error:
         form.add_error(None, error)
-        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj})
+        return render(request, "referrals/concern_form.html", _form_context(request, form, form.subject_obj))
     except PermissionDenied:
         form.add_error(None, "This form has already been used. Start again.")
-        return render(request, "referrals/concern_form.html", {"form": form, "subject": form.subject_obj})
+        return render(request, "referrals/concern_form.html", _form_context(request, form, form.subject_obj))
     request.session[JUST_RECORDED] = concern.reference
     return redirect("concern-detail", reference=concern.reference)
 
@@ -99,8 +111,10 @@ def concern_detail(request: CaseRequest, reference: str) -> HttpResponse:
     request.audit_borough = concern.subject.home_borough
     just_recorded = request.session.pop(JUST_RECORDED, None) == concern.reference
     chosen = (concern.subject_as_recorded or {}).get("home_borough", "") if just_recorded else ""
+    done = set(concern.actions_taken) if isinstance(concern.actions_taken, list) else set()  # erased: nothing
     return render(request, "referrals/concern_detail.html", {
         "concern": concern, "indicators": list(concern.indicators.all()), "just_recorded": just_recorded,
+        "actions_taken": [label for value, label in ActionTaken.choices if value in done],
         "chosen_borough": chosen,
     })
 

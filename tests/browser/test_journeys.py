@@ -40,7 +40,10 @@ def test_practitioner_records_a_concern(journey) -> None:
     observed.get_by_label("Day").fill(str(seen.day))
     observed.get_by_label("Month").fill(str(seen.month))
     observed.get_by_label("Year").fill(str(seen.year))
+    # Signs sit in groups that open with one click (the form is short by keyboard).
+    page.get_by_text("Missing and education (", exact=False).click()
     page.get_by_label("Absent from school").check()
+    page.get_by_text("Online, gifts and exploitation of others (", exact=False).click()
     page.get_by_label("Gifts from unknown sources").check()
     page.get_by_label("What did you see or hear?").fill("Came in with a new phone; would not say who gave it to her.")
     page.get_by_role("button", name="Continue").click()
