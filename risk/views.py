@@ -29,6 +29,7 @@ from config.forms import ServiceForm
 from referrals.choices import SubjectStatus
 from referrals.models import Concern, Subject
 from risk import pathways, queries
+from risk.chart import points as chart_points
 from risk.chart import trajectory_svg
 from risk.choices import DecisionKind, RiskLevel
 from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
@@ -237,6 +238,8 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
     return render(request, "risk/subject_risk.html", {
         "subject": subject, "risk": risk, "full": full, "timeline": timeline, "explanation": explanation,
         "explained": explained, "chart": trajectory_svg(timeline) if full and timeline else "",
+        "points": list(reversed(chart_points(timeline))) if full else [],
+        "thresholds": _thresholds(explanation, risk.level if risk else ""),
         "own_signs": own_signs, "level_labels": LEVEL_LABELS, "protective": protective,
         "signs_explained": [d for d in reversed(decided) if d.kind == DecisionKind.EXPLAINED],
         "latest_review": reviews[-1] if reviews else None,
@@ -247,6 +250,12 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
         "can_record_factor": active and capabilities.can_record_protective_factors(request.user),
         "pathways": recommendations,
     })
+
+
+def _thresholds(explanation: dict[str, Any], level: str) -> list[dict[str, Any]]:
+    """The model's thresholds as the page lists them beside the score, her level marked."""
+    return [{"level": name, "label": RiskLevel(name).label, "from": score, "current": name == level}
+            for name, score in (explanation.get("thresholds") or {}).items() if name in RiskLevel.values]
 
 
 def _indicator_labels(codes: set[str]) -> list[tuple[str, str]]:

@@ -121,3 +121,28 @@ def test_subject_risk_page_shows_the_explanation_and_chart_to_the_mash_lead_only
     assert "Medium" not in teacher and "Current level" not in teacher
     subject_page = client_for("teacher_lambeth").get(reverse("subject-detail", args=[made.subject.reference]))
     assert url in subject_page.content.decode()
+
+
+def test_the_trajectory_is_drawn_by_the_date_seen_with_thresholds_beside_the_score(client_for, world):
+    """A concern recorded today about signs seen 40 days ago is plotted 40 days ago; the thresholds are
+    listed beside the score with her level marked; the page says when she was last assessed."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from risk.chart import points
+    from risk.models import Assessment
+    from tests.factories import new_concern
+
+    made = new_concern(world, "teacher_lambeth", given="Seenia", family="Datecase", dob=dt.date(2011, 2, 2),
+                       indicators=("older-boyfriend-or-associate",), days_ago=40)
+    (point,) = points(list(Assessment.objects.filter(subject=made.subject)))
+    assert point.seen == timezone.localdate() - dt.timedelta(days=40)
+    assert point.assessed_at.date() == timezone.localdate()
+    html = client_for("mash_lambeth").get(reverse("subject-risk", kwargs={"reference": made.subject.reference})
+                                          ).content.decode()
+    seen = point.seen
+    assert f"{seen.day} {seen:%b %Y}" in html  # an axis label in words
+    assert "Date the signs were seen" in html and "Last assessed" in html
+    assert "From a score of" in html and "Her level" in html and "Very high" in html
+    assert "veryhigh" not in html.split("Signs that counted")[0]
