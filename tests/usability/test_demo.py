@@ -19,6 +19,13 @@ from agencies.choices import RoleCode
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
+MAKE = shutil.which("make") or "make"
+
+
+def _dry_run(*arguments: str) -> str:
+    """What ``make`` would run, without running it."""
+    return subprocess.run([MAKE, "-n", *arguments], cwd=ROOT, capture_output=True, text=True,  # noqa: S603
+                          check=True).stdout
 # What Django's technical 404 page says; none of it may reach a visitor of the demo.
 TECHNICAL = ("Using the URLconf", "Django tried these URL patterns", "DEBUG = True", "urlpatterns")
 
@@ -56,8 +63,7 @@ def test_the_set_password_page_keeps_its_own_404(client_for):
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_the_demo_target_gives_emails_the_port_it_serves_on(world, django_capture_on_commit_callbacks):
-    commands = subprocess.run(["make", "-n", "demo", "PORT=8123"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout
+    commands = _dry_run("demo", "PORT=8123")
     serve = next(line for line in commands.splitlines() if "runserver" in line)
     seed = next(line for line in commands.splitlines() if "seed_demo" in line)
     assert "127.0.0.1:8123" in serve
@@ -66,8 +72,8 @@ def test_the_demo_target_gives_emails_the_port_it_serves_on(world, django_captur
     assert "SITE_URL=http://127.0.0.1:8123" in seed
     # A notification built under that setting links to that port (a set-password email, say).
     user = agency_services.do_create_user(
-        username="demo.port", agency=world.agencies["lambeth_school"], roles=[RoleCode.PRACTITIONER], email="port@school.test",
-        actor=None)
+        username="demo.port", agency=world.agencies["lambeth_school"], roles=[RoleCode.PRACTITIONER],
+        email="port@school.test", actor=None)
     with override_settings(SITE_URL=site_url.group(1)), django_capture_on_commit_callbacks(execute=True):
         link = agency_services.do_create_invitation(user=user, actor=None)
     assert link.url.startswith("http://127.0.0.1:8123/set-password/")
@@ -76,6 +82,5 @@ def test_the_demo_target_gives_emails_the_port_it_serves_on(world, django_captur
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_site_url_can_still_be_set_for_the_demo():
-    commands = subprocess.run(["make", "-n", "demo", "SITE_URL=https://demo.example.org"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout
+    commands = _dry_run("demo", "SITE_URL=https://demo.example.org")
     assert "SITE_URL=https://demo.example.org" in next(line for line in commands.splitlines() if "runserver" in line)
