@@ -25,8 +25,9 @@ from audit.views import auditor_only
 from config.csv import safe_writer
 from dataprotection import export, services
 from dataprotection.breakglass import grants_for_review
-from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
+from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm
 from referrals.models import Subject
+from referrals.views_search import run_search
 
 PAGE_SIZE = 50
 
@@ -105,17 +106,12 @@ def break_glass_review(request: CaseRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.SEARCH, object_type="subject")
 def subject_access(request: CaseRequest) -> HttpResponse:
-    """Find the young person by reference number (POST, so nothing typed lands in a URL or log)."""
+    """Find the young person by name and date of birth (POST, so nothing typed lands in a URL or log), in
+    every borough; each record found opens her report."""
     _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):
         return stale
-    form = SubjectAccessForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        reference = form.cleaned_data["reference"]
-        if Subject.objects.restrict(request.user, "export").filter(reference=reference).exists():
-            return redirect("subject-access-report", reference=reference)
-        form.add_error("reference", "There is no record with that reference number. Check it and try again.")
-    return render(request, "dataprotection/subject_access_form.html", {"form": form})
+    return run_search(request, action="export", template="dataprotection/subject_access_form.html")
 
 
 def _subject_for_export(request: CaseRequest, reference: str) -> Subject:

@@ -23,21 +23,26 @@ def shared(cases):
     return cases.subjects["shared"]
 
 
-def test_the_officer_finds_a_record_by_reference_by_post(client_for, shared):
+def test_the_officer_finds_a_record_by_name_and_date_of_birth_by_post(client_for, shared):
     client = client_for("dpo")
     assert client.get(reverse("subject-access")).status_code == 200
-    response = client.post(reverse("subject-access"), {"reference": f" {shared.reference.lower()} "})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("subject-access-report", args=[shared.reference])
+    response = client.post(reverse("subject-access"), {"given_name": "tianna", "family_name": " INVENTED ",
+                                                       "dob_day": "30", "dob_month": "6", "dob_year": "2009"})
+    html = response.content.decode()
+    assert response.status_code == 200 and f'data-result="{shared.reference}"' in html
+    assert reverse("subject-access-report", args=[shared.reference]) in html
 
 
-@pytest.mark.parametrize(("reference", "message"), [
-    ("", "Enter the young person&#x27;s reference number."),
-    ("Tianna Invented", "Enter a reference number in the form S-4KQ7-M2XD."),
-    ("S-0000-0000", "There is no record with that reference number."),
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Enter her last name."),
+    ({"family_name": "Invented"}, "Enter her first name, or her date of birth, as well as her last name."),
+    ({"family_name": "Invented", "dob_day": "31", "dob_month": "2", "dob_year": "2009"},
+     "Date of birth must be a real date."),
+    ({"given_name": "Nobody", "family_name": "Atall", "dob_day": "1", "dob_month": "1", "dob_year": "2010"},
+     "No records found"),
 ])
-def test_bad_references_are_form_errors(client_for, cases, reference, message):
-    response = client_for("dpo").post(reverse("subject-access"), {"reference": reference})
+def test_bad_searches_are_form_errors_or_find_nothing(client_for, cases, data, message):
+    response = client_for("dpo").post(reverse("subject-access"), data)
     assert response.status_code == 200 and message in response.content.decode()
 
 
