@@ -53,7 +53,7 @@ def test_the_page_holds_everything_decrypted_and_is_one_export_event(client_for,
     response = client_for("dpo").get(reverse("subject-access-report", args=[shared.reference]))
     html = response.content.decode()
     assert response.status_code == 200
-    for expected in ["Tianna", "Invented", "2009-06-30", "Seen late at night.", "Missing from home or care",
+    for expected in ["Tianna", "Invented", "30 June 2009", "Seen late at night.", "Missing from home or care",
                      "Going missing overnight with older males.", "Lambeth Test Social Care", "Strategy discussion",
                      cases.links["shared"].reference, cases.associates["shared"].reference,
                      "Found in our borough tonight", "Southwark Test YOT"]:
@@ -61,7 +61,7 @@ def test_the_page_holds_everything_decrypted_and_is_one_export_event(client_for,
     # Third parties' identities are not hers to receive.
     assert "Matrix Associate" not in html
     event = assert_audit("export", actor=world.user("dpo"), object_type="subject", reference=shared.reference)
-    assert event.detail == {"format": "html"}
+    assert event.detail == {"format": "html", "third_parties": "withheld"}
     assert "Tianna" not in f"{event.purpose} {event.detail}"
 
 
@@ -76,10 +76,10 @@ def test_the_json_download(client_for, world, cases, shared):
     assert data["assessments"] and data["assessments"][0]["level"]
     shares = [d for d in data["disclosures"] if d["change"] == "shared"]
     assert shares[0]["agency"] == "Lambeth Test Social Care" and shares[0]["purpose"] == "Strategy discussion"
-    assert shares[0]["until"] and shares[0]["granted_by"] == "mash_southwark"
+    assert shares[0]["until"] and shares[0]["granted_by"] == "[name withheld]"
     assert {link["with"]["kind"] for link in data["map_links"]} == {"associate", "place", "group"}
     event = assert_audit("export", actor=world.user("dpo"), object_type="subject", reference=shared.reference)
-    assert event.detail == {"format": "json"}
+    assert event.detail == {"format": "json", "third_parties": "withheld"}
 
 
 def test_a_revoked_share_shows_when_it_ended(world, cases):
