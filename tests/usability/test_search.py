@@ -131,3 +131,20 @@ def test_bad_input_is_a_clear_message(client_for, girls):
         response = _post(client, **data)
         assert response.status_code == 200 and message in response.content.decode(), (data, message)
         assert "data-result=" not in response.content.decode()
+
+
+def test_the_officer_gives_the_second_factor_again_before_searching_every_borough(client_for, girls):
+    import time
+
+    from agencies.sessions import FRESH_AUTH_AT
+    from tests.two_factor_helpers import set_session_value
+
+    for url_name in ("subject-search", "subject-access"):
+        stale = client_for("dpo")
+        set_session_value(stale, FRESH_AUTH_AT, time.time() - 24 * 3600)
+        response = stale.post(reverse(url_name), {"given_name": "Natasha", "family_name": "Dupont"})
+        assert response.status_code == 302 and response["Location"].startswith(reverse("step-up")), url_name
+    # A MASH lead searches her own borough without it (as she opens her records).
+    lead = client_for("mash_lambeth")
+    set_session_value(lead, FRESH_AUTH_AT, 0)
+    assert _post(lead, given_name="Natasha", family_name="Dupont").status_code == 200
