@@ -141,6 +141,10 @@ class MembershipAdmin(StepUpOnChangeMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["user", "agency"]
     list_select_related = ["user", "agency__borough"]
 
+    class Media:
+        # Gives the two autocomplete boxes an accessible name (their label), which select2 leaves out.
+        js = ["js/admin-autocomplete-labels.js"]
+
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("roles")
 
@@ -240,10 +244,27 @@ class SafeguardingUserAdmin(StepUpOnChangeMixin, UserAdmin):
     add_form = NewUserForm
     add_form_template = None
     readonly_fields = ["last_login", "date_joined"]
-    list_display = ["username", "first_name", "last_name", "email", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["username", "first_name", "last_name", "agency", "roles", "is_active"]
+    list_filter = ["is_active", "membership__agency__kind", "membership__roles"]
+    list_select_related = ["membership__agency"]
 
     actions = ["deactivate_users", "make_set_password_links", "request_two_factor_reset"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("membership__roles")
+
+    @admin.display(description="Agency", ordering="membership__agency__name")
+    def agency(self, obj: User) -> str:
+        membership = getattr(obj, "membership", None)
+        return membership.agency.name if membership is not None else "–"
+
+    @admin.display(description="Roles")
+    def roles(self, obj: User) -> str:
+        membership = getattr(obj, "membership", None)
+        if membership is None:
+            return "–"
+        roles = ", ".join(role.label for role in membership.roles.all()) or "none yet"
+        return roles if membership.is_active else f"{roles} (membership ended)"
 
     def get_urls(self) -> list[Any]:
         # Django's "change password" page is gone: administrators never type another person's password.

@@ -270,6 +270,12 @@ def _granted(user: Any, perm: str) -> bool:
     return perm in permissions_for_roles(roles_of(user))
 
 
+def can_search_subjects(user: Any) -> bool:
+    """Finding a young person by name and date of birth: MASH leads (their borough's young people) and the
+    data protection officer (every borough, to start a subject access request)."""
+    return is_mash_lead(user) or can_answer_subject_access(user)
+
+
 def can_answer_subject_access(user: Any) -> bool:
     """Subject access requests: everything held about one young person (the data protection officer)."""
     return _granted(user, "dataprotection.export_subject_data")

@@ -25,6 +25,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Access trail", "audit-log", capabilities.is_auditor),
     NavItem("Record a concern", "concern-create", capabilities.can_record_concerns),
     NavItem("Young people", "subject-list", capabilities.can_list_subjects),
+    # By name and date of birth (POST): MASH leads, and the data protection officer for subject access.
+    NavItem("Find a young person", "subject-search", capabilities.can_search_subjects),
     NavItem("Possible duplicates", "duplicate-list", capabilities.can_merge_subjects),
     NavItem("Risk register", "register", capabilities.is_mash_lead),
     NavItem("Referrals", "referral-list", capabilities.works_referral_inbox),

@@ -20,6 +20,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
 from agencies.models import UserSession
+from audit.api import record
+from audit.choices import Action
 
 # Session keys (never shown to the user; the cookie carries only the session's random key).
 SIGNED_IN_AT = "signed_in_at"
@@ -70,12 +72,18 @@ def end_sessions(user_ids: Iterable[int]) -> int:
 
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """Start the session's clocks and list it. Django's login() has already given it a new key."""
-    if request is None or not hasattr(request, "session"):
-        return
     from agencies.two_factor import has_confirmed_device
 
-    now = time.time()
     has_device = has_confirmed_device(user)
+    if not has_device:
+        # Signed in with the password alone (a member who must set up an authenticator records its set-up
+        # next, as ``create totp_device``). With an authenticator the password is not a sign-in yet: the
+        # code completes it, and do_verify_second_factor records that one event. One event per sign-in.
+        record(Action.LOGIN, actor=user, object_type="user", reference=str(user.pk),
+               detail={"factor": "password", "purpose": "sign_in"})
+    if request is None or not hasattr(request, "session"):
+        return
+    now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[HAS_DEVICE] = has_device
     if has_device:

@@ -6,9 +6,10 @@ queries whatever the size of the trail (the window bounds the work through the `
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,58 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncHour
 from audit.choices import Action, ObjectType, Outcome
 from audit.models import AccessEvent
 
+OUT_OF_HOURS_EVENTS_PER_ROW = 20
+
+
+@dataclass
+class OutOfHoursDay:
+    """One user's activity outside working hours on one London day: one row, not one row per event."""
+
+    actor_username: str
+    agency: str
+    day: date
+    first: datetime
+    last: datetime
+    events: int = 0
+    denied: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    objects: list[tuple[str, str]] = field(default_factory=list)
+
+    # A few objects name the day's work; the trail (linked from the row) has the rest.
+    OBJECTS_SHOWN = 5
+
+    @property
+    def action_summary(self) -> list[tuple[str, int]]:
+        labels = dict(Action.choices)
+        return [(labels.get(code, code), count) for code, count in self.actions.most_common()]
+
+    @property
+    def more_objects(self) -> int:
+        return max(0, len(self.objects) - self.OBJECTS_SHOWN)
+
+    @property
+    def objects_shown(self) -> list[tuple[str, str]]:
+        return self.objects[:self.OBJECTS_SHOWN]
+
+
+def group_by_user_and_day(events: Sequence[AccessEvent], zone: ZoneInfo) -> list[OutOfHoursDay]:
+    """Out-of-hours events folded into one row per user and London day, the latest day first."""
+    days: dict[tuple[str, date], OutOfHoursDay] = {}
+    for event in events:
+        local = event.occurred_at.astimezone(zone)
+        key = (event.actor_username, local.date())
+        row = days.get(key)
+        if row is None:
+            agency = event.actor_agency.name if event.actor_agency is not None else ""
+            row = days[key] = OutOfHoursDay(event.actor_username, agency, local.date(), local, local)
+        row.first, row.last = min(row.first, local), max(row.last, local)
+        row.events += 1
+        row.denied += event.outcome == Outcome.DENIED
+        row.actions[event.action] += 1
+        if event.reference and (event.object_type, event.reference) not in row.objects:
+            row.objects.append((event.object_type, event.reference))
+    return sorted(days.values(), key=lambda row: (-row.day.toordinal(), row.actor_username))
+
 
 @dataclass
 class Anomalies:
@@ -28,7 +81,7 @@ class Anomalies:
     rules: dict[str, Any]
     many_subjects: list[dict[str, Any]]
     repeated_denials: list[dict[str, Any]]
-    out_of_hours: Sequence[AccessEvent]
+    out_of_hours: list[OutOfHoursDay]
     break_glass: Sequence[AccessEvent]
     # Separation of duties: every request, approval and refusal of a case role (and every refused attempt
     # to set roles), and every second-factor reset, for review whatever the rules say.
@@ -68,14 +121,17 @@ def find_anomalies(now: datetime) -> Anomalies:
     )
     zone = ZoneInfo(settings.TIME_ZONE)
     start, end = rules["working_hours"]
-    out_of_hours = list(
+    # Grouped by user and London day: a night's work is one row to review, not a screen of events. The
+    # events read are bounded (the newest ``OUT_OF_HOURS_EVENTS_PER_ROW`` × ``max_rows``), then at most
+    # ``max_rows`` user-days are shown.
+    out_of_hours = group_by_user_and_day(list(
         window.filter(actor__isnull=False)
         .annotate(local_hour=ExtractHour("occurred_at", tzinfo=zone),
                   local_day=ExtractIsoWeekDay("occurred_at", tzinfo=zone))
         .filter(Q(local_hour__lt=start) | Q(local_hour__gte=end) | ~Q(local_day__in=rules["working_days"]))
         .select_related("actor_agency")
-        .order_by("-id")[:limit]
-    )
+        .order_by("-id")[:limit * OUT_OF_HOURS_EVENTS_PER_ROW]
+    ), zone)[:limit]
     break_glass = list(
         window.filter(action=Action.BREAK_GLASS).select_related("actor_agency").order_by("-id")[:limit]
     )

@@ -1,4 +1,8 @@
-"""Sign-ins, failed sign-ins and sign-outs, from Django's auth signals.
+"""Failed sign-ins and sign-outs, from Django's auth signals.
+
+A successful sign-in is recorded where it completes, once (``agencies.sessions.on_user_logged_in`` for a
+member who signs in with a password alone, ``agencies.services.do_verify_second_factor`` for one who
+also gives a code): recording it here too wrote two ``login`` events for every two-factor sign-in.
 
 A failed sign-in names the attempted account only by its id, and only when such an account exists:
 whatever was typed (which might be someone's name, or a password typed in the wrong box) is never kept.
@@ -14,10 +18,6 @@ from django.http import HttpRequest
 
 from audit.api import record
 from audit.choices import Action, Outcome
-
-
-def on_logged_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
-    record(Action.LOGIN, actor=user, object_type="user", reference=str(user.pk))
 
 
 def on_logged_out(

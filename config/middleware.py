@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+
+from config.errors import page_not_found
 
 
 class NoStoreMiddleware:
@@ -21,4 +24,24 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store, private"
         response.setdefault("Pragma", "no-cache")
+        return response
+
+
+class ServiceNotFoundMiddleware:
+    """With ``DEBUG`` on (the demo), answer an unknown address with the service's own 404 page.
+
+    Django's technical 404 page, which it shows instead of ``handler404`` whenever ``DEBUG`` is on, lists
+    every URL pattern of the service: a map of the system for anyone who mistypes an address. It is an
+    ``HttpResponseNotFound`` made while converting the ``Http404``; the service's own pages that answer 404
+    (an expired set-password link) are plain responses with that status and are left alone. With ``DEBUG``
+    off Django already uses ``handler404``, so this changes nothing in production.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.DEBUG and type(response) is HttpResponseNotFound:
+            return page_not_found(request)
         return response

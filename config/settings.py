@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "dataprotection.middleware.BreakGlassMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the CSP middleware, so the page it puts in place of Django's technical 404 gets the nonce.
+    "config.middleware.ServiceNotFoundMiddleware",
     "config.middleware.NoStoreMiddleware",
     # Axes must come last: it turns a locked-out login into the cool-off page.
     "axes.middleware.AxesMiddleware",

@@ -70,13 +70,3 @@ class BreakGlassReviewForm(ServiceForm):
         error_messages={"required": "Choose whether the emergency access was justified.",
                         "invalid_choice": "Choose whether the emergency access was justified."},
     )
-
-
-class SubjectAccessForm(ServiceForm):
-    """The reference number of the young person whose subject access request is being answered."""
-
-    reference = TextField(label="Reference number", max_length=20, help_text=REFERENCE_HELP,
-                                error_messages={"required": "Enter the young person's reference number."})
-
-    def clean_reference(self) -> str:
-        return _clean_reference(self.cleaned_data["reference"])

@@ -23,10 +23,11 @@ from audit.api import audited_view
 from audit.choices import Action
 from audit.views import auditor_only
 from config.csv import safe_writer
-from dataprotection import export, services
+from dataprotection import export, letter, services
 from dataprotection.breakglass import grants_for_review
-from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
+from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm
 from referrals.models import Subject
+from referrals.views_search import run_search
 
 PAGE_SIZE = 50
 
@@ -105,17 +106,12 @@ def break_glass_review(request: CaseRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.SEARCH, object_type="subject")
 def subject_access(request: CaseRequest) -> HttpResponse:
-    """Find the young person by reference number (POST, so nothing typed lands in a URL or log)."""
+    """Find the young person by name and date of birth (POST, so nothing typed lands in a URL or log), in
+    every borough; each record found opens her report."""
     _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):
         return stale
-    form = SubjectAccessForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        reference = form.cleaned_data["reference"]
-        if Subject.objects.restrict(request.user, "export").filter(reference=reference).exists():
-            return redirect("subject-access-report", reference=reference)
-        form.add_error("reference", "There is no record with that reference number. Check it and try again.")
-    return render(request, "dataprotection/subject_access_form.html", {"form": form})
+    return run_search(request, action="export", template="dataprotection/subject_access_form.html")
 
 
 def _subject_for_export(request: CaseRequest, reference: str) -> Subject:
@@ -126,30 +122,49 @@ def _subject_for_export(request: CaseRequest, reference: str) -> Subject:
     return subject
 
 
+def _third_parties(request: CaseRequest) -> bool:
+    """Whether the officer chose to include other people's names (withheld unless asked)."""
+    return request.GET.get("third_parties") == "include"
+
+
+def _export_data(request: CaseRequest, subject: Subject) -> dict[str, Any]:
+    data = export.subject_access_data(subject)
+    return data if _third_parties(request) else letter.redact_third_parties(data)
+
+
 @require_GET
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
 def subject_access_report(request: CaseRequest, reference: str) -> HttpResponse:
-    """Everything held about her, decrypted, as a readable page (one export event)."""
+    """Everything held about her, decrypted, as a letter to her (one export event). Other people's names
+    are withheld unless the officer asks for them (``?third_parties=include``, recorded on the event);
+    ``?version=print`` is the same letter on its own, for printing (print styles, no script)."""
     # Step-up first, for any reference, existing or not: otherwise 302-or-404 tells whether it exists.
     _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):
         return stale
     subject = _subject_for_export(request, reference)
-    request.audit_detail = {"format": "html"}
-    data = export.subject_access_data(subject)
-    return render(request, "dataprotection/subject_access_report.html", {"subject": subject, "data": data})
+    printable = request.GET.get("version") == "print"
+    include = _third_parties(request)
+    request.audit_detail = {"format": "print" if printable else "html",
+                            "third_parties": "included" if include else "withheld"}
+    data = letter.as_letter(_export_data(request, subject))
+    return render(request, "dataprotection/subject_access_report.html", {
+        "subject": subject, "data": data, "printable": printable, "third_parties_included": include,
+        "base_template": "dataprotection/letter_print_base.html" if printable else "base.html",
+        "today": timezone.localdate(), "withheld": letter.WITHHELD})
 
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
 def subject_access_export(request: CaseRequest, reference: str) -> HttpResponse:
-    """The same as a JSON download (one export event)."""
+    """The same as a JSON download (one export event), other people's names withheld unless asked for."""
     _require(capabilities.can_answer_subject_access(request.user))
     if stale := step_up_redirect(request):  # before the look-up, as above
         return stale
     subject = _subject_for_export(request, reference)
-    request.audit_detail = {"format": "json"}
-    body = json.dumps(export.subject_access_data(subject), indent=2, ensure_ascii=False, default=str)
+    request.audit_detail = {"format": "json",
+                            "third_parties": "included" if _third_parties(request) else "withheld"}
+    body = json.dumps(_export_data(request, subject), indent=2, ensure_ascii=False, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="subject-access-{subject.reference}.json"'
     response["Cache-Control"] = "no-store, private"

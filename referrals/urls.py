@@ -4,6 +4,7 @@ from referrals import views
 from referrals import views_boroughs as borough_views
 from referrals import views_referrals as referral_views
 from referrals import views_rights as rights_views
+from referrals import views_search as search_views
 from referrals import views_transfers as transfer_views
 
 # The <..._ref:...> converters are registered once by config.urls (see referrals.references).
@@ -12,6 +13,7 @@ urlpatterns = [
     path("concerns/<concern_ref:reference>/", views.concern_detail, name="concern-detail"),
     path("subjects/", views.subject_list, name="subject-list"),
     path("subjects/duplicates/", views.duplicate_list, name="duplicate-list"),
+    path("subjects/search/", search_views.subject_search, name="subject-search"),
     path("subjects/<subject_ref:reference>/", views.subject_detail, name="subject-detail"),
     path("subjects/<subject_ref:reference>/merge/", views.subject_merge, name="subject-merge"),
     path("subjects/<subject_ref:reference>/rectify/", rights_views.subject_rectify, name="subject-rectify"),

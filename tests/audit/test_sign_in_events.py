@@ -49,7 +49,7 @@ def test_a_canary_used_in_requests_never_appears_in_any_event(world, client_for)
     auditor.get(reverse("audit-export"), {"reference": CANARY})
     auditor.get(f"/audit/object/subject/{CANARY}/")
     auditor.get(reverse("audit-object"), {"object_type": "subject", "reference": f"{CANARY} Jones"})
-    assert len(new_audit_events()) >= 8
+    assert len(new_audit_events()) >= 7  # the failed sign-in, the sign-in, five pages
     assert CANARY.lower() not in every_stored_value().lower()
     failed = AccessEvent.objects.filter(action="login_failed").latest("id")
     assert failed.reference == "" and failed.object_type == ""

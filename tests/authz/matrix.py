@@ -494,6 +494,13 @@ rows("subject-access", ["dpo"], "-", "POST", 200)
 rows("subject-access", _NOT_DPO, "-", "GET", 404)
 rows("subject-access", _NOT_DPO, "-", "POST", 404)
 rows("subject-access", _ANON, "-", "GET", 302)
+# Finding a young person by name and date of birth (POST): MASH leads (their borough) and the data
+# protection officer (every borough); an empty POST is the form again with its errors.
+_SEARCHERS = [*MASH_LEADS, "dpo"]
+for _method in ["GET", "POST"]:
+    rows("subject-search", _SEARCHERS, "-", _method, 200)
+    rows("subject-search", [p for p in MEMBER_PERSONAS if p not in _SEARCHERS], "-", _method, 404)
+rows("subject-search", _ANON, "-", "GET", 302)
 for _name in ["subject-access-report", "subject-access-export"]:
     URL_OBJECTS[_name] = "subjects"
     for _relation in RELATIONS:

@@ -23,7 +23,7 @@ from agencies.forms import EnrolmentForm, SecondFactorForm, SetPasswordForm, Sig
 from agencies.models import Borough
 from audit.choices import Action
 from dataprotection import services as dataprotection_services
-from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm, SubjectAccessForm
+from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm
 from dataprotection.models import BreakGlassReview
 from referrals import routing
 from referrals.borough_forms import BoroughTransferForm, DeclineBoroughTransferForm, HarmBoroughAccessForm
@@ -31,6 +31,7 @@ from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDeci
 from referrals.forms import ConcernForm, MergeForm
 from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
 from referrals.rights_forms import RectifyForm, RestrictionForm
+from referrals.search_forms import SubjectSearchForm
 from referrals.transfer_forms import SchoolTransferForm
 from risk.forms import ExplainSignForm, LeadForm, ProtectiveFactorForm, ReasonForm, ReviewForm, ReviewLevelForm
 from risk.map.forms import LinkForm, RemoveLinkForm
@@ -345,6 +346,18 @@ def _break_glass_data(ctx: Context) -> dict[str, Any]:
             "reason": "Police found her in Southwark tonight after a missing-person report."}
 
 
+# A search that ran (whatever it found) shows its results heading; it writes nothing but its read event.
+SEARCH_DONE = '<h2 class="govuk-heading-m" id="results">'
+
+
+def _search_data(ctx: Context) -> dict[str, Any]:
+    """A search that finds one Lambeth girl (by name and date of birth, as typed on the form)."""
+    subject = ctx.fresh("searched", lambda: fresh_subject(ctx.world), reuse=True)
+    born = subject.date_of_birth
+    return {"given_name": subject.given_name, "family_name": subject.family_name,
+            "dob_day": str(born.day), "dob_month": str(born.month), "dob_year": str(born.year)}
+
+
 def _grant_to_review(ctx: Context) -> Any:
     def make() -> Any:
         return dataprotection_services.do_break_glass(
@@ -404,8 +417,11 @@ TARGETS += [
            data=lambda ctx: {"outcome": BreakGlassReview.JUSTIFIED}, form_class=BreakGlassReviewForm,
            consumes=True),
     Target("subject-access", "subject-access", "dpo", url=lambda ctx: reverse("subject-access"),
-           data=lambda ctx: {"reference": ctx.fresh("dsar", lambda: fresh_subject(ctx.world), reuse=True).reference},
-           form_class=SubjectAccessForm, probe="reference"),
+           data=lambda ctx: _search_data(ctx), form_class=SubjectSearchForm, probe="family_name",
+           success_markers=(SEARCH_DONE,)),
+    Target("subject-search", "subject-search", "mash_lambeth", url=lambda ctx: reverse("subject-search"),
+           data=lambda ctx: _search_data(ctx), form_class=SubjectSearchForm, probe="given_name",
+           success_markers=(SEARCH_DONE,)),
 ]
 
 
