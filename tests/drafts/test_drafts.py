@@ -313,6 +313,19 @@ def test_drafts_expire_after_a_day(world):
     assert DataKey.objects.get(pk=draft.data_key_id).is_shredded
 
 
+def test_apply_retention_also_ends_expired_drafts(world):
+    teacher = world.user("teacher_lambeth")
+    draft = services.do_keep_draft(user=teacher, form="concern-create", path=CONCERN_URL,
+                                   data={"narrative": [NARRATIVE]}, actor=teacher)
+    Draft.objects.filter(pk=draft.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("apply_retention", stdout=out)
+    assert "1 expired draft(s) ended." in out.getvalue()
+    assert not Draft.objects.filter(pk=draft.pk).exists()
+
+
 def test_services_record_one_event_each_with_no_personal_data(world):
     teacher = world.user("teacher_lambeth")
     draft = services.do_keep_draft(user=teacher, form="concern-create", path=CONCERN_URL,
@@ -372,6 +385,7 @@ def test_stay_signed_in_restarts_the_idle_clock_but_never_the_absolute_one(world
     set_session_value(client, SIGNED_IN_AT, time.time() - settings.SESSION_ABSOLUTE_HOURS * 3600 + 600)
     answer = client.post(reverse("session-keep-alive")).json()
     assert answer["absolute"] is True and 590 <= answer["seconds_left"] <= 600
+    assert "a session lasts at most 10 hours" in client.get(reverse("home")).content.decode()
     # Past it, the session is over: sent to sign in.
     set_session_value(client, SIGNED_IN_AT, time.time() - settings.SESSION_ABSOLUTE_HOURS * 3600 - 1)
     assert client.post(reverse("session-keep-alive")).status_code == 302
