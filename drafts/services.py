@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from agencies.permissions import active_membership
 from audit.api import audit_service, record
 from audit.choices import Action, ObjectType
 from drafts.models import Draft
@@ -52,13 +53,17 @@ def do_keep_draft(*, user: User, form: str, path: str, data: dict[str, list[str]
     token, her session having ended). Bound to the young person when the form was about one on record."""
     if actor.pk != user.pk:
         raise PermissionDenied("A draft is kept only for its own author.")
-    if not user.is_active:
+    if active_membership(user) is None:
+        # A deactivated account, or one whose membership or agency has ended: nothing to come back to.
         raise ValidationError("This account is not active.")
     if not form or len(form) > 64 or not path or len(path) > 200:
         raise ValidationError("This form cannot be kept as a draft.")
     subject = None
     if subject_reference:
-        subject = Subject.objects.filter(reference=subject_reference, status=SubjectStatus.ACTIVE).first()
+        # Bound (so that her erasure ends it) only to a young person this user may see: a reference typed
+        # into the form by hand binds nothing and tells nothing.
+        subject = (Subject.objects.restrict(user, "view")
+                   .filter(reference=subject_reference, status=SubjectStatus.ACTIVE).first())
     replaced = False
     for older in Draft.objects.select_for_update().filter(user=user, form=form, path=path):
         _end(older)

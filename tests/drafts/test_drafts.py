@@ -293,6 +293,21 @@ def test_a_restored_backup_never_brings_back_a_readable_draft_about_an_erased_gi
         keys_before.drop()
 
 
+def test_a_draft_binds_only_to_a_young_person_its_author_may_see_and_only_for_a_member(world):
+    hidden = new_concern(world, "teacher_southwark", given="Notyours", family="Case", dob=None, age=14,
+                         borough="Southwark").subject
+    teacher = world.user("teacher_lambeth")
+    draft = services.do_keep_draft(user=teacher, form="concern-create", path=CONCERN_URL,
+                                   data={"subject": [hidden.reference]}, subject_reference=hidden.reference,
+                                   actor=teacher)
+    assert draft.subject is None
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        lonely = world.user("inactive_membership")
+        services.do_keep_draft(user=lonely, form="concern-create", path=CONCERN_URL, data={}, actor=lonely)
+
+
 def test_drafts_expire_after_a_day(world):
     teacher = world.user("teacher_lambeth")
     draft = services.do_keep_draft(user=teacher, form="concern-create", path=CONCERN_URL,
