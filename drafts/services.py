@@ -80,7 +80,7 @@ def do_keep_draft(*, user: User, form: str, path: str, data: dict[str, list[str]
 
 
 def _own(draft_id: uuid.UUID | str, actor: User, action: str) -> Draft:
-    found = (Draft.objects.restrict(actor, action).select_for_update().filter(pk=draft_id)
+    found = (Draft.objects.restrict(actor, action).select_for_update(of=("self",)).filter(pk=draft_id)
              .select_related("subject__home_borough").first())
     if found is None:
         # Another user's draft, an expired one, or none: all the same to the caller.
