@@ -118,3 +118,20 @@ class AbsoluteSessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, LIFETIME_ENDED_MESSAGE.format(hours=settings.SESSION_ABSOLUTE_HOURS))
         return self.get_response(request)
+
+
+def session_ends_at(request: HttpRequest, now: float | None = None) -> float | None:
+    """When this signed-in session ends if nothing more happens (a Unix time), or None when signed out.
+
+    The idle clock restarts with this request (``SESSION_SAVE_EVERY_REQUEST``); the absolute limit, from
+    the sign-in time, never moves: whichever comes first.
+    """
+    session = getattr(request, "session", None)
+    if session is None or SESSION_KEY not in session:
+        return None
+    now = time.time() if now is None else now
+    idle_end = now + settings.SESSION_COOKIE_AGE
+    started = session.get(SIGNED_IN_AT)
+    if not isinstance(started, int | float):
+        return idle_end
+    return min(idle_end, started + settings.SESSION_ABSOLUTE_HOURS * 3600)

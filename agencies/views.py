@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,19 +13,21 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies import services
 from agencies.forms import SetPasswordForm, SignInForm
 from agencies.http import CaseRequest, SiteRequest
 from agencies.models import Membership
 from agencies.roles import ROLE_DESCRIPTIONS
-from agencies.sessions import HAS_DEVICE
+from agencies.sessions import HAS_DEVICE, session_ends_at
 from agencies.two_factor import needs_second_factor, two_factor_exempt
+from drafts.web import offers as draft_offers
 
 
 class SignInView(auth_views.LoginView):
@@ -82,7 +86,27 @@ def home(request: CaseRequest) -> HttpResponse:
         {"code": role.code, "label": role.label, "description": ROLE_DESCRIPTIONS.get(role.code, "")}
         for role in membership.roles.all()
     ]
-    return render(request, "agencies/home.html", {"roles": roles, "agency": membership.agency})
+    return render(request, "agencies/home.html", {"roles": roles, "agency": membership.agency,
+                                                  "draft_offers": draft_offers(request.user)})
+
+
+@never_cache
+@require_POST
+def session_keep_alive(request: HttpRequest) -> JsonResponse:
+    """"Stay signed in" (the timeout warning): this request restarts the idle clock, as every request does
+    (``SESSION_SAVE_EVERY_REQUEST``), and answers when the session now ends. Never past the absolute
+    lifetime: that clock runs from sign-in (``AbsoluteSessionLifetimeMiddleware`` has already signed out a
+    session past it, which is then sent to sign in like any visitor)."""
+    now = time.time()
+    ends = session_ends_at(request, now) or now
+    request.session.modified = True
+    ends_at = dt.datetime.fromtimestamp(ends, tz=dt.UTC)
+    return JsonResponse({
+        "seconds_left": max(0, round(ends - now)),
+        "ends_at": ends_at.isoformat(),
+        "ends_at_text": timezone.localtime(ends_at).strftime("%H:%M"),
+        "absolute": ends < now + settings.SESSION_COOKIE_AGE,
+    })
 
 
 @login_not_required

@@ -48,6 +48,7 @@ class ObjectType(models.TextChoices):
     CONTEXT_OF_CONCERN = "context_of_concern", "Contexts of concern"
     DATA_KEY = "data_key", "Data key"
     DISCLOSURE_LOG = "disclosure_log", "Disclosure log"
+    DRAFT = "draft", "Draft (a form kept when the session ended)"
     DUPLICATE = "duplicate", "Possible duplicates"
     ERASURE_FORECAST = "erasure_forecast", "Erasure forecast"
     GROUP = "group", "Group (association map)"

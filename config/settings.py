@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "referrals",
     "risk",
     "dataprotection",
+    "drafts",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks the user verified when the session holds a second factor (django-otp's session key).
     "django_otp.middleware.OTPMiddleware",
+    # After CSRF (a post with a bad token never reaches it) and before LoginRequiredMiddleware: a form
+    # posted after the session ended is kept as its author's encrypted draft (drafts/web.py).
+    "drafts.web.DraftCaptureMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages, so a session that reached its absolute lifetime can be told why it ended.
@@ -124,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.membership",
                 "dataprotection.context_processors.break_glass",
+                "agencies.context_processors.session_timeout",
             ],
         },
     },
@@ -211,6 +216,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # However active, a session ends this long after signing in (ASVS 7.3.2); checked on every request.
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 10)
+# The timeout warning (GOV.UK Design System pattern) opens this long before the idle limit.
+SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -334,7 +341,7 @@ elif not DEBUG and AUDIT_ANCHOR_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
     raise ImproperlyConfigured("AUDIT_ANCHOR_KEY is the development key; production needs its own.")
 
 # Apps whose every URL must record an audit event (checked by audit.E001 and a test).
-AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection"]
+AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection", "drafts"]
 
 # Anomaly rules for the auditors' page. Times are in TIME_ZONE (London).
 AUDIT_ANOMALY_RULES: dict[str, Any] = {
@@ -373,3 +380,8 @@ REFERRAL_SHARE_GRACE_DAYS = env_int("REFERRAL_SHARE_GRACE_DAYS", 14)
 # Emergency (break-glass) access: how long a MASH lead's opening of a record outside their normal
 # access lasts. It is never extended; opening again needs a new reason.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
+
+# Drafts (drafts/): a form posted after the session ended is kept, encrypted under a key of its own, for
+# this many hours; the binding token its page carries is good for this long after the page was shown.
+DRAFT_HOURS = env_int("DRAFT_HOURS", 24)
+DRAFT_BINDING_HOURS = env_int("DRAFT_BINDING_HOURS", 12)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("risk.urls")),
     path("", include("risk.map.urls")),
     path("", include("dataprotection.urls")),
+    path("", include("drafts.urls")),
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

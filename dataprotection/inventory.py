@@ -32,7 +32,7 @@ from django.db import models
 from audit.choices import ObjectType
 from encryption.fields import EncryptedField
 
-PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection"]
+PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts"]
 
 # Data subjects.
 GIRL = "the young person at risk (the subject)"
@@ -267,6 +267,20 @@ MODELS: dict[str, ModelEntry] = {
         retention="Ends by itself after {BREAK_GLASS_HOURS} hours (checked at every read); the reason is "
                   "under her key and goes with her erasure; the row stays as a reference and dates.",
         trail=(ObjectType.BREAK_GLASS,), exports=(SAR + " (emergency openings)",),
+    ),
+    "drafts.Draft": ModelEntry(
+        about="A form (a concern, a referral) its author was sending when her session had ended: what she "
+              "had typed, kept so that nothing is lost, bound to her account and to that form page, and to "
+              "the young person when the form was about one on record.",
+        subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="Its author only (the offer on her home page and on the form); nobody else, whatever their "
+                 "role. The values are encrypted under the draft's own data key, so administrators and "
+                 "anyone with a copy of the database read nothing.",
+        retention="{DRAFT_HOURS} hours at most: it ends when she sends the form, discards it, when it expires "
+                  "(`expire_drafts` hourly, and `apply_retention`), or when the young person it is about is "
+                  "erased. Each ending deletes the row and crypto-shreds its key (ledger reason `draft_ended`), "
+                  "so no backup of the main database holds a readable draft that has ended.",
+        trail=(ObjectType.DRAFT,), key_owner="the draft's own (one data key per draft)",
     ),
     # --- Staff and the organisation's own records -----------------------------------------------------
     "agencies.Membership": ModelEntry(
@@ -514,6 +528,12 @@ FIELDS: dict[str, dict[str, str]] = {
         "reference": "reference number", "subject": "whose record was opened",
         "user": "the MASH lead who opened it (staff)", "agency": "their agency", "opened_at": "date",
         "expires_at": "date", "reviewed_at": "date", "reviewed_by": _WHO, "review_outcome": "code"},
+    "drafts.Draft": {
+        "user": "its author (staff), the only person who may open it", "form": "which form (its URL name)",
+        "path": "the page it was posted to (a reference number at most, as in every URL)",
+        "subject": "whom it is about, when she is on record (so her erasure ends it)",
+        "data_key": "the draft's own data key (in the key store)", "saved_at": "date", "expires_at": "date",
+        "resumed_at": "date: she chose Continue"},
 }
 
 
@@ -543,7 +563,7 @@ def clear_fields() -> dict[str, str]:
 def _settings_values() -> dict[str, Any]:
     names = ("SUBJECT_RETENTION_YEARS", "REFERRAL_SHARE_DAYS", "REFERRAL_SHARE_GRACE_DAYS",
              "MAP_ASSOCIATE_RETENTION_DAYS", "MAP_LINK_EXPIRY_DAYS", "BREAK_GLASS_HOURS",
-             "APPROVAL_REQUEST_DAYS", "INVITATION_HOURS")
+             "APPROVAL_REQUEST_DAYS", "INVITATION_HOURS", "DRAFT_HOURS")
     return {name: getattr(settings, name) for name in names}
 
 

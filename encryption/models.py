@@ -78,6 +78,7 @@ class ErasureReason(models.TextChoices):
     NODE_ERASED = "node_erased", "Place or group erased with the subject it identified"
     REENCRYPTED = "reencrypted", "Re-encrypted under a fresh data key"
     REAPPLIED = "reapplied", "Erasure re-applied after restoring the key store"
+    DRAFT_ENDED = "draft_ended", "Draft restored and sent, discarded, expired or erased with her"
 
 
 class ErasureRecord(models.Model):

@@ -18,6 +18,7 @@ from agencies.models import Agency
 from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
+from drafts.services import erase_drafts_about
 from encryption import services as encryption
 from encryption.models import ErasureReason
 from referrals.choices import ErasureRequestReason, LegalHoldReason, ShareEndReason, SubjectStatus
@@ -91,8 +92,8 @@ def do_erase_subject(*, subject: Subject, reason: str, actor: User | None) -> Su
     """Erase a subject by crypto-shredding: her data key (and those of records merged into her) and her
     blind indexes are destroyed, so every live, history and backup copy becomes unreadable. Refused on
     legal hold. The access trail, which holds no personal data, is untouched; ``reason`` is an
-    ``ErasureRequestReason`` code. Her map links go too (no place, group or associate stays tied to her
-    reference), and the key store's erasure ledger records each shredded key."""
+    ``ErasureRequestReason`` code. Her map links and any drafts about her go too (no place, group or
+    associate stays tied to her reference), and the key store's erasure ledger records each shredded key."""
     if reason not in ErasureRequestReason.values:
         raise ValidationError("Choose the reason for erasing this record.")
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
@@ -103,6 +104,8 @@ def do_erase_subject(*, subject: Subject, reason: str, actor: User | None) -> Su
     if subject.status == SubjectStatus.MERGED:
         raise ValidationError(f"{subject.reference} was merged; erase the record it was merged into.")
     erased = [subject, *Subject.objects.filter(merged_into=subject)]
+    # A draft about her (a form her recorder had open when their session ended) goes with her.
+    erase_drafts_about(erased)
     for each in erased:
         # Status first, while the history row can still copy the (encrypted) identity as it stands.
         if each.status == SubjectStatus.ACTIVE:

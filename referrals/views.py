@@ -20,6 +20,7 @@ from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
+from drafts.web import draft_data, keeps_drafts
 from referrals import boroughs, intake, queries
 from referrals.choices import ActionTaken, SubjectStatus
 from referrals.forms import ConcernForm, MergeForm
@@ -41,6 +42,8 @@ def _form_context(request: CaseRequest, form: ConcernForm, subject: Subject | No
     return {"form": form, "subject": subject, "identity": identity}
 
 
+@keeps_drafts("concern-create", label="concern",
+              subject_reference=lambda request, kwargs: request.POST.get("subject", ""))
 @require_http_methods(["GET", "POST"])
 @audit_exempt("Shows back only what the user typed; do_record_concern records the create, and starting "
               "from a subject is recorded as a view of that subject below. A rejected form changes nothing.")
@@ -49,6 +52,12 @@ def concern_create(request: CaseRequest) -> HttpResponse:
     if not capabilities.can_record_concerns(request.user):
         raise Http404
     lookup = lambda reference: _visible_subject(request, reference)  # noqa: E731
+    resumed = draft_data(request)
+    if request.method == "GET" and resumed is not None:
+        # "Continue" on her draft: the form as she left it (checked, so her mistakes show), not sent.
+        form = ConcernForm(resumed, subject_lookup=lookup)
+        form.is_valid()
+        return render(request, "referrals/concern_form.html", _form_context(request, form, form.subject_obj))
     if request.method == "GET":
         today = timezone.localdate()
         initial: dict[str, Any] = {

@@ -20,6 +20,7 @@ from agencies.http import CaseRequest
 from agencies.permissions import get_visible_or_404
 from audit.api import audited_view
 from audit.choices import Action
+from drafts.web import draft_data, keeps_drafts
 from referrals import routing
 from referrals.choices import ReferralDecision, ReferralState
 from referrals.models import Referral, ReferralTransition, Subject
@@ -38,6 +39,8 @@ def _referrals(request: CaseRequest, action: str = "view"):
     return Referral.objects.restrict(request.user, action).select_related(*RELATED)
 
 
+@keeps_drafts("referral-create", label="referral to the MASH",
+              subject_reference=lambda request, kwargs: kwargs.get("reference", ""))
 @require_http_methods(["GET", "POST"])
 @audited_view(Action.VIEW, object_type="subject", reference_kwarg="reference")
 def referral_create(request: CaseRequest, reference: str) -> HttpResponse:
@@ -50,7 +53,8 @@ def referral_create(request: CaseRequest, reference: str) -> HttpResponse:
     # Only an open referral this person may see (one their agency made, or any for the MASH): telling a DSL
     # about another agency's or the automatic referral would tell them others know her (issue 15 §2).
     existing = routing.open_referral_visible_to(subject, request.user)
-    form = ReferralForm(request.POST if request.method == "POST" else None)
+    # On "Continue" from her draft, the form as she left it (not sent).
+    form = ReferralForm(request.POST if request.method == "POST" else draft_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

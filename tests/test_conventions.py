@@ -12,7 +12,7 @@ from guardian.models.models import BaseObjectPermission
 from agencies.permissions import RestrictedQuerySet
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE_APPS = ["referrals", "risk", "dataprotection"]
+CASE_APPS = ["referrals", "risk", "dataprotection", "drafts"]
 
 # Models of the case apps that hold no case data, each with the reason. Everything else in these apps
 # must be restricted (or be one of the kinds handled below: history rows, grants, m2m tables).
@@ -198,8 +198,9 @@ def test_no_view_queries_case_data_without_restrict():
 # The modules that hold business actions above the trail (the encryption app sits below it and records
 # nothing itself: its callers' events cover its key operations).
 SERVICE_MODULES = [
-    "agencies.services", "audit.services", "dataprotection.services", "referrals.intake", "referrals.rights",
-    "referrals.boroughs", "referrals.routing", "referrals.services", "referrals.transfers", "risk.services.assessment",
+    "agencies.services", "audit.services", "dataprotection.services", "drafts.services", "referrals.intake",
+    "referrals.rights", "referrals.boroughs", "referrals.routing", "referrals.services", "referrals.transfers",
+    "risk.services.assessment",
     "risk.services.decisions",
     "risk.services.pathways", "risk.services.register",
     "risk.map.services",
@@ -207,7 +208,7 @@ SERVICE_MODULES = [
 
 
 def _service_modules_found() -> set[str]:
-    apps_dirs = ["agencies", "audit", "dataprotection", "referrals", "risk"]
+    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk"]
     found = set()
     for app in apps_dirs:
         for path in Path(app).rglob("*.py"):

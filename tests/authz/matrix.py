@@ -954,3 +954,42 @@ for _name, _relation in (("subject-boroughs", "moving_pending"), ("borough-trans
         rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], _relation, "POST", 302)
         rows(_name, UNVERIFIED_PERSONAS, _relation, "POST", 403)
     rows(_name, UNVERIFIED_PERSONAS, _relation, "GET", 302)
+# Timeouts and drafts (issue: nothing lost when time runs out). "Stay signed in" answers every member.
+# A draft (tests/drafts/cases.py: for each relation, one kept for the recorder of that case) is named by
+# its random id in the address: its author continues or discards it (302); for everyone else it is 404,
+# as if it did not exist, whatever their role.
+# ---------------------------------------------------------------------------------------------------
+rows("session-keep-alive", MEMBER_PERSONAS, "-", "POST", 200)
+rows("session-keep-alive", MEMBER_PERSONAS, "-", "GET", 405)
+rows("session-keep-alive", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "POST", 302)
+from tests.drafts.cases import extend as _extend_with_drafts  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_drafts)
+URL_OBJECTS["draft-continue"] = "drafts"
+URL_OBJECTS["draft-discard"] = "drafts"
+for _name in ["draft-continue", "draft-discard"]:
+    grid(_name, "POST", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               302         404               404     404            404
+    gp_lambeth                    404         302               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   404         404               404     404            404
+    mash_lambeth                  404         404               404     404            404
+    csc_lambeth                   404         404               404     404            404
+    teacher_southwark             404         404               302     404            404
+    yot_southwark                 404         404               404     302            302
+    mash_southwark                404         404               404     404            404
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+    for _relation in RELATIONS:
+        rows(_name, MEMBER_PERSONAS, _relation, "GET", 405)
+    rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], "lambeth_school", "POST", 302)
+for _persona in UNVERIFIED_PERSONAS:
+    rows("session-keep-alive", [_persona], "-", "GET", 302)
+    rows("session-keep-alive", [_persona], "-", "POST", 403)
+    for _name in ["draft-continue", "draft-discard"]:
+        rows(_name, [_persona], "lambeth_school", "GET", 302)
+        rows(_name, [_persona], "lambeth_school", "POST", 403)

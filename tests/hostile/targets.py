@@ -589,4 +589,28 @@ TARGETS += [
            form_class=DeclineBoroughTransferForm, probe="note", extra_fields=("action",), consumes=True),
 ]
 
+
+# Drafts (a form kept when the session ended): the teacher's own draft, continued (which keeps it) or
+# discarded (which ends it, so the next request needs a new one); ``return_to`` only picks where to go.
+def _draft(ctx: Context, *, reuse: bool) -> Any:
+    def make() -> Any:
+        from drafts import services as draft_services
+
+        teacher = ctx.world.user("teacher_lambeth")
+        return draft_services.do_keep_draft(
+            user=teacher, form="concern-create", path=reverse("concern-create"), actor=teacher,
+            data={"narrative": ["Seen with older men."], "given_name": ["Hostile"]})
+
+    return ctx.fresh("draft", make, reuse=reuse)
+
+
+TARGETS += [
+    Target("draft-continue", "draft-continue", "teacher_lambeth",
+           url=lambda ctx: reverse("draft-continue", kwargs={"reference": _draft(ctx, reuse=True).pk}),
+           data=lambda ctx: {}),
+    Target("draft-discard", "draft-discard", "teacher_lambeth",
+           url=lambda ctx: reverse("draft-discard", kwargs={"reference": _draft(ctx, reuse=False).pk}),
+           data=lambda ctx: {"return_to": "form"}, extra_fields=("return_to",), consumes=True),
+]
+
 BY_NAME = {target.name: target for target in TARGETS}

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 # URLs that answer POST but read nothing from the request body.
 READS_NO_INPUT = {
     "admin_login_redirect": "Sends every method on to the sign-in page.",
+    "session-keep-alive": "Stay signed in: the request itself restarts the idle clock; it reads no field.",
 }
 # Django's admin site: its forms are Django's own ModelForms behind the administrator check, and the
 # fields an administrator can change go through agencies.services (tests/agencies).

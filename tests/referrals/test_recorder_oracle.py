@@ -8,7 +8,7 @@ as the borough she lives in, and requests every page they can reach afterwards (
 concern, subject page and chronology, risk, map, the form for another concern, lists, "My referrals"; a
 DSL also refers her and follows the referral to its decision, and a second referral is refused naming
 only their own). Every response, and every email sent to the recorder, must be the same in both worlds
-once reference numbers, CSRF tokens, nonces, identifiers and times are normalised.
+once reference numbers, CSRF and draft binding tokens, nonces, identifiers and times are normalised.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ NORMALISE = [
     (re.compile(r"\b[SCRAPGL]-[0-9A-Z]{4}-[0-9A-Z]{4}\b"), "REF"),
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'), 'name="csrfmiddlewaretoken" value="CSRF"'),
     (re.compile(r'nonce="[^"]*"'), 'nonce="NONCE"'),
+    # The draft binding token is signed per page (user, form, page, time), like the CSRF token.
+    (re.compile(r'name="draft_binding" value="[^"]*"'), 'name="draft_binding" value="BINDING"'),
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "UUID"),
     (re.compile(r"\b\d{1,2}:\d{2}\b"), "TIME"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.+Z-]+"), "DATETIME"),

@@ -1,4 +1,5 @@
-"""Erase every subject past her retention date who is not on legal hold (``--dry-run`` only lists them)."""
+"""Erase every subject past her retention date who is not on legal hold (``--dry-run`` only lists them),
+and end the drafts past their expiry (``drafts.services.do_expire_drafts``; ``expire_drafts`` does that alone)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from drafts.services import do_expire_drafts
 from referrals.choices import ErasureRequestReason
 from referrals.services import do_erase_subject, subjects_due_for_erasure
 
@@ -27,3 +29,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"Erased {subject.reference}.")
         verb = "would be erased" if dry_run else "erased"
         self.stdout.write(f"{len(due)} subject(s) {verb}.")
+        if not dry_run:
+            self.stdout.write(f"{do_expire_drafts(actor=None)} expired draft(s) ended.")
