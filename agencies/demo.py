@@ -28,6 +28,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Lambeth", AgencyKind.CHILDRENS_SOCIAL_CARE, "Lambeth Children's Social Care", ""),
     ("Lambeth", AgencyKind.HEALTH, "Lambeth Sexual Health Clinic", ""),
     ("Lambeth", AgencyKind.VOLUNTARY_SECTOR, "South London Girls' Exit Project", ""),
+    ("Lambeth", AgencyKind.ADULT_SOCIAL_CARE, "Lambeth Adult Social Care (Safeguarding Adults)", ""),
     ("Southwark", AgencyKind.MASH, "Southwark MASH", ""),
     ("Southwark", AgencyKind.SCHOOL, "Peckham Lane School", "URN 900201"),
     ("Southwark", AgencyKind.GP_PRACTICE, "Bermondsey Yard Surgery", "ODS G99002"),
