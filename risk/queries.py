@@ -13,8 +13,8 @@ from django.contrib.auth.models import User
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from agencies import capabilities
-from referrals.choices import Judgement, ReferralState
-from referrals.models import Concern, Referral, Subject
+from referrals.choices import LIVE_PATHWAY_STATUSES, Judgement, ReferralState
+from referrals.models import Concern, Referral, ReferralPathway, Subject
 from risk import pathways
 from risk.choices import RiskLevel
 from risk.models import (
@@ -252,9 +252,11 @@ def age_today(subject: Subject, user: Any, today: dt.date) -> int | None:
 
 
 def open_pathways(subject: Subject, user: Any) -> set[str]:
-    """The pathways already open for her among the referrals the viewer may see (one query)."""
-    return set(Referral.objects.restrict(user, "view").filter(subject=subject, state__in=ROUTED_OPEN_STATES)
-               .exclude(pathway="").values_list("pathway", flat=True))
+    """The pathways live for her (awaiting or accepted by the receiving service) among the referrals the
+    viewer may see (one query)."""
+    visible = Referral.objects.restrict(user, "view").filter(subject=subject, state__in=ROUTED_OPEN_STATES)
+    return set(ReferralPathway.objects.filter(referral__in=visible, status__in=LIVE_PATHWAY_STATUSES)
+               .values_list("pathway", flat=True))
 
 
 def pathway_proposal(subject: Subject, user: Any, *, today: dt.date, level: str | None = None,
@@ -289,6 +291,13 @@ def pathway_recommendations(subject: Subject, user: Any, *, today: dt.date, leve
                                 catalogue=catalogue)
     if proposal is None:
         return None
+    return describe_proposal(proposal, catalogue, sign_labels=sign_labels)
+
+
+def describe_proposal(proposal: pathways.Proposal, catalogue: pathways.Catalogue, *,
+                      sign_labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """A proposal described for a page (``pathways.describe``): the labels of the signs it names are read
+    in one query unless the page passes them."""
     if sign_labels is None:
         codes = {code for item in (*proposal.recommended, *proposal.already_open) for reason in item.reasons
                  for code in reason.matched.get("codes", ())}
