@@ -287,3 +287,43 @@ def test_the_proposal_is_a_set_with_reasons_and_nothing_already_open(given_facts
             given_facts.level == "very_high" or "immediate_danger" in given_facts.judgements) \
             and "csc_strategy" not in given_facts.open_pathways:
         assert result.recommended[0].urgent and "csc_strategy" in result.codes
+
+
+# --- version 2 (the active catalogue) and consent by age (issue 18) ---------------------------------
+CATALOGUE_V2 = pathways.load(pathways.V2_CATALOGUE)
+
+
+@pytest.mark.parametrize(("rule", "pathway", "given_facts", "age", "expected"), CASES)
+def test_each_rule_fires_the_same_in_version_2(rule, pathway, given_facts, age, expected):
+    result = recommend(facts(age=age, **given_facts), CATALOGUE_V2)
+    assert (rule in fired(result).get(pathway, [])) is expected
+    assert result.catalogue_version == 2
+
+
+# Whose consent each pathway needs, as a child and from 18 (the decision form asks for her consent position
+# wherever it is not "none"; the decision is refused without it). Written out, not read from the catalogue.
+C_NONE, C_AGREE, C_INFORMED, C_VIEWS = "none", "agreement", "informed", "views_sought"
+CONSENT: dict[str, tuple[str, str]] = {
+    "early_help": (C_AGREE, C_AGREE), "csc_assessment": (C_NONE, C_NONE), "csc_strategy": (C_NONE, C_NONE),
+    "cp_conference": (C_NONE, C_NONE), "mace": (C_NONE, C_NONE), "nrm": (C_NONE, C_INFORMED),
+    "police_sot": (C_NONE, C_INFORMED), "police_cce": (C_NONE, C_INFORMED), "police_disruption": (C_NONE, C_NONE),
+    "police_threat": (C_NONE, C_NONE), "specialist_cse": (C_AGREE, C_AGREE), "youth_offending": (C_AGREE, C_AGREE),
+    "sexual_health": (C_AGREE, C_AGREE), "camhs": (C_AGREE, C_AGREE), "havens": (C_AGREE, C_AGREE),
+    "pre_birth": (C_NONE, C_NONE), "marac": (C_NONE, C_VIEWS), "adult_safeguarding": (C_VIEWS, C_VIEWS),
+    "leaving_care": (C_INFORMED, C_INFORMED), "context": (C_NONE, C_NONE),
+}
+
+
+@pytest.mark.parametrize("age", [*AGES, None])
+@pytest.mark.parametrize("code", sorted(CONSENT))
+def test_whose_consent_each_pathway_needs_at_her_age(code, age):
+    child, adult = CONSENT[code]
+    assert CATALOGUE_V2.pathway(code).consent_for(age) == (adult if age is not None and age >= 18 else child)
+
+
+def test_only_adult_safeguarding_changed_in_version_2():
+    assert set(CONSENT) == {p.code for p in CATALOGUE_V2.pathways}
+    assert CATALOGUE.agency_kinds("adult_safeguarding") == set()
+    assert CATALOGUE_V2.agency_kinds("adult_safeguarding") == {"adult_social_care"}
+    assert all(CATALOGUE.agency_kinds(p.code) == CATALOGUE_V2.agency_kinds(p.code)
+               for p in CATALOGUE.pathways if p.code != "adult_safeguarding")
