@@ -106,7 +106,8 @@ class DecisionForm(ServiceForm):
             if option.consent != PathwayConsent.NONE:
                 self.fields[f"consent-{code}"] = forms.ChoiceField(
                     label=f"Her consent ({CONSENT_LABELS[option.consent].lower()})", required=False,
-                    choices=ConsentPosition.choices, widget=forms.RadioSelect)
+                    choices=ConsentPosition.choices, widget=forms.RadioSelect,
+                    error_messages={"invalid_choice": "Choose one of the options given."})
 
     def rows(self) -> list[dict[str, Any]]:
         """The pathway rows for the template: the option and its bound fields."""

@@ -204,7 +204,8 @@ def referral_pathway_respond(request: CaseRequest, reference: str) -> HttpRespon
     referral = get_visible_or_404(Referral, request.user, reference=reference, select_related=RELATED)
     request.audit_borough = referral.borough
     if not ReferralPathway.objects.restrict(request.user, "respond").filter(referral=referral).exists():
-        raise Http404
+        # She is visible to them, but no pathway of hers waits for their answer (DESIGN.md §5.2).
+        raise PermissionDenied
     form = PathwayResponseForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
