@@ -44,7 +44,13 @@ DEMO_CONCERNS = [
     ("hac-1a", "teacher.hackney", "Fakeira", "Placeholder", dt.date(2011, 1, 7), "Hackney", 14,
      ["territorial-restrictions", "estranged-from-family"], False,
      "Refuses to walk home through the estate; staying with an aunt."),
+    # Her teacher believes she is in immediate danger: the strategy discussion is held the same day.
+    ("lam-4a", "teacher.lambeth", "Urgentia", "Sameday", dt.date(2010, 2, 3), "Lambeth", 0,
+     ["missing-from-home-or-care", "older-boyfriend-or-associate"], True,
+     "Seen getting into a car with an adult who has threatened her before."),
 ]
+# Recorders' judgements beyond "seriously worried" (``Judgement``), by demo id.
+JUDGEMENTS = {"lam-4a": "immediate_danger"}
 
 
 def seed_cases() -> int:
@@ -58,7 +64,7 @@ def seed_cases() -> int:
             home_borough=Borough.objects.get(name=borough),
             observed_on=today - dt.timedelta(days=days_ago),
             indicators=list(Indicator.objects.filter(code__in=codes)),
-            narrative=narrative, seriously_worried=worried,
+            narrative=narrative, seriously_worried=worried, judgement=JUDGEMENTS.get(demo_id, ""),
             idempotency_key=uuid.uuid5(NAMESPACE, demo_id), actor=actor,
         )
         created_count += int(created)
@@ -174,13 +180,12 @@ def seed_referrals() -> int:
         route(routed, "mash.hackney", Pathway.CSC_STRATEGY, "Hackney Children and Families Service",
               "Strategy discussion within the day.")  # decided, awaiting the receiving service
         made += 1
-    # A girl at very high: the strategy discussion is due the same day (urgent, top of both inboxes).
-    esi = find_exact_subject(SubjectDetails(given_name="Esi", family_name="Demofive",
-                                            date_of_birth=dt.date(2009, 11, 12)))
-    if esi is not None and not esi.referrals.exclude(state="submitted").exists():
-        urgent = screen(esi.referrals.filter(state="submitted").first()
-                        or refer(esi, "mash.lambeth", "Very high: missing, carrying, self-harm.", days_ago=0),
+    # A girl in immediate danger: the strategy discussion is due the same day (urgent, top of both inboxes).
+    lam4 = _demo_subject("lam-4a")
+    if lam4 is not None and not lam4.referrals.exclude(state="submitted").exists():
+        urgent = screen(lam4.referrals.filter(state="submitted").first()
+                        or refer(lam4, "mash.lambeth", "Immediate danger: in a car with an adult who threatened her."),
                         "mash.lambeth")
-        accept_recommendation(urgent, "mash.lambeth", "Very high risk: strategy discussion today.")
+        accept_recommendation(urgent, "mash.lambeth", "Immediate danger: strategy discussion today.")
         made += 1
     return made
