@@ -190,6 +190,12 @@ def overdue_pathway(now: dt.datetime, agency: Any = None) -> Exists:
     return Exists(rows)
 
 
+def agency_pathway(agency: Any, statuses: Iterable[str]) -> Exists:
+    """For a referral queryset: one of its pathways routed to ``agency`` is in one of ``statuses``."""
+    return Exists(ReferralPathway._base_manager.filter(referral_id=OuterRef("pk"), receiving_agency=agency,
+                                                       status__in=list(statuses)))
+
+
 def routed_pathway_codes(referral: Referral) -> list[str]:
     """The pathways a referral (already visible to the viewer) was routed into, for the referrer's side,
     who sees the decision but not who received it or why."""

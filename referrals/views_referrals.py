@@ -22,7 +22,7 @@ from audit.api import audited_view
 from audit.choices import Action
 from referrals import clocks, routing
 from referrals import queries as referral_queries
-from referrals.choices import LIVE_PATHWAY_STATUSES, ReferralDecision, ReferralState
+from referrals.choices import LIVE_PATHWAY_STATUSES, PathwayStatus, ReferralDecision, ReferralState
 from referrals.models import RECEIVER_STATES, Referral, ReferralPathway, ReferralTransition, Subject
 from referrals.referral_forms import (
     DecisionForm,
@@ -99,11 +99,13 @@ def referral_list(request: CaseRequest) -> HttpResponse:
         pathways = ReferralPathway.objects.restrict(request.user, "view")
     else:  # a receiving worker
         base = _referrals(request, "respond")
+        agency = capabilities.agency_of(request.user)
+        # By this service's own pathways: another service accepting hers does not answer for this one.
         tabs = {
-            "to-respond": ("To accept or decline", base.filter(state=ReferralState.DECIDED)),
-            "accepted": ("Accepted", base.filter(state=ReferralState.ACCEPTED)),
-            "pathways-overdue": ("Pathways overdue", base.filter(
-                referral_queries.overdue_pathway(now, capabilities.agency_of(request.user)))),
+            "to-respond": ("To accept or decline",
+                           base.filter(referral_queries.agency_pathway(agency, [PathwayStatus.AWAITING]))),
+            "accepted": ("Accepted", base.filter(referral_queries.agency_pathway(agency, [PathwayStatus.ACCEPTED]))),
+            "pathways-overdue": ("Pathways overdue", base.filter(referral_queries.overdue_pathway(now, agency))),
         }
         heading = "Referrals to your service"
         pathways = ReferralPathway.objects.restrict(request.user, "respond")
@@ -263,7 +265,7 @@ def referral_decide(request: CaseRequest, reference: str) -> HttpResponse:
             form.is_valid()
             form.add_error(None, error)
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_errors(form, error)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -275,6 +277,16 @@ def referral_decide(request: CaseRequest, reference: str) -> HttpResponse:
     return render(request, "referrals/referral_decide.html", {
         "referral": referral, "form": form, "ready": ready, "pathways": recommendations, "age": age,
         "adult": age is not None and age >= ADULT_FROM})
+
+
+def _add_errors(form: DecisionForm, error: ValidationError) -> None:
+    """The decision service's problems beside the pathway each is about (``agency-``, ``why-``,
+    ``consent-`` fields), or above the form for anything the page does not show."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        form.add_error(key if key in form.fields else None, errors)
 
 
 @require_GET

@@ -489,3 +489,15 @@ def test_a_girl_who_turns_18_keeps_her_register_entry_and_record(services, clien
     assert "Adult safeguarding" in risk_page.content.decode()
     entry.refresh_from_db()
     assert entry.status == "on"
+
+
+def test_each_service_lists_its_own_pathways_whatever_the_others_did(services, client_for):
+    referral = decide(services, high_girl(services), ALL_THREE, left_out=LEFT_OUT_MACE)
+    respond(services, referral, "csc_strategy", "accept")  # the referral is now accepted
+
+    def listed(persona, tab):
+        html = client_for(persona).get(reverse("referral-list") + f"?tab={tab}").content.decode()
+        return referral.reference in html.split('aria-label="Referral lists"')[1]
+
+    assert listed("spec_lambeth", "to-respond") and not listed("spec_lambeth", "accepted")
+    assert listed("csc_lambeth", "accepted") and not listed("csc_lambeth", "to-respond")
