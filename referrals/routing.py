@@ -654,7 +654,7 @@ def do_respond_to_pathway(row: ReferralPathway, *, response: str, reason: str, v
     if response not in PATHWAY_RESPONSES:
         raise ValidationError("Choose what to do.")
     require_plain_text(multi_line={"reason": reason})
-    locked = ReferralPathway.objects.select_for_update().filter(pk=row.pk).select_related(
+    locked = ReferralPathway.objects.select_for_update(of=("self",)).filter(pk=row.pk).select_related(
         "referral", "receiving_agency").first()
     if locked is None:
         raise ValidationError("That pathway does not exist.")
@@ -731,7 +731,8 @@ def do_close_referral(referral: Referral, *, reason: str, version: int, actor: U
     locked.closed_at = timezone.now()
     _finish(locked, from_state, reason=reason, actor=actor, who=who)
     agencies: dict[int, Agency] = {}
-    for row in ReferralPathway.objects.select_for_update().filter(referral=locked).select_related("receiving_agency"):
+    for row in (ReferralPathway.objects.select_for_update(of=("self",)).filter(referral=locked)
+                .select_related("receiving_agency")):
         if row.status in LIVE_PATHWAY_STATUSES:
             row.status, row.urgent = PathwayStatus.CLOSED, False
             row.version += 1
