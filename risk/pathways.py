@@ -682,10 +682,16 @@ V1_CATALOGUE: dict[str, Any] = {
 
 
 # ---------------------------------------------------------------------------------------------------
-# Version 2 (migration ``risk.0014``): version 1 named no kind of agency for adult safeguarding, so a
-# MASH could recommend it but route her nowhere. Version 2 sends it to adult social care (the local
-# authority's safeguarding adults team, Care Act 2014 s42), a kind of agency added with it. Nothing else
-# changes: every rule, clock and consent rule of version 1 stands.
+# Version 2 (migration ``risk.0014``) changes two things of version 1:
+# - version 1 named no kind of agency for adult safeguarding, so a MASH could recommend it but route her
+#   nowhere: version 2 sends it to adult social care (the local authority's safeguarding adults team,
+#   Care Act 2014 s42), a kind of agency added with it;
+# - version 1 proposed Marac for a girl of 16 or 17 with a gang-involved partner on her map without
+#   children's services beside it (below high, where no strategy discussion is proposed), against
+#   SafeLives' rule that Marac at 16-17 is alongside children's services, never instead: version 2 adds
+#   the rule ``marac-16-17-partner-on-map-alongside`` (found by the property test in
+#   tests/risk/test_pathway_rules.py).
+# Every other pathway, rule, clock and consent rule of version 1 stands.
 # ---------------------------------------------------------------------------------------------------
 ADULT_SOCIAL_CARE = "adult_social_care"
 V2_TITLE = "Referral pathways and recommendation rules: London, Working Together 2023 (adult social care)"
@@ -698,7 +704,17 @@ def _v2() -> dict[str, Any]:
             raw = {**raw, "agency_kinds": [ADULT_SOCIAL_CARE],
                    "receiver": "Adult social care (the local authority's safeguarding adults team)"}
         pathways.append(raw)
-    return {**V1_CATALOGUE, "version": 2, "title": V2_TITLE, "pathways": pathways}
+    rules = []
+    for raw in V1_RULES:
+        rules.append(raw)
+        if raw["code"] == "marac-16-17-alongside":
+            rules.append(_rule(
+                "marac-16-17-partner-on-map-alongside", "csc_assessment",
+                "Aged 16 or 17 with a gang-involved partner on her map, considered for Marac: children's services "
+                "stay involved (Marac is alongside, not instead; at high, the strategy discussion is that route).",
+                ["safelives", "wt2023"], any_map=["gang_involved_partner"], max_level="medium", age_from=16,
+                age_below=CHILD))
+    return {**V1_CATALOGUE, "version": 2, "title": V2_TITLE, "pathways": pathways, "rules": rules}
 
 
 V2_CATALOGUE: dict[str, Any] = _v2()

@@ -1,6 +1,6 @@
 """Pathway catalogue version 2, made active: adult safeguarding (Care Act 2014 s42) is received by adult
-social care, a kind of agency added by ``agencies.0006``. Version 1 stays, inactive, for the decisions
-made under it."""
+social care, a kind of agency added by ``agencies.0006``; Marac at 16-17 for a gang-involved partner on her
+map comes with children's services beside it. Version 1 stays, inactive, for the decisions made under it."""
 
 from django.db import migrations
 

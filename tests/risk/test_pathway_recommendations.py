@@ -30,11 +30,12 @@ def test_version_2_is_active_and_version_1_is_kept():
     assert row.config == pathways.V2_CATALOGUE
     assert queries.active_pathway_catalogue().version == 2
     assert PathwayCatalogue.objects.get(version=1).config == pathways.V1_CATALOGUE
-    # Version 2 changes one thing: adult safeguarding is received by adult social care.
+    # Version 2: adult safeguarding is received by adult social care (and one rule is added, see
+    # tests/risk/test_pathway_rules.py).
     v1, v2 = pathways.load(pathways.V1_CATALOGUE), pathways.load(pathways.V2_CATALOGUE)
     assert v1.agency_kinds("adult_safeguarding") == set()
     assert v2.agency_kinds("adult_safeguarding") == {"adult_social_care"}
-    assert v1.rules == v2.rules
+    assert len(v2.rules) == len(v1.rules) + 1
     assert [p for p in v1.pathways if p.code != "adult_safeguarding"] == [
         p for p in v2.pathways if p.code != "adult_safeguarding"]
 
