@@ -327,7 +327,7 @@ V2_ONLY_RULE = ("marac-16-17-partner-on-map-alongside", "csc_assessment",
                 {"level": "low", "map_kinds": ("gang_involved_partner",)}, (N, N, Y, N))
 
 
-@pytest.mark.parametrize(("age", "expected"), zip(AGES, V2_ONLY_RULE[3], strict=True))
+@pytest.mark.parametrize(("age", "expected"), list(zip(AGES, V2_ONLY_RULE[3], strict=True)))
 def test_version_2_keeps_children_s_services_beside_marac_at_16_17(age, expected):
     rule, pathway, given_facts, _ages = V2_ONLY_RULE
     assert (rule in fired(recommend(facts(age=age, **given_facts), CATALOGUE_V2)).get(pathway, [])) is expected
