@@ -12,6 +12,8 @@ class AgencyKind(models.TextChoices):
     POLICE = "police", "Police"
     YOUTH_OFFENDING_TEAM = "youth_offending_team", "Youth offending team"
     CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    # The local authority's adult safeguarding (Care Act 2014 s42): where the adult routes go from 18.
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
     HEALTH = "health", "Health"
     VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector"
     MASH = "mash", "Multi-agency safeguarding hub (MASH)"

@@ -28,6 +28,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Lambeth", AgencyKind.CHILDRENS_SOCIAL_CARE, "Lambeth Children's Social Care", ""),
     ("Lambeth", AgencyKind.HEALTH, "Lambeth Sexual Health Clinic", ""),
     ("Lambeth", AgencyKind.VOLUNTARY_SECTOR, "South London Girls' Exit Project", ""),
+    ("Lambeth", AgencyKind.ADULT_SOCIAL_CARE, "Lambeth Adult Social Care (Safeguarding Adults)", ""),
     ("Southwark", AgencyKind.MASH, "Southwark MASH", ""),
     ("Southwark", AgencyKind.SCHOOL, "Peckham Lane School", "URN 900201"),
     ("Southwark", AgencyKind.GP_PRACTICE, "Bermondsey Yard Surgery", "ODS G99002"),
@@ -37,6 +38,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Southwark", AgencyKind.CHILDRENS_SOCIAL_CARE, "Southwark Children's Social Care", ""),
     ("Southwark", AgencyKind.HEALTH, "Southwark Young People's Health Service", ""),
     ("Southwark", AgencyKind.VOLUNTARY_SECTOR, "Walworth Youth Project", ""),
+    ("Southwark", AgencyKind.ADULT_SOCIAL_CARE, "Southwark Adult Social Care (Safeguarding Adults)", ""),
     ("Hackney", AgencyKind.MASH, "Hackney MASH", ""),
     ("Hackney", AgencyKind.SCHOOL, "Dalston Fields School", "URN 900301"),
     ("Hackney", AgencyKind.GP_PRACTICE, "Clapton Square Practice", "ODS G99003"),
@@ -46,6 +48,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Hackney", AgencyKind.CHILDRENS_SOCIAL_CARE, "Hackney Children and Families Service", ""),
     ("Hackney", AgencyKind.HEALTH, "Hackney Sexual Health Service", ""),
     ("Hackney", AgencyKind.VOLUNTARY_SECTOR, "East London Young Women's Project", ""),
+    ("Hackney", AgencyKind.ADULT_SOCIAL_CARE, "Hackney Adult Social Care (Safeguarding Adults)", ""),
     ("City of London", AgencyKind.GOVERNANCE, "London Safeguarding Information Governance", ""),
 ]
 

@@ -155,7 +155,7 @@ def _register(subject: Subject) -> dict[str, Any] | None:
 def _referrals(subject: Subject) -> list[dict[str, Any]]:
     referrals = (Referral.objects.filter(subject=subject)
                  .select_related("from_agency", "to_agency", "receiving_agency", "referred_by", "subject")
-                 .prefetch_related("transitions__actor").order_by("received_at"))
+                 .prefetch_related("transitions__actor", "pathways__receiving_agency").order_by("received_at"))
     return [{
         "reference": r.reference, "from_agency": r.from_agency.name, "referred_by": _user(r.referred_by),
         "to": r.to_agency.name, "automatic": r.automatic, "summary": _value(r.summary),
@@ -170,6 +170,14 @@ def _referrals(subject: Subject) -> list[dict[str, Any]]:
             # The reason is encrypted under the referral's subject key, which is hers.
             "reason": _value(t.reason),
         } for t in r.transitions.all()],
+        # Each pathway of the MASH's decision (issue 18): where she was routed, its status and clock, her
+        # consent where it was needed, and the reason for adding it or leaving it out (under her key).
+        "pathways": [{
+            "pathway": p.pathway, "catalogue_version": p.catalogue_version,
+            "receiving_agency": p.receiving_agency.name if p.receiving_agency is not None else "",
+            "recommended": p.recommended, "status": p.get_status_display(), "consent": p.consent or None,
+            "due_at": _value(p.due_at), "responded_at": _value(p.responded_at), "reason": _value(p.reason),
+        } for p in r.pathways.all()],
     } for r in referrals]
 
 

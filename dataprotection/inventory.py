@@ -153,6 +153,18 @@ MODELS: dict[str, ModelEntry] = {
         trail=(ObjectType.REFERRAL,), exports=(SAR,),
         recipients=(EMAIL_REF + " at each move, and the overdue alert to MASH leads",),
     ),
+    "referrals.ReferralPathway": ModelEntry(
+        about="Each pathway of a MASH decision: the catalogue pathway and version, the receiving agency and "
+              "its share, whether the system recommended it, its status, clock and deadline, her consent "
+              "position where the pathway needs it, and the reason it was added or left out.",
+        subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="Her borough's MASH leads (every pathway, left out ones too); each receiving agency's workers "
+                 "the pathways routed to them while they are live; the referrer's side the pathways' names.",
+        retention=ERASED_WITH_HER + " (the reason is under her key). " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.REFERRAL,), exports=(SAR + " (the referral's pathways)",),
+        recipients=(EMAIL_REF + " to the receiving service's workers, at once and marked urgent for a same-day "
+                                "or hours clock, and the overdue alert to MASH leads",),
+    ),
     "referrals.ReferralTransition": ModelEntry(
         about="Each move of a referral: from and to which state, who, when and why.",
         subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
@@ -465,6 +477,12 @@ FIELDS: dict[str, dict[str, str]] = {
         "receiving_agency": "link", "received_at": "date", "decision_due_at": "deadline",
         "decided_at": "date", "responded_at": "date", "assessment_due_on": "deadline",
         "closed_at": "date", "version": "optimistic lock counter"},
+    "referrals.ReferralPathway": {
+        "referral": "link", "pathway": "code", "catalogue_version": "version", "receiving_agency": "link",
+        "share": "link", "recommended": "flag", "status": "code", "consent": "code", "clock_unit": "code",
+        "clock_amount": "number", "clock_starts": "code", "urgent": "flag", "due_at": "deadline",
+        "decided_at": "date", "responded_at": "date", "responded_by": _WHO, "completed_at": "date",
+        "version": "optimistic lock counter"},
     "referrals.ReferralTransition": {
         "referral": "link", "from_state": "code", "to_state": "code", "actor": _WHO, "at": "date"},
     "risk.CatalogueVersion": {

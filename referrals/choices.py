@@ -43,6 +43,21 @@ class Pathway(models.TextChoices):
     YOUTH_OFFENDING = "youth_offending", "Youth offending"
 
 
+class PathwayStatus(models.TextChoices):
+    """Where one pathway of a MASH decision stands (``referrals.ReferralPathway``): each has its own."""
+
+    AWAITING = "awaiting", "Awaiting the receiving service"
+    ACCEPTED = "accepted", "Accepted by the receiving service"
+    DECLINED = "declined", "Declined by the receiving service"
+    COMPLETED = "completed", "Completed by the receiving service"
+    CLOSED = "closed", "Closed with the referral"
+    LEFT_OUT = "left_out", "Recommended, left out by the MASH"
+
+
+# A pathway that is still the receiving service's: its workers see the referral, its clock runs.
+LIVE_PATHWAY_STATUSES = (PathwayStatus.AWAITING, PathwayStatus.ACCEPTED)
+
+
 class LegalBasis(models.TextChoices):
     """The lawful basis on which the referral shares personal data."""
 

@@ -15,6 +15,7 @@ from agencies.models import Agency, Borough
 from referrals import routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.intake import SubjectDetails, do_record_concern, find_exact_subject
+from risk import queries as risk_queries
 from risk.models import Indicator
 
 User = get_user_model()
@@ -43,7 +44,13 @@ DEMO_CONCERNS = [
     ("hac-1a", "teacher.hackney", "Fakeira", "Placeholder", dt.date(2011, 1, 7), "Hackney", 14,
      ["territorial-restrictions", "estranged-from-family"], False,
      "Refuses to walk home through the estate; staying with an aunt."),
+    # Her teacher believes she is in immediate danger: the strategy discussion is held the same day.
+    ("lam-4a", "teacher.lambeth", "Urgentia", "Sameday", dt.date(2010, 2, 3), "Lambeth", 0,
+     ["missing-from-home-or-care", "older-boyfriend-or-associate"], True,
+     "Seen getting into a car with an adult who has threatened her before."),
 ]
+# Recorders' judgements beyond "seriously worried" (``Judgement``), by demo id.
+JUDGEMENTS = {"lam-4a": "immediate_danger"}
 
 
 def seed_cases() -> int:
@@ -57,7 +64,7 @@ def seed_cases() -> int:
             home_borough=Borough.objects.get(name=borough),
             observed_on=today - dt.timedelta(days=days_ago),
             indicators=list(Indicator.objects.filter(code__in=codes)),
-            narrative=narrative, seriously_worried=worried,
+            narrative=narrative, seriously_worried=worried, judgement=JUDGEMENTS.get(demo_id, ""),
             idempotency_key=uuid.uuid5(NAMESPACE, demo_id), actor=actor,
         )
         created_count += int(created)
@@ -93,10 +100,34 @@ def seed_referrals() -> int:
     def screen(referral, actor):
         return routing.do_start_screening(referral, version=referral.version, actor=users[actor])
 
+    def proposal_for(referral, actor):
+        return risk_queries.pathway_proposal(referral.subject, users[actor], today=timezone.localdate())
+
     def route(referral, actor, pathway, receiving, reason):
-        return routing.do_decide_referral(referral, decision=ReferralDecision.ROUTED, pathway=pathway,
-                                          receiving_agency=agency[receiving], reason=reason,
-                                          version=referral.version, actor=users[actor])
+        """Route to one pathway, leaving out (with a reason) whatever else the system recommends."""
+        proposal = proposal_for(referral, actor)
+        recommended = set(proposal.codes) if proposal is not None else set()
+        return routing.do_decide_referral(
+            referral, decision=ReferralDecision.ROUTED, reason=reason, version=referral.version, actor=users[actor],
+            pathways=[routing.PathwayChoice(pathway, agency[receiving], consent=ConsentPosition.GIVEN,
+                                            reason="" if pathway in recommended else reason)],
+            left_out={code: "Not now: one pathway at a time for her." for code in recommended if code != pathway})
+
+    def accept_recommendation(referral, actor, reason, leave_out=None):
+        """Accept what the system recommends (each pathway to the first service of her borough that takes
+        it), leaving out those in ``leave_out`` and those no service of her borough takes yet."""
+        proposal = proposal_for(referral, actor)
+        services = routing.receiving_agencies(referral.subject.home_borough_id)
+        choices, left = [], {}
+        for item in proposal.recommended if proposal is not None else ():
+            code = item.pathway.code
+            if code in (leave_out or {}) or not services.get(code):
+                left[code] = (leave_out or {}).get(code, "No service of this kind is set up in her borough.")
+                continue
+            choices.append(routing.PathwayChoice(code, services[code][0], consent=ConsentPosition.GIVEN))
+        return routing.do_decide_referral(referral, decision=ReferralDecision.ROUTED, reason=reason,
+                                          version=referral.version, actor=users[actor], pathways=choices,
+                                          left_out=left)
 
     lam1 = _demo_subject("lam-1a")
     # Her third concern took her to high, which raised an automatic referral: the MASH takes that one on.
@@ -105,8 +136,10 @@ def seed_referrals() -> int:
             lam1, "dsl.lambeth", "Found in a car with two adult men after going missing.", days_ago=4,
             consent=ConsentPosition.NOT_SOUGHT_RISK)
         accepted = screen(accepted, "mash.lambeth")
-        accepted = route(accepted, "mash.lambeth", Pathway.CSC_ASSESSMENT, "Lambeth Children's Social Care",
-                         "Escalating missing episodes with adults of concern.")
+        # A decision into several pathways: the system's recommendation, accepted but for one left out.
+        accepted = accept_recommendation(
+            accepted, "mash.lambeth", "Escalating missing episodes with adults of concern.",
+            leave_out={"sexual_health": "The school nurse is already seeing her."})
         routing.do_respond_to_referral(accepted, accept=True, reason="Allocated to the exploitation team.",
                                        version=accepted.version, actor=users["csc.lambeth"])
         made += 1
@@ -146,6 +179,14 @@ def seed_referrals() -> int:
                         "mash.hackney")
         route(routed, "mash.hackney", Pathway.CSC_STRATEGY, "Hackney Children and Families Service",
               "Strategy discussion within the day.")  # decided, awaiting the receiving service
+        made += 1
+    # A girl in immediate danger: the strategy discussion is due the same day (urgent, top of both inboxes).
+    lam4 = _demo_subject("lam-4a")
+    if lam4 is not None and not lam4.referrals.exclude(state="submitted").exists():
+        urgent = screen(lam4.referrals.filter(state="submitted").first()
+                        or refer(lam4, "mash.lambeth", "Immediate danger: in a car with an adult who threatened her."),
+                        "mash.lambeth")
+        accept_recommendation(urgent, "mash.lambeth", "Immediate danger: strategy discussion today.")
         made += 1
     return made
 

@@ -20,12 +20,14 @@ from agencies.models import Agency, Borough, Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule, reading_case_page
 from encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from referrals.choices import (
+    LIVE_PATHWAY_STATUSES,
     BoroughTransferReason,
     BoroughTransferStatus,
     ConsentPosition,
     Judgement,
     LegalBasis,
     Pathway,
+    PathwayStatus,
     ReferralDecision,
     ReferralState,
     RestrictionReason,
@@ -493,8 +495,8 @@ class Referral(models.Model):
     @classmethod
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
         """Referrer and their agency's DSLs (status and decision only; ``withdraw`` is theirs), the borough's
-        MASH leads (``decide``), and the receiving agency's workers while the referral waits for them or is
-        being worked on (``respond``)."""
+        MASH leads (``decide``), and the workers of each agency one of its pathways is routed to while that
+        pathway waits for them or is being worked on (``respond``)."""
         roles = membership.role_codes
         rule = NOTHING
         if action in ("view", "withdraw"):
@@ -504,10 +506,98 @@ class Referral(models.Model):
         if action in ("view", "decide") and RoleCode.MASH_LEAD in roles:
             rule |= models.Q(borough_id=membership.agency.borough_id)
         if action in ("view", "respond") and RoleCode.RECEIVING_WORKER in roles:
-            rule |= models.Q(receiving_agency_id=membership.agency_id, decision=ReferralDecision.ROUTED,
-                             state__in=RECEIVER_STATES)
+            # A decision routes her to several pathways, each to one agency: an agency's workers see the
+            # referral while one of its pathways waits for them or is being worked on (issue 18).
+            rule |= models.Q(
+                Exists(ReferralPathway._base_manager.filter(
+                    referral_id=OuterRef("pk"), receiving_agency_id=membership.agency_id,
+                    status__in=LIVE_PATHWAY_STATUSES)),
+                decision=ReferralDecision.ROUTED, state__in=RECEIVER_STATES)
         if action == "view":
             rule |= break_glass_rule(membership, "subject_id")
+        return rule
+
+
+class ReferralPathway(models.Model):
+    """One pathway of a MASH decision (issue 18): a catalogue pathway (its code and the catalogue version
+    it was decided under), the agency it is routed to, the share that lets that agency see her, whether the
+    system recommended it, its own status and clock. A pathway the system recommended and the MASH left out
+    is a row too (``left_out``, no agency), so that its reason is kept. Reasons (why it was added though not
+    recommended, or left out) are typed text, so encrypted under her key; the trail keeps codes only.
+
+    Moves only through ``referrals.routing`` services; ``version`` is the optimistic lock for the receiving
+    service's response."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="pathways")
+    pathway = models.CharField(max_length=30, help_text="A code of the pathway catalogue (risk.pathways).")
+    catalogue_version = models.PositiveIntegerField()
+    receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="pathways_received",
+                                         null=True, blank=True)
+    share = models.ForeignKey(SubjectShare, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    recommended = models.BooleanField(default=False, help_text="The system proposed it when the MASH decided.")
+    status = models.CharField(max_length=10, choices=PathwayStatus.choices, default=PathwayStatus.AWAITING)
+    # Her consent position where the catalogue says the pathway needs it at her age ("" where none is needed).
+    consent = models.CharField(max_length=20, choices=ConsentPosition.choices, blank=True, default="")
+    reason = EncryptedTextField(data_key="referral.subject.data_key_id", blank=True, null=True)
+    # The clock applied (the catalogue's, or a rule's stricter one) and when it ends.
+    clock_unit = models.CharField(max_length=12, blank=True, default="")
+    clock_amount = models.PositiveIntegerField(default=0)
+    clock_starts = models.CharField(max_length=20, blank=True, default="")
+    urgent = models.BooleanField(default=False, help_text="Same day or within hours: notified at once.")
+    due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-urgent", "due_at", "pathway"]
+        indexes = [
+            models.Index(fields=["receiving_agency", "status", "due_at"], name="pathway_receiving"),
+            models.Index(fields=["status", "due_at"], name="pathway_clock"),
+            models.Index(fields=["referral", "status"], name="pathway_by_referral"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=PathwayStatus.values), name="pathway_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status=PathwayStatus.LEFT_OUT) | models.Q(receiving_agency__isnull=False),
+                name="pathway_routed_has_agency",
+            ),
+            # A pathway is live once per referral (a double submit cannot route it twice).
+            models.UniqueConstraint(fields=["referral", "pathway"],
+                                    condition=models.Q(status__in=["awaiting", "accepted"]),
+                                    name="pathway_once_per_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.pathway}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_PATHWAY_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Its clock has run out while it is still the receiving service's."""
+        return self.is_live and self.due_at is not None and self.due_at < timezone.now()
+
+    @classmethod
+    def access_rule(cls, membership: Membership, action: str) -> models.Q:
+        """Her borough's MASH leads see every pathway of a decision (left out ones too); an agency's
+        receiving workers see and respond to the pathways routed to their agency while they are live."""
+        roles = membership.role_codes
+        rule = NOTHING
+        if action == "view" and RoleCode.MASH_LEAD in roles:
+            rule |= models.Q(referral__borough_id=membership.agency.borough_id)
+        if action in ("view", "respond") and RoleCode.RECEIVING_WORKER in roles:
+            rule |= models.Q(receiving_agency_id=membership.agency_id, status__in=LIVE_PATHWAY_STATUSES,
+                             referral__state__in=RECEIVER_STATES)
         return rule
 
 

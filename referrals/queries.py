@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from agencies import capabilities
 from encryption.keys import prefetch_data_keys
 from encryption.models import BlindIndex
-from referrals.choices import IdentityIndex, SubjectStatus
-from referrals.models import Concern, Subject
+from referrals.choices import LIVE_PATHWAY_STATUSES, IdentityIndex, PathwayStatus, SubjectStatus
+from referrals.models import Concern, Referral, ReferralPathway, Subject
 from risk.models import Indicator
 
 
@@ -174,3 +174,30 @@ def candidate_duplicates(user: Any) -> list[dict[str, Any]]:
                      "first_identity": _canonical(a), "second_identity": _canonical(b)})
     rows.sort(key=lambda row: row["second"].created_at, reverse=True)
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pathways of a MASH decision (issue 18)
+# ---------------------------------------------------------------------------------------------------
+def overdue_pathway(now: dt.datetime, agency: Any = None) -> Exists:
+    """For a referral queryset (``OuterRef("pk")``): one of its pathways (``agency``'s, when given) is
+    past its clock while still the receiving service's. The referral was restricted already; this reads
+    only its own pathways' status and deadline."""
+    rows = ReferralPathway._base_manager.filter(referral_id=OuterRef("pk"), status__in=LIVE_PATHWAY_STATUSES,
+                                                due_at__lt=now)
+    if agency is not None:
+        rows = rows.filter(receiving_agency=agency)
+    return Exists(rows)
+
+
+def agency_pathway(agency: Any, statuses: Iterable[str]) -> Exists:
+    """For a referral queryset: one of its pathways routed to ``agency`` is in one of ``statuses``."""
+    return Exists(ReferralPathway._base_manager.filter(referral_id=OuterRef("pk"), receiving_agency=agency,
+                                                       status__in=list(statuses)))
+
+
+def routed_pathway_codes(referral: Referral) -> list[str]:
+    """The pathways a referral (already visible to the viewer) was routed into, for the referrer's side,
+    who sees the decision but not who received it or why."""
+    return list(ReferralPathway._base_manager.filter(referral=referral).exclude(status=PathwayStatus.LEFT_OUT)
+                .order_by("decided_at", "pathway").values_list("pathway", flat=True))

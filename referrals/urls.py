@@ -24,6 +24,8 @@ urlpatterns = [
     path("referrals/mine/", referral_views.my_referrals, name="my-referrals"),
     path("referrals/<referral_ref:reference>/", referral_views.referral_detail, name="referral-detail"),
     path("referrals/<referral_ref:reference>/decide/", referral_views.referral_decide, name="referral-decide"),
+    path("referrals/<referral_ref:reference>/respond/", referral_views.referral_pathway_respond,
+         name="referral-pathway-respond"),
     path("subjects/<subject_ref:reference>/transfer/", transfer_views.school_transfer_create,
          name="school-transfer-create"),
     path("transfers/", transfer_views.school_transfer_list, name="school-transfer-list"),

@@ -8,8 +8,9 @@ open for her. The MASH decides; the system only proposes.
 
 A catalogue version is one JSON document (``PathwayCatalogue.config``): its pathways (code, label,
 plain-English hint, the kinds of agency that receive it, whose consent it needs, its clock, its sources)
-and its rules (which pathway, when, why, from which source). Version 1 is ``V1_CATALOGUE``, loaded and
-made active by migration ``risk.0013``. Nothing here is edited once published: a change is a new version
+and its rules (which pathway, when, why, from which source). Version 1 is ``V1_CATALOGUE``, loaded by
+migration ``risk.0013``; version 2 (``V2_CATALOGUE``, migration ``risk.0014``, active) routes adult
+safeguarding to adult social care. Nothing here is edited once published: a change is a new version
 (a new constant and a data migration), activated with ``risk.services.pathways.do_activate_pathway_catalogue``.
 
 The seven pathways a MASH decision could name before the catalogue existed (``referrals.choices.Pathway``)
@@ -678,3 +679,42 @@ V1_TITLE = "Referral pathways and recommendation rules: London, Working Together
 V1_CATALOGUE: dict[str, Any] = {
     "version": 1, "title": V1_TITLE, "sources": V1_SOURCES, "pathways": V1_PATHWAYS, "rules": V1_RULES,
 }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Version 2 (migration ``risk.0014``) changes two things of version 1:
+# - version 1 named no kind of agency for adult safeguarding, so a MASH could recommend it but route her
+#   nowhere: version 2 sends it to adult social care (the local authority's safeguarding adults team,
+#   Care Act 2014 s42), a kind of agency added with it;
+# - version 1 proposed Marac for a girl of 16 or 17 with a gang-involved partner on her map without
+#   children's services beside it (below high, where no strategy discussion is proposed), against
+#   SafeLives' rule that Marac at 16-17 is alongside children's services, never instead: version 2 adds
+#   the rule ``marac-16-17-partner-on-map-alongside`` (found by the property test in
+#   tests/risk/test_pathway_rules.py).
+# Every other pathway, rule, clock and consent rule of version 1 stands.
+# ---------------------------------------------------------------------------------------------------
+ADULT_SOCIAL_CARE = "adult_social_care"
+V2_TITLE = "Referral pathways and recommendation rules: London, Working Together 2023 (adult social care)"
+
+
+def _v2() -> dict[str, Any]:
+    pathways = []
+    for raw in V1_PATHWAYS:
+        if raw["code"] == "adult_safeguarding":
+            raw = {**raw, "agency_kinds": [ADULT_SOCIAL_CARE],
+                   "receiver": "Adult social care (the local authority's safeguarding adults team)"}
+        pathways.append(raw)
+    rules = []
+    for raw in V1_RULES:
+        rules.append(raw)
+        if raw["code"] == "marac-16-17-alongside":
+            rules.append(_rule(
+                "marac-16-17-partner-on-map-alongside", "csc_assessment",
+                "Aged 16 or 17 with a gang-involved partner on her map, considered for Marac: children's services "
+                "stay involved (Marac is alongside, not instead; at high, the strategy discussion is that route).",
+                ["safelives", "wt2023"], any_map=["gang_involved_partner"], max_level="medium", age_from=16,
+                age_below=CHILD))
+    return {**V1_CATALOGUE, "version": 2, "title": V2_TITLE, "pathways": pathways, "rules": rules}
+
+
+V2_CATALOGUE: dict[str, Any] = _v2()

@@ -10,11 +10,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from agencies import capabilities
-from referrals.choices import Judgement, ReferralState
-from referrals.models import Concern, Referral, Subject
+from encryption.keys import prefetch_data_keys
+from referrals.choices import LIVE_PATHWAY_STATUSES, Judgement, ReferralState
+from referrals.models import Concern, Referral, ReferralPathway, Subject
 from risk import pathways
 from risk.choices import RiskLevel
 from risk.models import (
@@ -123,6 +124,38 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
     if agency:
         entries = entries.filter(Exists(Concern.objects.filter(subject_id=OuterRef("subject_id"), agency_id=agency)))
     return entries
+
+
+def with_register_markers(entries: QuerySet[RegisterEntry], *, now: dt.datetime) -> QuerySet[RegisterEntry]:
+    """Annotate register entries, in the same query, with what each row marks (issue 18): whether one of
+    her referral pathways is past its clock while still the receiving service's (``pathway_overdue``),
+    and the latest age recorded with a concern and when (``known_age``, ``known_age_on``) from which her
+    age today is carried forward, so the register can say when she is 18 or over without a query per row
+    (an age worked out from a date of birth when the concern was recorded, never the date itself)."""
+    overdue = ReferralPathway._base_manager.filter(
+        referral__subject_id=OuterRef("subject_id"), status__in=LIVE_PATHWAY_STATUSES, due_at__lt=now,
+        referral__state__in=ROUTED_OPEN_STATES)
+    latest = (Concern.objects.filter(subject_id=OuterRef("subject_id"), age_at_observation__isnull=False)
+              .order_by("-observed_on", "-recorded_at"))
+    return entries.annotate(pathway_overdue=Exists(overdue),
+                            known_age=Subquery(latest.values("age_at_observation")[:1]),
+                            known_age_on=Subquery(latest.values("observed_on")[:1]))
+
+
+def register_ages(entries: list[RegisterEntry], today: dt.date) -> dict[Any, int | None]:
+    """Her age today for each entry of a register page (entries from ``with_register_markers``, their
+    subjects loaded): from the date of birth on her record (her data keys unwrapped in one query, so her
+    birthday counts on the day), else the latest age recorded with a concern, carried forward."""
+    prefetch_data_keys(entry.subject.data_key_id for entry in entries)
+    ages: dict[Any, int | None] = {}
+    for entry in entries:
+        born = entry.subject.date_of_birth
+        if born is not None:
+            ages[entry.pk] = max(0, _years(born, today))
+            continue
+        known, on = getattr(entry, "known_age", None), getattr(entry, "known_age_on", None)
+        ages[entry.pk] = None if known is None or on is None else known + int((today - on).days // 365.25)
+    return ages
 
 
 def _rising_ids(borough_id: int, now: dt.datetime, days: int) -> QuerySet[SubjectRisk, dict[str, Any]]:
@@ -252,9 +285,11 @@ def age_today(subject: Subject, user: Any, today: dt.date) -> int | None:
 
 
 def open_pathways(subject: Subject, user: Any) -> set[str]:
-    """The pathways already open for her among the referrals the viewer may see (one query)."""
-    return set(Referral.objects.restrict(user, "view").filter(subject=subject, state__in=ROUTED_OPEN_STATES)
-               .exclude(pathway="").values_list("pathway", flat=True))
+    """The pathways live for her (awaiting or accepted by the receiving service) among the referrals the
+    viewer may see (one query)."""
+    visible = Referral.objects.restrict(user, "view").filter(subject=subject, state__in=ROUTED_OPEN_STATES)
+    return set(ReferralPathway.objects.filter(referral__in=visible, status__in=LIVE_PATHWAY_STATUSES)
+               .values_list("pathway", flat=True))
 
 
 def pathway_proposal(subject: Subject, user: Any, *, today: dt.date, level: str | None = None,
@@ -289,6 +324,13 @@ def pathway_recommendations(subject: Subject, user: Any, *, today: dt.date, leve
                                 catalogue=catalogue)
     if proposal is None:
         return None
+    return describe_proposal(proposal, catalogue, sign_labels=sign_labels)
+
+
+def describe_proposal(proposal: pathways.Proposal, catalogue: pathways.Catalogue, *,
+                      sign_labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """A proposal described for a page (``pathways.describe``): the labels of the signs it names are read
+    in one query unless the page passes them."""
     if sign_labels is None:
         codes = {code for item in (*proposal.recommended, *proposal.already_open) for reason in item.reasons
                  for code in reason.matched.get("codes", ())}

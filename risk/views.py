@@ -43,6 +43,7 @@ from risk.models import (
     ScoringModel,
     SubjectRisk,
 )
+from risk.pathways import ADULT_FROM
 from risk.scoring import LEVELS
 from risk.services import register as register_services
 
@@ -74,13 +75,16 @@ def _filtered(request: CaseRequest, borough: Any) -> tuple[RegisterFilterForm, A
     return form, entries
 
 
-def _row(entry: RegisterEntry, now: Any, today: Any) -> dict[str, Any]:
+def _row(entry: RegisterEntry, now: Any, today: Any, age: int | None = None) -> dict[str, Any]:
     risk = getattr(entry.subject, "risk", None)
     return {
         "entry": entry, "reference": entry.subject.reference, "level": entry.level,
         "level_label": LEVEL_LABELS[entry.level], "rising": queries.is_rising(risk, now),
         "new": entry.added_at >= now - dt.timedelta(days=7),
         "overdue": entry.next_review_on < today, "score": risk.score if risk else None,
+        # Issue 18: a pathway past its clock, and an adult (her referrals then need her consent).
+        "pathway_overdue": bool(getattr(entry, "pathway_overdue", False)),
+        "adult": age is not None and age >= ADULT_FROM,
     }
 
 
@@ -93,13 +97,15 @@ def register(request: CaseRequest) -> HttpResponse:
     form, entries = _filtered(request, borough)
     sort = request.GET.get("sort", "level")
     sort = sort if sort in queries.SORTS else "level"
-    rows, cursor = queries.keyset_page(entries, sort, request.GET.get("after", ""), PAGE_SIZE)
     now, today = timezone.now(), timezone.localdate()
+    rows, cursor = queries.keyset_page(queries.with_register_markers(entries, now=now), sort,
+                                       request.GET.get("after", ""), PAGE_SIZE)
+    ages = queries.register_ages(rows, today)
     counts = queries.level_counts(borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"))
     params = request.GET.copy()
     params.pop("after", None)
     return render(request, "risk/register.html", {
-        "borough": borough, "form": form, "rows": [_row(e, now, today) for e in rows],
+        "borough": borough, "form": form, "rows": [_row(e, now, today, ages.get(e.pk)) for e in rows],
         "counts": [(LEVEL_LABELS[lvl], counts.get(lvl, 0), lvl) for lvl in reversed(LEVELS) if lvl != "none"],
         "total": sum(counts.values()), "sort": sort, "next_cursor": cursor, "query": params.urlencode(),
         "first_page": not request.GET.get("after"),

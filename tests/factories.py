@@ -19,6 +19,7 @@ from referrals import intake, routing
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision
 from referrals.intake import SubjectDetails
 from referrals.models import Concern, Referral, Subject
+from risk import queries
 from risk.models import Indicator
 from tests.personas import World
 
@@ -91,9 +92,8 @@ def advance_referral(world: World, referral: Referral, to: str) -> Referral:
     if to == "screening":
         return referral
     referral = routing.do_decide_referral(
-        referral, decision=ReferralDecision.ROUTED, pathway=Pathway.CSC_ASSESSMENT,
-        receiving_agency=world.agencies["lambeth_csc"], reason="Needs an assessment", version=referral.version,
-        actor=mash)
+        referral, reason="Needs an assessment", version=referral.version, actor=mash,
+        **route_to(world, referral, Pathway.CSC_ASSESSMENT))
     if to == "decided":
         return referral
     if to == "declined":
@@ -105,6 +105,24 @@ def advance_referral(world: World, referral: Referral, to: str) -> Referral:
     if to == "closed":
         return routing.do_close_referral(referral, reason="Assessment complete", version=referral.version, actor=mash)
     raise ValueError(to)
+
+
+def route_to(world: World, referral: Referral, *codes: str, agency: str = "lambeth_csc", mash: str = "mash_lambeth",
+             agencies: dict[str, str] | None = None, consent: str = ConsentPosition.GIVEN) -> dict:
+    """``do_decide_referral`` keyword arguments routing ``referral`` into ``codes`` (each to ``agency`` unless
+    ``agencies`` names another), as a MASH lead who disagrees with the recommendation would fill the form:
+    a reason for each pathway the system did not recommend, and for each recommended one left out; her
+    consent position ``consent`` wherever a pathway asks for it."""
+    proposal = queries.pathway_proposal(referral.subject, world.user(mash), today=timezone.localdate())
+    recommended = set(proposal.codes) if proposal is not None else set()
+    agencies = agencies or {}
+    return {
+        "decision": ReferralDecision.ROUTED,
+        "pathways": [routing.PathwayChoice(code, world.agencies[agencies.get(code, agency)],
+                                           reason="" if code in recommended else "The MASH adds it.",
+                                           consent=consent) for code in codes],
+        "left_out": {code: "Not needed now." for code in recommended if code not in codes},
+    }
 
 
 def raise_automatic_referral(world: World, n: int = 30, recorder: str = "teacher_lambeth") -> Referral:

@@ -89,6 +89,7 @@ def ensure_reference_data() -> None:
 
     if not PathwayCatalogue.objects.exists():
         import_module("risk.migrations.0013_pathway_catalogue").load(apps, None)
+        import_module("risk.migrations.0014_pathway_catalogue_v2").load(apps, None)
 
 
 def build_world() -> World:

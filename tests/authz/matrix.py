@@ -993,3 +993,74 @@ for _persona in UNVERIFIED_PERSONAS:
     for _name in ["draft-continue", "draft-discard"]:
         rows(_name, [_persona], "lambeth_school", "GET", 302)
         rows(_name, [_persona], "lambeth_school", "POST", 403)
+# Decisions into several pathways (issue 18). tests/referrals/pathway_cases.py: girls at high whose
+# automatic referral the Lambeth MASH routed into several pathways, so that csc_lambeth (Lambeth children's
+# social care's receiving worker) stands as a routed service before answering (pw_routed), a service it was
+# not routed to (pw_not_routed), and after accepting, declining and completing its pathway. Receiving
+# workers' access follows the pathway rows routed to their agency, while they are live. Not visible: 404;
+# visible but nothing of theirs to answer: 403.
+# ---------------------------------------------------------------------------------------------------
+from tests.referrals.pathway_cases import extend as _extend_with_pathways  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_pathways)
+PATHWAY_URL_OBJECTS = {"referral-detail": "referrals", "referral-pathway-respond": "referrals",
+                       "subject-detail": "subjects"}
+_PATHWAY_COLUMNS = {"routed": "pw_routed", "not_routed": "pw_not_routed", "accepted": "pw_accepted",
+                    "declined": "pw_declined", "completed": "pw_completed"}
+grid("referral-detail", "GET", """
+                       routed  not_routed  accepted  declined  completed
+    teacher_lambeth       404         404       404       404        404
+    gp_lambeth            404         404       404       404        404
+    police_lambeth        404         404       404       404        404
+    dsl_lambeth           404         404       404       404        404
+    mash_lambeth          200         200       200       200        200
+    csc_lambeth           200         404       200       404        404
+    teacher_southwark     404         404       404       404        404
+    yot_southwark         404         404       404       404        404
+    mash_southwark        404         404       404       404        404
+    auditor               404         404       404       404        404
+    administrator         404         404       404       404        404
+    administrator_2       404         404       404       404        404
+    dpo                   404         404       404       404        404
+""", _PATHWAY_COLUMNS)
+# Her record follows the shares: children's social care keeps it for the grace period after completing.
+grid("subject-detail", "GET", """
+                       routed  not_routed  accepted  declined  completed
+    teacher_lambeth       200         200       200       200        200
+    gp_lambeth            404         404       404       404        404
+    police_lambeth        404         404       404       404        404
+    dsl_lambeth           200         200       200       200        200
+    mash_lambeth          200         200       200       200        200
+    csc_lambeth           200         404       200       404        200
+    teacher_southwark     404         404       404       404        404
+    yot_southwark         404         404       404       404        404
+    mash_southwark        404         404       404       404        404
+    auditor               404         404       404       404        404
+    administrator         404         404       404       404        404
+    administrator_2       404         404       404       404        404
+    dpo                   404         404       404       404        404
+""", _PATHWAY_COLUMNS)
+# Answering for a pathway (an empty POST: the page again with its errors, never a change): the service it
+# is routed to while it is live; the MASH sees the referral but answers for nothing.
+grid("referral-pathway-respond", "POST", """
+                       routed  not_routed  accepted  declined  completed
+    teacher_lambeth       404         404       404       404        404
+    gp_lambeth            404         404       404       404        404
+    police_lambeth        404         404       404       404        404
+    dsl_lambeth           404         404       404       404        404
+    mash_lambeth          403         403       403       403        403
+    csc_lambeth           200         404       200       404        404
+    teacher_southwark     404         404       404       404        404
+    yot_southwark         404         404       404       404        404
+    mash_southwark        404         404       404       404        404
+    auditor               404         404       404       404        404
+    administrator         404         404       404       404        404
+    administrator_2       404         404       404       404        404
+    dpo                   404         404       404       404        404
+""", _PATHWAY_COLUMNS)
+rows("referral-pathway-respond", MEMBER_PERSONAS, "pw_routed", "GET", 405)
+rows("referral-pathway-respond", ["anonymous", *LOCKED_OUT_PERSONAS], "pw_routed", "POST", 302)
+rows("referral-pathway-respond", ["anonymous", *LOCKED_OUT_PERSONAS], "pw_routed", "GET", 302)
+for _persona in UNVERIFIED_PERSONAS:
+    rows("referral-pathway-respond", [_persona], "pw_routed", "GET", 302)
+    rows("referral-pathway-respond", [_persona], "pw_routed", "POST", 403)

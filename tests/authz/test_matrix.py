@@ -14,6 +14,7 @@ from tests.authz.matrix import (
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
     COVERED_BY_ADMIN_SITE,
+    PATHWAY_URL_OBJECTS,
     REFERRAL_URL_OBJECTS,
     ROWS,
     TRANSFER_URL_OBJECTS,
@@ -25,6 +26,7 @@ from tests.cases import build_cases
 from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 from tests.referrals.borough_cases import BOROUGH_RELATIONS
+from tests.referrals.pathway_cases import PATHWAY_RELATIONS
 from tests.referrals.transfer_cases import TRANSFER_RELATIONS
 from tests.rolled_back import rolled_back_everywhere
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX
@@ -73,6 +75,9 @@ def _url(url_name: str, relation: str, request) -> str:
         return reverse(url_name, kwargs={"reference": collection[relation].reference})
     if relation in BOROUGH_RELATIONS:
         collection = getattr(cases.borough_cases, BOROUGH_URL_OBJECTS[url_name])
+        return reverse(url_name, kwargs={"reference": collection[relation].reference})
+    if relation in PATHWAY_RELATIONS:
+        collection = getattr(cases.pathway_cases, PATHWAY_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={"reference": collection[relation].reference})
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])

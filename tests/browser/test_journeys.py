@@ -109,14 +109,33 @@ def test_mash_lead_triages_the_register_and_decides_a_referral(journey) -> None:
     page.get_by_role("link", name="Record the decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record the MASH decision")
     journey.check("decision-form")
+    # The system's recommendation is ticked already, each pathway with its one service chosen: the lead
+    # accepts it in one click, leaving one pathway out with a reason (issue 18).
     page.get_by_label("Referred on to a service").check()
-    page.get_by_label("Pathway (when referring on)").select_option(
-        label="Specialist sexual exploitation or gang-exit service")
-    page.get_by_label("Service to refer to").select_option(label="South London Girls' Exit Project (Lambeth)")
-    page.get_by_label("Reason for the decision").fill("Older associates and missing episodes: gang-exit work first.")
+    recommended = page.get_by_role("group", name="Recommended pathways")
+    choices = recommended.locator(".pathway-choice")
+    assert choices.count() >= 2
+    ticked = [n for n in range(choices.count()) if choices.nth(n).get_by_role("checkbox").is_checked()]
+    assert len(ticked) >= 2, ticked
+    left_out = choices.nth(ticked[-1])
+    left_label = left_out.locator(".govuk-checkboxes__label").inner_text().replace("Urgent", "").strip()
+    left_out.get_by_role("checkbox").uncheck()
+    left_out.get_by_label("If you leave it out, why?").fill("Already offered last month; she said no.")
+    for n in ticked[:-1]:
+        service = choices.nth(n).get_by_role("combobox")
+        if not service.input_value():  # several services take it (the NRM: police or the local authority)
+            service.select_option(index=1)
+        consent = choices.nth(n).get_by_label("Consent given")
+        if consent.count():  # a voluntary service: her agreement is recorded with the decision
+            consent.check()
+    page.get_by_label("Reason for the decision").fill("Older associates and missing episodes: as recommended.")
     page.get_by_role("button", name="Record decision").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Decision recorded")
+    expect(page.get_by_role("heading", name="Pathways")).to_be_visible()
+    expect(page.get_by_text("Recommended, left out by the MASH")).to_be_visible()
+    expect(page.get_by_text("Already offered last month; she said no.")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name=left_label)).to_be_visible()
     journey.check("decision-recorded")
 
     # The people, places and groups linking several young people, and one girl's map drawn from them.

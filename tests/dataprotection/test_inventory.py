@@ -85,6 +85,7 @@ def test_encrypted_fields_name_their_data_key():
 # Read by the export through another model's rows rather than by name.
 REACHED_THROUGH = {
     "referrals.ReferralTransition": "Referral's transitions",
+    "referrals.ReferralPathway": "Referral's pathways",
     "risk.Associate": "Link", "risk.Place": "Link", "risk.Group": "Link",
 }
 

@@ -29,7 +29,7 @@ from referrals import routing
 from referrals.borough_forms import BoroughTransferForm, DeclineBoroughTransferForm, HarmBoroughAccessForm
 from referrals.choices import ConsentPosition, LegalBasis, Pathway, ReferralDecision, TransferPurpose
 from referrals.forms import ConcernForm, MergeForm
-from referrals.referral_forms import DecisionForm, ReferralActionForm, ReferralForm
+from referrals.referral_forms import DecisionForm, PathwayResponseForm, ReferralActionForm, ReferralForm
 from referrals.rights_forms import RectifyForm, RestrictionForm
 from referrals.search_forms import SubjectSearchForm
 from referrals.transfer_forms import SchoolTransferForm
@@ -184,6 +184,20 @@ def _referral(ctx: Context, state: str) -> Any:
     return ctx.fresh("referral", make, reuse=False)
 
 
+def _routed_pathway(ctx: Context) -> Any:
+    """A pathway routed to Lambeth children's social care, waiting for its answer (a fresh one once used)."""
+    def make() -> Any:
+        from tests.factories import route_to
+
+        referral = _referral(ctx, "screening")
+        referral = routing.do_decide_referral(referral, reason="Needs an assessment.", version=referral.version,
+                                              actor=ctx.world.user("mash_lambeth"),
+                                              **route_to(ctx.world, referral, Pathway.CSC_ASSESSMENT))
+        return referral.pathways.get(pathway=Pathway.CSC_ASSESSMENT)
+
+    return ctx.fresh("pathway", make, reuse=False)
+
+
 def _entry(ctx: Context, *, removed: bool = False, reuse: bool) -> RegisterEntry:
     def make() -> RegisterEntry:
         subject = fresh_subject(ctx.world, on_register=True)
@@ -272,13 +286,26 @@ TARGETS: list[Target] = [
            data=lambda ctx: {"action": "screen", "version": str(_referral(ctx, "submitted").version),
                              "reason": "Screening today."},
            form_class=ReferralActionForm, probe="reason", consumes=True),
+    # Her recommendation (early help, at low) accepted, and an assessment added with a reason: every field
+    # of one recommended and one added pathway is fuzzed with the decision's own.
     Target("referral-decide", "referral-decide", "mash_lambeth",
            url=lambda ctx: reverse("referral-decide", kwargs={"reference": _referral(ctx, "screening").reference}),
            data=lambda ctx: {"version": str(_referral(ctx, "screening").version),
-                             "decision": ReferralDecision.ROUTED, "pathway": Pathway.CSC_ASSESSMENT,
-                             "receiving_agency": str(ctx.world.agencies["lambeth_csc"].pk),
-                             "reason": "Needs an assessment."},
-           form_class=DecisionForm, probe="reason", consumes=True),
+                             "decision": ReferralDecision.ROUTED, "reason": "Needs an assessment.",
+                             "pathway-early_help": "on", "consent-early_help": "given",
+                             "agency-early_help": str(ctx.world.agencies["lambeth_csc"].pk), "why-early_help": "",
+                             "pathway-csc_assessment": "on",
+                             "agency-csc_assessment": str(ctx.world.agencies["lambeth_csc"].pk),
+                             "why-csc_assessment": "Her needs beyond early help."},
+           form_class=DecisionForm, probe="reason", consumes=True,
+           extra_fields=("pathway-early_help", "consent-early_help", "agency-early_help", "why-early_help",
+                         "pathway-csc_assessment", "agency-csc_assessment", "why-csc_assessment")),
+    Target("referral-pathway-respond", "referral-pathway-respond", "csc_lambeth",
+           url=lambda ctx: reverse("referral-pathway-respond",
+                                   kwargs={"reference": _routed_pathway(ctx).referral.reference}),
+           data=lambda ctx: {"pathway": str(_routed_pathway(ctx).pk), "response": "decline",
+                             "version": str(_routed_pathway(ctx).version), "reason": "Already open to the team."},
+           form_class=PathwayResponseForm, probe="reason", consumes=True),
     Target("register-entry:review", "register-entry", "mash_lambeth",
            url=lambda ctx: _entry_url(_entry(ctx, reuse=True)),
            data=lambda ctx: {"action": "review", "outcome": ReviewOutcome.CONTINUE, "notes": "Reviewed at MASH."},

@@ -12,6 +12,7 @@ from tests.authz.matrix import (
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
     COVERED_BY_ADMIN_SITE,
+    PATHWAY_URL_OBJECTS,
     REFERRAL_URL_OBJECTS,
     ROWS,
     TRANSFER_URL_OBJECTS,
@@ -24,6 +25,7 @@ from tests.hostile.targets import TARGETS
 from tests.personas import MEMBER_PERSONAS
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 from tests.referrals.borough_cases import BOROUGH_RELATIONS
+from tests.referrals.pathway_cases import PATHWAY_RELATIONS
 from tests.referrals.transfer_cases import TRANSFER_RELATIONS
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +62,8 @@ def _url(url_name: str, relation: str, cases, referral_cases) -> str:
         collection = getattr(cases.transfer_cases, TRANSFER_URL_OBJECTS[url_name])
     elif relation in BOROUGH_RELATIONS:
         collection = getattr(cases.borough_cases, BOROUGH_URL_OBJECTS[url_name])
+    elif relation in PATHWAY_RELATIONS:
+        collection = getattr(cases.pathway_cases, PATHWAY_URL_OBJECTS[url_name])
     else:
         collection = getattr(cases, URL_OBJECTS[url_name])
     return reverse(url_name, kwargs={"reference": collection[relation].reference})

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from audit.models import AccessEvent
-from referrals.choices import ReferralState
-from referrals.models import Referral, ReferralTransition
+from referrals.choices import PathwayStatus, ReferralState
+from referrals.models import Referral, ReferralPathway, ReferralTransition
 
 
 @pytest.mark.django_db
@@ -20,6 +20,14 @@ def test_demo_referrals_cover_every_state_and_are_idempotent(monkeypatch):
     # Under scoring model v3 the Southwark demo girl's significant signs raise an automatic referral (made
     # now, so not overdue) which the demo screens; Lambeth's submitted referral stays overdue.
     assert sum(r.is_overdue for r in Referral.objects.all()) >= 1
+    # Issue 18: one decision into several pathways (one recommended pathway left out, with its reason), and a
+    # same-day strategy discussion, urgent, at the top of the inboxes.
+    several = [r for r in Referral.objects.all()
+               if r.pathways.exclude(status=PathwayStatus.LEFT_OUT).count() > 1]
+    assert several
+    assert ReferralPathway.objects.filter(status=PathwayStatus.LEFT_OUT, pathway="sexual_health").exists()
+    same_day = ReferralPathway.objects.get(pathway="csc_strategy", urgent=True, status=PathwayStatus.AWAITING)
+    assert same_day.clock_unit == "same_day" and same_day.due_at is not None
     snapshot = (Referral.objects.count(), ReferralTransition.objects.count(), Referral.history.count(),
                 AccessEvent.objects.count())
     call_command("seed_demo")

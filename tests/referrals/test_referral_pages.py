@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.choices import Action
 from referrals import routing
-from referrals.choices import Pathway, ReferralDecision, ReferralState
+from referrals.choices import ReferralDecision, ReferralState
 from referrals.models import Referral
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
 from tests.factories import advance_referral, new_referral, new_subject
@@ -54,21 +54,36 @@ def test_refer_with_overridden_consent_and_no_reason_is_refused(world, client_fo
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"decision": "nfa", "reason": ""}, "Give the reason for the decision."),
-    ({"decision": "routed", "reason": "x", "pathway": "police_sot"}, "does not take the pathway"),
-    ({"decision": "routed", "reason": "x", "pathway": "not_a_pathway"}, "Choose one of the options given"),
-    ({"decision": "routed", "reason": "x"}, "Choose the pathway."),
+    # A service that does not take the pathway is not even offered for it.
+    ({"decision": "routed", "reason": "x", "pathway-police_sot": "on", "agency-police_sot": "CSC"},
+     "Choose one of the services offered."),
+    ({"decision": "routed", "reason": "x", "pathway-early_help": "on", "agency-early_help": "999999"},
+     "Choose one of the services offered."),
+    ({"decision": "routed", "reason": "x"}, "Tick at least one pathway"),
+    # Leaving out the recommended early help, and adding an assessment, each without a reason.
+    ({"decision": "routed", "reason": "x", "pathway-csc_assessment": "on", "agency-csc_assessment": "CSC"},
+     "Say why you are leaving out \u201cEarly help\u201d"),
+    ({"decision": "routed", "reason": "x", "pathway-csc_assessment": "on", "agency-csc_assessment": "CSC"},
+     "Say why you are adding"),
+    # Early help needs her (or her family's) agreement: refused without her consent position.
+    ({"decision": "routed", "reason": "x", "pathway-early_help": "on", "agency-early_help": "CSC"},
+     "needs her consent"),
+    ({"decision": "routed", "reason": "x", "pathway-csc_strategy": "on", "why-csc_strategy": "Harm",
+      "why-early_help": "Too late for that"}, "Choose the service to refer to for"),
 ])
 def test_bad_decision_input_changes_nothing(world, client_for, data, message):
     referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
-    data = {"receiving_agency": world.agencies["lambeth_csc"].pk, **data} if "pathway" in data else data
+    data = {key: str(world.agencies["lambeth_csc"].pk) if value == "CSC" else value for key, value in data.items()}
     client = client_for("mash_lambeth")
     audit_checkpoint()
     response = _decide(client, referral, **data)
     assert response.status_code == 200
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert message in html.replace("&#x27;", "'").replace("&quot;", '"'), html
     referral.refresh_from_db()
     assert referral.state == S.SCREENING and referral.decision == ""
-    assert not [e for e in new_audit_events() if e.action == Action.DECIDE]
+    assert not referral.pathways.exists()
+    assert not [e for e in new_audit_events() if e.action in (Action.DECIDE, Action.SHARE)]
 
 
 def test_stale_decision_form_keeps_what_was_typed(world, client_for):
@@ -88,13 +103,22 @@ def test_stale_decision_form_keeps_what_was_typed(world, client_for):
 
 
 def test_decide_and_route_through_the_page(world, client_for):
+    # Her recommendation (early help, at low) is ticked already with its one service: accepting it is one
+    # click once her consent position is recorded (early help is voluntary).
     referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
+    client = client_for("mash_lambeth")
+    page = client.get(reverse("referral-decide", kwargs={"reference": referral.reference})).content.decode()
+    assert 'id="id_pathway-early_help" name="pathway-early_help" type="checkbox" value="on" checked' in page
+    assert f'<option value="{world.agencies["lambeth_csc"].pk}" selected>' in page
     audit_checkpoint()
-    response = _decide(client_for("mash_lambeth"), referral, decision="routed", pathway=Pathway.CSC_STRATEGY,
-                       receiving_agency=world.agencies["lambeth_csc"].pk, reason="Strategy discussion needed")
+    response = _decide(client, referral, decision="routed", reason="Family support first",
+                       **{"pathway-early_help": "on", "agency-early_help": world.agencies["lambeth_csc"].pk,
+                          "consent-early_help": "given"})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.state == S.DECIDED and referral.receiving_agency == world.agencies["lambeth_csc"]
+    (row,) = referral.pathways.all()
+    assert (row.pathway, row.recommended, row.status, row.consent) == ("early_help", True, "awaiting", "given")
     assert_audit(Action.DECIDE, actor=world.user("mash_lambeth"), object_type="referral", reference=referral.reference)
 
 

@@ -19,7 +19,7 @@ from referrals.choices import Pathway, ReferralDecision, ReferralState
 from referrals.models import Referral, ReferralTransition, SubjectShare
 from referrals.workdays import add_working_days, is_working_day, working_deadline
 from tests.audit_helpers import assert_audit, audit_checkpoint, new_audit_events
-from tests.factories import advance_referral, new_referral, new_subject
+from tests.factories import advance_referral, new_referral, new_subject, route_to
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 S = ReferralState
@@ -133,8 +133,8 @@ def _attempt(world, referral, to, actor):
     if to == S.SCREENING:
         return routing.do_start_screening(referral, reason="", **kwargs)
     if to == S.DECIDED:
-        return routing.do_decide_referral(referral, decision=ReferralDecision.ROUTED, pathway=Pathway.CSC_STRATEGY,
-                                          receiving_agency=world.agencies["lambeth_csc"], reason="Harm", **kwargs)
+        return routing.do_decide_referral(referral, reason="Harm", **route_to(world, referral, Pathway.CSC_STRATEGY),
+                                          **kwargs)
     if to in (S.ACCEPTED, S.DECLINED):
         return routing.do_respond_to_referral(referral, accept=to == S.ACCEPTED, reason="Reason", **kwargs)
     if to == S.CLOSED:
@@ -215,9 +215,8 @@ def test_routing_shares_and_decline_revokes(world):
     referral = advance_referral(world, new_referral(world, new_subject(world, 1)), "screening")
     audit_checkpoint()
     referral = routing.do_decide_referral(
-        referral, decision=ReferralDecision.ROUTED, pathway=Pathway.CSC_ASSESSMENT,
-        receiving_agency=world.agencies["lambeth_csc"], reason="Assess", version=referral.version,
-        actor=world.user("mash_lambeth"))
+        referral, reason="Assess", version=referral.version, actor=world.user("mash_lambeth"),
+        **route_to(world, referral, Pathway.CSC_ASSESSMENT))
     assert_audit(Action.SHARE, object_type="subject", reference=referral.subject.reference)
     share = _share(referral)
     assert share is not None and referral.reference in share.purpose

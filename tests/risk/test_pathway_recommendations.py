@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 
 from referrals import routing
-from referrals.choices import Pathway, ReferralDecision
+from referrals.choices import Pathway
 from risk import pathways, queries
 from risk.models import PathwayCatalogue
 from risk.services.pathways import do_activate_pathway_catalogue
 from tests.audit_helpers import assert_audit
-from tests.factories import advance_referral, new_concern, new_referral
+from tests.factories import advance_referral, new_concern, new_referral, route_to
 
 pytestmark = pytest.mark.django_db
 
@@ -24,30 +24,39 @@ def _born(age: int) -> dt.date:
     return dt.date(timezone.localdate().year - age, 1, 1)
 
 
-def test_version_1_is_loaded_and_active():
+def test_version_2_is_active_and_version_1_is_kept():
     row = PathwayCatalogue.objects.active()
-    assert row is not None and row.version == 1 and row.is_active
-    assert row.config == pathways.V1_CATALOGUE
-    assert queries.active_pathway_catalogue().version == 1
+    assert row is not None and row.version == 2 and row.is_active
+    assert row.config == pathways.V2_CATALOGUE
+    assert queries.active_pathway_catalogue().version == 2
+    assert PathwayCatalogue.objects.get(version=1).config == pathways.V1_CATALOGUE
+    # Version 2: adult safeguarding is received by adult social care (and one rule is added, see
+    # tests/risk/test_pathway_rules.py).
+    v1, v2 = pathways.load(pathways.V1_CATALOGUE), pathways.load(pathways.V2_CATALOGUE)
+    assert v1.agency_kinds("adult_safeguarding") == set()
+    assert v2.agency_kinds("adult_safeguarding") == {"adult_social_care"}
+    assert len(v2.rules) == len(v1.rules) + 1
+    assert [p for p in v1.pathways if p.code != "adult_safeguarding"] == [
+        p for p in v2.pathways if p.code != "adult_safeguarding"]
 
 
 def test_activating_a_new_version_is_audited_and_followed_at_once(world):
-    config = {**pathways.V1_CATALOGUE, "version": 2,
-              "rules": [r for r in pathways.V1_CATALOGUE["rules"] if r["code"] != "camhs"]}
-    v2 = PathwayCatalogue.objects.create(version=2, title="v2", config=config)
-    assert queries.active_pathway_catalogue().version == 1
-    do_activate_pathway_catalogue(catalogue=v2, actor=world.user("administrator"))
-    assert_audit("update", object_type="pathway_catalogue", reference="2", service="do_activate_pathway_catalogue")
-    assert list(PathwayCatalogue.objects.filter(is_active=True).values_list("version", flat=True)) == [2]
+    config = {**pathways.V2_CATALOGUE, "version": 3,
+              "rules": [r for r in pathways.V2_CATALOGUE["rules"] if r["code"] != "camhs"]}
+    v3 = PathwayCatalogue.objects.create(version=3, title="v3", config=config)
+    assert queries.active_pathway_catalogue().version == 2
+    do_activate_pathway_catalogue(catalogue=v3, actor=world.user("administrator"))
+    assert_audit("update", object_type="pathway_catalogue", reference="3", service="do_activate_pathway_catalogue")
+    assert list(PathwayCatalogue.objects.filter(is_active=True).values_list("version", flat=True)) == [3]
     assert "camhs" not in {r.pathway for r in queries.active_pathway_catalogue().rules}
 
 
 def test_a_version_that_does_not_load_is_not_activated(world):
-    broken = PathwayCatalogue.objects.create(version=3, title="broken", config={
-        **pathways.V1_CATALOGUE, "version": 3, "rules": [{**pathways.V1_CATALOGUE["rules"][0], "when": {"x": 1}}]})
+    broken = PathwayCatalogue.objects.create(version=4, title="broken", config={
+        **pathways.V2_CATALOGUE, "version": 4, "rules": [{**pathways.V2_CATALOGUE["rules"][0], "when": {"x": 1}}]})
     with pytest.raises(ValueError, match="Unknown condition"):
         do_activate_pathway_catalogue(catalogue=broken, actor=world.user("administrator"))
-    assert PathwayCatalogue.objects.active().version == 1
+    assert PathwayCatalogue.objects.active().version == 2
 
 
 def test_her_proposal_from_her_level_signs_age_and_open_pathways(world):
@@ -63,9 +72,8 @@ def test_her_proposal_from_her_level_signs_age_and_open_pathways(world):
     # Once the MASH has routed her to a strategy discussion it is open: shown apart, and the conference follows.
     referral = new_referral(world, subject, "dsl_lambeth")
     referral = routing.do_start_screening(referral, version=referral.version, actor=mash)
-    routing.do_decide_referral(referral, decision=ReferralDecision.ROUTED, pathway=Pathway.CSC_STRATEGY,
-                               receiving_agency=world.agencies["lambeth_csc"], reason="Significant harm",
-                               version=referral.version, actor=mash)
+    routing.do_decide_referral(referral, reason="Significant harm", version=referral.version, actor=mash,
+                               **route_to(world, referral, Pathway.CSC_STRATEGY))
     proposal = queries.pathway_proposal(subject, mash, today=timezone.localdate())
     assert proposal is not None
     assert "csc_strategy" not in proposal.codes and "cp_conference" in proposal.codes
@@ -103,7 +111,7 @@ def test_the_proposal_costs_a_constant_number_of_queries(world, django_assert_ma
     # membership and roles too (2: a page has them loaded already).
     with django_assert_max_num_queries(6):
         described = queries.pathway_recommendations(concern.subject, mash, today=timezone.localdate())
-    assert described is not None and described["version"] == 1
+    assert described is not None and described["version"] == 2
     nrm = next(row for row in described["recommended"] if row["code"] == "nrm")
     assert "County lines" in nrm["reasons"][0]["matched"]
     assert nrm["reasons"][0]["sources"] == ["Home Office NRM guidance",

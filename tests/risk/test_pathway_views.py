@@ -59,11 +59,11 @@ def test_practitioners_dsls_and_receiving_services_never_see_them(world, client_
     if persona == "csc_lambeth":  # routed to, and accepted by, children's social care: her record is shared
         mash = world.user("mash_lambeth")
         from referrals import routing
-        from referrals.choices import Pathway, ReferralDecision
+        from referrals.choices import Pathway
+        from tests.factories import route_to
 
-        referral = routing.do_decide_referral(
-            referral, decision=ReferralDecision.ROUTED, pathway=Pathway.CSC_ASSESSMENT,
-            receiving_agency=world.agencies["lambeth_csc"], reason="Assess", version=referral.version, actor=mash)
+        referral = routing.do_decide_referral(referral, reason="Assess", version=referral.version, actor=mash,
+                                              **route_to(world, referral, Pathway.CSC_ASSESSMENT))
     client = client_for(persona)
     pages = [reverse("subject-risk", kwargs={"reference": subject.reference}),
              reverse("subject-detail", kwargs={"reference": subject.reference}),
