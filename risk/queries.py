@@ -158,6 +158,16 @@ def register_ages(entries: list[RegisterEntry], today: dt.date) -> dict[Any, int
     return ages
 
 
+def register_agencies(entries: list[RegisterEntry]) -> dict[Any, list[str]]:
+    """The agencies that recorded concerns about each young person of a register page (the MASH sees every
+    concern about her borough's young people): one query for the page, names sorted."""
+    found: dict[Any, set[str]] = {}
+    for subject_id, name in (Concern.objects.filter(subject_id__in=[e.subject_id for e in entries])
+                             .values_list("subject_id", "agency__name").distinct()):
+        found.setdefault(subject_id, set()).add(name)
+    return {subject_id: sorted(names) for subject_id, names in found.items()}
+
+
 def _rising_ids(borough_id: int, now: dt.datetime, days: int) -> QuerySet[SubjectRisk, dict[str, Any]]:
     """Subjects whose level went up within the last ``days`` (a subquery, not a separate round trip). It
     starts from the recent level changes (indexed), not from the borough's whole register."""

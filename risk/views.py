@@ -75,9 +75,13 @@ def _filtered(request: CaseRequest, borough: Any) -> tuple[RegisterFilterForm, A
     return form, entries
 
 
-def _row(entry: RegisterEntry, now: Any, today: Any, age: int | None = None) -> dict[str, Any]:
+def _row(entry: RegisterEntry, now: Any, today: Any, age: int | None = None,
+         agencies: list[str] | None = None) -> dict[str, Any]:
     risk = getattr(entry.subject, "risk", None)
     return {
+        # The page, for MASH leads, names her (her keys already unwrapped for her age); the CSV does not.
+        "name": f"{entry.subject.given_name} {entry.subject.family_name}" if agencies is not None else "",
+        "age": age, "agencies": agencies or [],
         "entry": entry, "reference": entry.subject.reference, "level": entry.level,
         "level_label": LEVEL_LABELS[entry.level], "rising": queries.is_rising(risk, now),
         "new": entry.added_at >= now - dt.timedelta(days=7),
@@ -101,11 +105,13 @@ def register(request: CaseRequest) -> HttpResponse:
     rows, cursor = queries.keyset_page(queries.with_register_markers(entries, now=now), sort,
                                        request.GET.get("after", ""), PAGE_SIZE)
     ages = queries.register_ages(rows, today)
+    agencies = queries.register_agencies(rows)
     counts = queries.level_counts(borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"))
     params = request.GET.copy()
     params.pop("after", None)
     return render(request, "risk/register.html", {
-        "borough": borough, "form": form, "rows": [_row(e, now, today, ages.get(e.pk)) for e in rows],
+        "borough": borough, "form": form,
+        "rows": [_row(e, now, today, ages.get(e.pk), agencies.get(e.subject_id, [])) for e in rows],
         "counts": [(LEVEL_LABELS[lvl], counts.get(lvl, 0), lvl) for lvl in reversed(LEVELS) if lvl != "none"],
         "total": sum(counts.values()), "sort": sort, "next_cursor": cursor, "query": params.urlencode(),
         "first_page": not request.GET.get("after"),

@@ -20,16 +20,20 @@ def on_register(world):
     return [m.subject for m in made]
 
 
-def test_register_lists_the_boroughs_entries_with_counts_and_no_names(client_for, on_register):
+def test_register_names_each_girl_with_her_age_and_agencies_for_its_mash_leads(client_for, on_register):
+    """MASH leads may see names: the register gives name, age and the agencies involved (the CSV export
+    keeps to references, below); nothing of it reaches another borough."""
     response = client_for("mash_lambeth").get(reverse("register"))
     html = response.content.decode()
     assert response.status_code == 200
     for subject in on_register:
         assert subject.reference in html
-    assert "Reg0" not in html and "Riskcase" not in html
+    assert "Reg0 Riskcase" in html and "Lambeth Test Academy" in html
+    row = next(r for r in response.context["rows"] if r["reference"] == on_register[0].reference)
+    assert row["age"] is not None and row["agencies"] == ["Lambeth Test Academy"]
     assert_audit("list", object_type="register")
     other = client_for("mash_southwark").get(reverse("register")).content.decode()
-    assert on_register[0].reference not in other
+    assert on_register[0].reference not in other and "Reg0" not in other
 
 
 def test_register_filters_and_keyset_pages(client_for, on_register, world):
