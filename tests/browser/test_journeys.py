@@ -68,13 +68,14 @@ def test_mash_lead_triages_the_register_and_decides_a_referral(journey) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Risk register")
     journey.check("register")
 
-    # Triage the highest level first; the register lists reference numbers only.
+    # Triage the highest level first; the MASH lead sees each girl's name, her age and the agencies involved.
     page.get_by_label("Level").select_option(label="Very high")
     page.get_by_role("button", name="Apply filters").click()
     entries = page.get_by_role("table", name="Entries")
-    first = entries.get_by_role("link").first
-    reference = first.inner_text().strip()
-    assert re.fullmatch(r"S-[A-Z0-9]{4}-[A-Z0-9]{4}", reference), reference
+    first_row = entries.get_by_role("row").nth(1)
+    first = first_row.get_by_role("link").first
+    reference = re.search(r"S-[A-Z0-9]{4}-[A-Z0-9]{4}", first_row.inner_text()).group(0)
+    assert not re.fullmatch(r"S-[A-Z0-9]{4}-[A-Z0-9]{4}", first.inner_text().strip())  # a name, not a reference
     journey.check("register-very-high")
     first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(reference)
