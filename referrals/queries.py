@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from agencies import capabilities
 from encryption.keys import prefetch_data_keys
@@ -173,7 +174,40 @@ def candidate_duplicates(user: Any) -> list[dict[str, Any]]:
         rows.append({"first": a, "second": b, "reasons": sorted(reasons),
                      "first_identity": _canonical(a), "second_identity": _canonical(b)})
     rows.sort(key=lambda row: row["second"].created_at, reverse=True)
+    people = people_for_mash([s for row in rows for s in (row["first"], row["second"])], timezone.localdate())
+    for row in rows:
+        row["first_person"], row["second_person"] = people.get(row["first"].pk), people.get(row["second"].pk)
     return rows
+
+
+@dataclass(frozen=True)
+class Person:
+    """A young person as a MASH lead's lists show her: name, age today, and the agencies involved."""
+
+    name: str
+    age: int | None
+    agencies: tuple[str, ...]
+
+
+def people_for_mash(subjects: Iterable[Subject], today: dt.date) -> dict[Any, Person]:
+    """Name, age and agencies involved for the young people of one page of a MASH lead's list: their data
+    keys in one query, the agencies in one more, whatever the page's length. Only for MASH leads, who see
+    every concern about their borough's young people and may see names."""
+    subjects = [s for s in subjects if s.status == SubjectStatus.ACTIVE]
+    if not subjects:
+        return {}
+    prefetch_data_keys([s.data_key_id for s in subjects])
+    involved: dict[Any, set[str]] = {}
+    for subject_id, name in (Concern.objects.filter(subject_id__in=[s.pk for s in subjects])
+                             .values_list("subject_id", "agency__name").distinct()):
+        involved.setdefault(subject_id, set()).add(name)
+    people = {}
+    for subject in subjects:
+        born = subject.date_of_birth
+        age = (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) if born else None
+        people[subject.pk] = Person(f"{subject.given_name} {subject.family_name}", age,
+                                    tuple(sorted(involved.get(subject.pk, ()))))
+    return people
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
 from drafts.web import draft_data, keeps_drafts
-from referrals import boroughs, intake, queries
-from referrals.choices import ActionTaken, SubjectStatus
+from referrals import boroughs, intake, queries, routing
+from referrals.choices import ActionTaken, PathwayStatus, SubjectStatus
 from referrals.forms import ConcernForm, MergeForm
-from referrals.models import Concern, SchoolTransfer, Subject
+from referrals.models import Concern, ReferralPathway, SchoolTransfer, Subject
 from referrals.references import looks_like
+from risk import queries as risk_queries
+from risk.models import RegisterEntry
 
 PAGE_SIZE = 50
 JUST_RECORDED = "just_recorded_concern"
@@ -153,6 +155,7 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         active = False
     return render(request, "referrals/subject_detail.html", {
         "subject": subject, "identity": identity, "chronology": chronology, "other_borough": other_borough,
+        "glance": _at_a_glance(request, subject) if subject.status == SubjectStatus.ACTIVE else None,
         "harm_share": boroughs.harm_borough_share_for(subject, request.user) if other_borough else None,
         "can_merge": capabilities.can_merge_subjects(request.user) and active,
         "can_rectify": capabilities.can_rectify(request.user, subject) and active,
@@ -168,6 +171,24 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         "transfers": list(SchoolTransfer.objects.restrict(request.user, "view").filter(subject=subject)
                           .select_related("from_agency", "to_agency", "accepted_by").order_by("-started_at")),
     })
+
+
+def _at_a_glance(request: CaseRequest, subject: Subject) -> dict[str, Any]:
+    """Her register status, her open referral and its pathways, each only as far as this viewer may see
+    it: the register and the pathways are cross-agency (the MASH and receiving services); a DSL sees the
+    status of a referral their agency made; a practitioner, nothing more than before."""
+    entry = (RegisterEntry.objects.restrict(request.user, "view").filter(subject=subject).first()
+             if capabilities.sees_cross_agency_risk(request.user) else None)
+    referral = routing.open_referral_visible_to(subject, request.user)
+    pathways: list[dict[str, Any]] = []
+    if referral is not None and capabilities.sees_cross_agency_risk(request.user):
+        labels = {spec.code: spec.label for spec in risk_queries.active_pathway_catalogue().pathways}
+        pathways = [{"label": labels.get(p.pathway, p.pathway), "status": p.get_status_display(),
+                     "agency": p.receiving_agency.name if p.receiving_agency else "", "due_at": p.due_at}
+                    for p in ReferralPathway.objects.restrict(request.user, "view").filter(referral=referral)
+                    .exclude(status=PathwayStatus.LEFT_OUT).select_related("receiving_agency")]
+    return {"entry": entry, "referral": referral, "pathways": pathways,
+            "shown": entry is not None or referral is not None}
 
 
 @require_GET

@@ -125,10 +125,27 @@ def referral_list(request: CaseRequest) -> HttpResponse:
     page.object_list = rows = list(page.object_list)
     for referral in rows:
         referral.pathway_label = labels.get(referral.pathway, referral.pathway)
+    # MASH leads may see names: each girl's name, age and the agencies involved, a constant two queries.
+    people = (referral_queries.people_for_mash([r.subject for r in rows] + [u.referral.subject for u in urgent],
+                                               timezone.localdate())
+              if capabilities.is_mash_lead(request.user) else {})
+    # A receiving service's deadline is its own pathway's clock, not the MASH's decision deadline.
+    own_due: dict[Any, Any] = {}
+    if not capabilities.is_mash_lead(request.user):
+        for referral_id, due in (ReferralPathway.objects.restrict(request.user, "respond")
+                                 .filter(referral__in=rows, status__in=LIVE_PATHWAY_STATUSES, due_at__isnull=False)
+                                 .values_list("referral_id", "due_at")):
+            if due is not None and (referral_id not in own_due or due < own_due[referral_id]):
+                own_due[referral_id] = due
+    for referral in rows:
+        referral.person = people.get(referral.subject_id)
+        referral.own_due = own_due.get(referral.pk)
     return render(request, "referrals/referral_list.html", {
         "heading": heading, "page": page, "current": current, "now": now,
+        "is_mash": capabilities.is_mash_lead(request.user),
         "urgent": [{"row": row, "label": labels.get(row.pathway, row.pathway),
-                    "hours_left": clocks.hours_left(row.due_at, now)} for row in urgent],
+                    "hours_left": clocks.hours_left(row.due_at, now), "person": people.get(row.referral.subject_id)}
+                   for row in urgent],
         "tabs": [{"key": k, "label": label, "count": counts[k]} for k, (label, _qs) in tabs.items()],
     })
 

@@ -16,7 +16,7 @@ from agencies.models import Borough
 from audit.history import set_history_user
 from referrals import intake
 from referrals.intake import SubjectDetails
-from risk.models import Indicator, RegisterEntry
+from risk.models import Indicator, RegisterEntry, SubjectRisk
 
 # (given, family, dob, recorder username, borough, [(days ago, indicator codes, seriously worried)])
 DEMO_RISK: list[tuple[str, str, dt.date, str, list[tuple[int, tuple[str, ...], bool]]]] = [
@@ -59,10 +59,15 @@ def seed_risk() -> int:
                 idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{DEMO_MARK}:{given}:{days_ago}"), actor=actor,
             )
             recorded += 1
-    # Overdue reviews: the first two entries of the demo borough are made due last week (demo only).
+    # Overdue reviews: the first two entries of the demo borough joined the register one review period and a
+    # week ago, at the level they still have (so not rising), and their review fell due last week (demo only).
     if recorded:
-        for entry in RegisterEntry.objects.filter(borough__slug="lambeth").order_by("id")[:2]:
-            entry.next_review_on = today - dt.timedelta(days=7)
+        mine = [intake.find_exact_subject(SubjectDetails(given_name=g, family_name=f, date_of_birth=d))
+                for g, f, d, _borough, _concerns in DEMO_RISK]
+        for entry in RegisterEntry.objects.filter(subject__in=[s for s in mine if s is not None]).order_by("id")[:2]:
+            joined = timezone.now() - dt.timedelta(days=entry.review_cadence_days + 7)
+            entry.added_at, entry.next_review_on = joined, today - dt.timedelta(days=7)
             set_history_user(entry, None)
             entry.save()
+            SubjectRisk.objects.filter(subject_id=entry.subject_id).update(level_changed_at=joined)
     return recorded

@@ -200,7 +200,8 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
     if entry is not None:
         reviews = list(RegisterReview.objects.restrict(request.user, "view").filter(entry=entry)
                        .select_related("reviewed_by"))
-    history = list(entry.history.select_related("history_user").order_by("-history_date")[:20]) if entry else []
+    history = (_what_changed(list(entry.history.select_related("history_user", "lead_professional", "borough")
+                                  .order_by("-history_date", "-history_id")[:21]))[:20] if entry else [])
     return render(request, "risk/register_entry.html", {
         "subject": subject, "entry": entry, "reviews": reviews, "history": history,
         "overdue": bool(entry and entry.is_on and entry.next_review_on < timezone.localdate()),
@@ -262,6 +263,37 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
         "can_record_factor": active and capabilities.can_record_protective_factors(request.user),
         "pathways": recommendations,
     })
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.username) if user is not None else "not named"
+
+
+def _what_changed(rows: list[Any]) -> list[dict[str, Any]]:
+    """Each history row of a register entry (newest first) with what changed since the row before it, in
+    words ("Level: medium to high"); the oldest row is the entry being added."""
+    described = []
+    for n, row in enumerate(rows):
+        before = rows[n + 1] if n + 1 < len(rows) else None
+        if before is None:
+            changes = [f"Added to the register at {row.get_level_display().lower()}"]
+        else:
+            changes = []
+            if row.status != before.status:
+                changes.append("Removed from the register" if row.status == "removed" else "Back on the register")
+            if row.level != before.level:
+                changes.append(f"Level: {before.get_level_display().lower()} to {row.get_level_display().lower()}")
+            if row.next_review_on != before.next_review_on:
+                changes.append(f"Next review: {before.next_review_on:%-d %b %Y} to {row.next_review_on:%-d %b %Y}")
+            if row.review_cadence_days != before.review_cadence_days:
+                changes.append(f"Review every {before.review_cadence_days} to {row.review_cadence_days} days")
+            if row.lead_professional_id != before.lead_professional_id:
+                changes.append(f"Lead professional: {_person(before.lead_professional)} to "
+                               f"{_person(row.lead_professional)}")
+            if row.borough_id != before.borough_id:
+                changes.append(f"Moved from {before.borough.name} to {row.borough.name}")
+        described.append({"row": row, "changes": changes or ["Saved with no change shown here"]})
+    return described
 
 
 def _thresholds(explanation: dict[str, Any], level: str) -> list[dict[str, Any]]:

@@ -150,3 +150,37 @@ def test_the_trajectory_is_drawn_by_the_date_seen_with_thresholds_beside_the_sco
     assert "Date the signs were seen" in html and "Last assessed" in html
     assert "From a score of" in html and "Her level" in html and "Very high" in html
     assert "veryhigh" not in html.split("Signs that counted")[0]
+
+
+def test_the_register_entry_history_says_what_changed(client_for, world, on_register):
+    from risk.services import register as register_services
+
+    entry = RegisterEntry.objects.get(subject=on_register[0])
+    register_services.do_set_lead_professional(entry=entry, lead=world.user("mash_lambeth"),
+                                               actor=world.user("mash_lambeth"))
+    register_services.do_remove_from_register(entry=RegisterEntry.objects.get(pk=entry.pk), reason="Moved away.",
+                                              actor=world.user("mash_lambeth"))
+    html = client_for("mash_lambeth").get(reverse("register-entry", kwargs={"reference": on_register[0].reference})
+                                          ).content.decode()
+    assert "Added to the register at high" in html
+    assert "Lead professional: not named to Mash Persona" in html
+    assert "Removed from the register" in html and "Reason: Moved away." in html
+    assert "Rising</strong> means her level went up" in client_for("mash_lambeth").get(reverse("register")
+                                                                                        ).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_register_is_consistent_and_not_all_rising(monkeypatch, settings):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from risk.queries import is_rising
+
+    settings.DEBUG = True
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    now, today = timezone.now(), timezone.localdate()
+    entries = list(RegisterEntry.objects.select_related("subject__risk"))
+    assert all(e.next_review_on >= e.added_at.date() for e in entries)  # never due before she joined
+    overdue = [e for e in entries if e.next_review_on < today]
+    assert overdue and not any(is_rising(e.subject.risk, now) for e in overdue)
