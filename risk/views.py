@@ -260,7 +260,10 @@ def subject_risk(request: CaseRequest, reference: str) -> HttpResponse:
             subject=subject, status="on").exists(),
         "is_mash": capabilities.leads_mash_of(request.user, subject.home_borough_id),
         "can_decide": active and capabilities.can_decide_risk(request.user, subject),
-        "can_record_factor": active and capabilities.can_record_protective_factors(request.user),
+        # Another borough's MASH reads her risk (emergency access, or where harm happens); it records nothing.
+        "can_record_factor": active and capabilities.can_record_protective_factors(request.user) and not (
+            capabilities.is_mash_lead(request.user)
+            and not capabilities.leads_mash_of(request.user, subject.home_borough_id)),
         "pathways": recommendations,
     })
 

@@ -234,7 +234,11 @@ def test_harm_borough_access_is_time_limited_read_only_and_ends_at_once(world, g
     assert response.status_code == 200 and b"has shared her record with your MASH" in response.content
     assert b"Refer to MASH" not in response.content and b"Merge a duplicate" not in response.content
     for name in ("subject-risk", "map-subject"):
-        assert southwark_mash.get(reverse(name, kwargs={"reference": girl.reference})).status_code == 200
+        page_html = southwark_mash.get(reverse(name, kwargs={"reference": girl.reference}))
+        assert page_html.status_code == 200
+        # No link to a form it would be refused: protective factors, level review, adding a link.
+        for form in ("protective-factor-create", "risk-review-level", "map-link-add"):
+            assert reverse(form, kwargs={"reference": girl.reference}).encode() not in page_html.content
     # ... and nothing that acts on her: forms and POSTs answer as if she did not exist.
     for name in ("subject-merge", "referral-create", "subject-rectify", "subject-restriction", "subject-boroughs",
                  "protective-factor-create", "risk-review-level"):
