@@ -7,6 +7,7 @@ in clear is only what the system needs to route and retain: borough, status, dat
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +47,20 @@ def harm_borough_rule(membership: Membership, subject_field: str) -> models.Q:
         return NOTHING
     shared = SubjectShare.objects.active().filter(group_id=membership.agency.group_id)
     return models.Q(**{f"{subject_field}__in": shared.values("content_object_id")})
+
+
+def readable_shares(membership: Membership) -> models.QuerySet[Any]:
+    """The subjects (ids) a receiving worker reads through her agency's shares while they last. A service
+    a MASH decision routed her to reads, until it has accepted one of its pathways for her, only the
+    referral (its summary and what the MASH shared): not her record, her concerns, her risk or her map."""
+    agency = membership.agency_id
+    waiting = ReferralPathway._base_manager.filter(receiving_agency_id=agency, status=PathwayStatus.AWAITING)
+    taken = ReferralPathway._base_manager.filter(receiving_agency_id=agency,
+                                                 status__in=(PathwayStatus.ACCEPTED, PathwayStatus.COMPLETED))
+    return (SubjectShare.objects.active().filter(group_id=membership.agency.group_id)
+            .exclude(models.Q(content_object_id__in=waiting.values("referral__subject_id"))
+                     & ~models.Q(content_object_id__in=taken.values("referral__subject_id")))
+            .values("content_object_id"))
 
 
 class Subject(models.Model):
@@ -137,11 +152,7 @@ class Subject(models.Model):
         if RoleCode.MASH_LEAD in roles:
             rule |= models.Q(home_borough_id=membership.agency.borough_id)
         if RoleCode.RECEIVING_WORKER in roles:
-            rule |= models.Q(
-                pk__in=SubjectShare.objects.active().filter(group_id=membership.agency.group_id).values(
-                    "content_object_id"
-                )
-            )
+            rule |= models.Q(pk__in=readable_shares(membership))
         # Emergency access: the one subject a MASH lead opened under break-glass, on read-only pages; and
         # another borough's MASH given time-limited access where harm happens, on the same pages.
         return rule | break_glass_rule(membership, "pk") | harm_borough_rule(membership, "pk")
@@ -213,11 +224,7 @@ class Concern(models.Model):
         if RoleCode.MASH_LEAD in roles:
             rule |= models.Q(subject__home_borough_id=membership.agency.borough_id)
         if RoleCode.RECEIVING_WORKER in roles:
-            rule |= models.Q(
-                subject_id__in=SubjectShare.objects.active().filter(group_id=membership.agency.group_id).values(
-                    "content_object_id"
-                )
-            )
+            rule |= models.Q(subject_id__in=readable_shares(membership))
         return rule | break_glass_rule(membership, "subject_id") | harm_borough_rule(membership, "subject_id")
 
 

@@ -14,7 +14,7 @@ from agencies.choices import RoleCode
 from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
-from referrals.models import Subject, SubjectShare, harm_borough_rule
+from referrals.models import Subject, harm_borough_rule, readable_shares
 from risk.choices import DecisionKind, IndicatorCategory, IndicatorClass, IndicatorKind, ProtectiveFactorKind, RiskLevel
 
 if TYPE_CHECKING:
@@ -103,8 +103,7 @@ def cross_agency_risk_rule(membership: Membership, subject: str = "subject", bor
     if RoleCode.MASH_LEAD in roles:
         rule |= models.Q(**{f"{borough or subject + '__home_borough'}_id": membership.agency.borough_id})
     if RoleCode.RECEIVING_WORKER in roles:
-        shared = SubjectShare.objects.active().filter(group_id=membership.agency.group_id)
-        rule |= models.Q(**{f"{subject}_id__in": shared.values("content_object_id")})
+        rule |= models.Q(**{f"{subject}_id__in": readable_shares(membership)})
     return rule | break_glass_rule(membership, f"{subject}_id") | harm_borough_rule(membership, f"{subject}_id")
 
 
@@ -357,8 +356,7 @@ def _mash_or_shared_rule(membership: Membership, action: str) -> models.Q:
     if RoleCode.MASH_LEAD in roles:
         rule |= models.Q(subject__home_borough_id=membership.agency.borough_id)
     if RoleCode.RECEIVING_WORKER in roles:
-        rule |= models.Q(subject_id__in=SubjectShare.objects.active().filter(
-            group_id=membership.agency.group_id).values("content_object_id"))
+        rule |= models.Q(subject_id__in=readable_shares(membership))
     return rule | break_glass_rule(membership, "subject_id") | harm_borough_rule(membership, "subject_id")
 
 

@@ -21,7 +21,7 @@ from agencies.choices import RoleCode
 from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
-from referrals.models import Subject, SubjectShare, harm_borough_rule
+from referrals.models import Subject, harm_borough_rule, readable_shares
 
 
 class AssociateRole(models.TextChoices):
@@ -291,8 +291,7 @@ class Link(models.Model):
         if action != "view":
             return rule
         if RoleCode.RECEIVING_WORKER in roles:
-            shared = SubjectShare.objects.active().filter(group_id=membership.agency.group_id).values(
-                "content_object_id")
+            shared = readable_shares(membership)
             direct = Link.objects.filter(subject_id__in=shared).exclude(status=LinkStatus.REMOVED)
             rule |= (
                 models.Q(subject_id__in=shared)

@@ -413,7 +413,8 @@ grid("referral-decide", "GET", """
 """, columns=REFERRAL_COLUMNS)
 # Shares appear and disappear exactly as routing and closure say: the subject of each referral (all
 # recorded by teacher_lambeth, but the Southwark one), as seen by Lambeth children's social care (the
-# receiving service) and everyone else.
+# receiving service: her record only once it has accepted; the routed referral alone before) and everyone
+# else.
 grid("subject-detail", "GET", """
                        submitted  screening  routed  accepted  declined  grace  expired  withdrawn  southwark  automatic
     teacher_lambeth          200        200     200       200       200    200      200        200        404        200
@@ -421,7 +422,7 @@ grid("subject-detail", "GET", """
     police_lambeth           404        404     404       404       404    404      404        404        404        404
     dsl_lambeth              200        200     200       200       200    200      200        200        404        200
     mash_lambeth             200        200     200       200       200    200      200        200        404        200
-    csc_lambeth              404        404     200       200       404    200      404        404        404        404
+    csc_lambeth              404        404     404       200       404    200      404        404        404        404
     teacher_southwark        404        404     404       404       404    404      404        404        200        404
     yot_southwark            404        404     404       404       404    404      404        404        404        404
     mash_southwark           404        404     404       404       404    404      404        404        200        404
@@ -1023,7 +1024,9 @@ grid("referral-detail", "GET", """
     administrator_2       404         404       404       404        404
     dpo                   404         404       404       404        404
 """, _PATHWAY_COLUMNS)
-# Her record follows the shares: children's social care keeps it for the grace period after completing.
+# Her record follows the shares once the service has accepted: before that, children's social care reads
+# the referral (its summary and what the MASH shared), not her record; it keeps her record for the grace
+# period after completing.
 grid("subject-detail", "GET", """
                        routed  not_routed  accepted  declined  completed
     teacher_lambeth       200         200       200       200        200
@@ -1031,7 +1034,7 @@ grid("subject-detail", "GET", """
     police_lambeth        404         404       404       404        404
     dsl_lambeth           200         200       200       200        200
     mash_lambeth          200         200       200       200        200
-    csc_lambeth           200         404       200       404        200
+    csc_lambeth           404         404       200       404        200
     teacher_southwark     404         404       404       404        404
     yot_southwark         404         404       404       404        404
     mash_southwark        404         404       404       404        404

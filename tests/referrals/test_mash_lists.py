@@ -63,3 +63,19 @@ def test_a_receiving_service_sees_its_own_deadline_not_the_mashs(world, client_f
     html = client_for("csc_lambeth").get(reverse("referral-list")).content.decode()
     assert referral.reference in html and "Your deadline" in html and "Decision due" not in html
     assert "Referra" not in html.split("Your deadline")[1]  # no name in a receiving service's list
+
+
+def test_a_receiving_service_reads_the_referral_but_not_her_record_until_it_accepts(world, client_for):
+    from referrals import routing
+    from tests.factories import advance_referral
+
+    subject = new_subject(world)
+    referral = advance_referral(world, new_referral(world, subject), "decided")
+    csc = client_for("csc_lambeth")
+    pages = [reverse(name, kwargs={"reference": subject.reference})
+             for name in ("subject-detail", "subject-risk", "map-subject")]
+    assert csc.get(reverse("referral-detail", kwargs={"reference": referral.reference})).status_code == 200
+    assert [csc.get(url).status_code for url in pages] == [404, 404, 404]
+    routing.do_respond_to_referral(referral, accept=True, reason="", version=referral.version,
+                                   actor=world.user("csc_lambeth"))
+    assert [csc.get(url).status_code for url in pages] == [200, 200, 200]

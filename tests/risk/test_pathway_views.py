@@ -64,6 +64,8 @@ def test_practitioners_dsls_and_receiving_services_never_see_them(world, client_
 
         referral = routing.do_decide_referral(referral, reason="Assess", version=referral.version, actor=mash,
                                               **route_to(world, referral, Pathway.CSC_ASSESSMENT))
+        referral = routing.do_respond_to_referral(referral, accept=True, reason="", version=referral.version,
+                                                  actor=world.user("csc_lambeth"))
     client = client_for(persona)
     pages = [reverse("subject-risk", kwargs={"reference": subject.reference}),
              reverse("subject-detail", kwargs={"reference": subject.reference}),
