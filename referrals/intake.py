@@ -44,6 +44,7 @@ from referrals.references import new_reference
 from risk.map import services as map_services
 from risk.map.models import LinkStatus
 from risk.models import Indicator, ProtectiveFactor, RiskDecision
+from risk.queries import years_between
 from risk.services import decisions as risk_decisions
 from risk.services.assessment import LevelChange, RescoreReport, do_assess_subject, do_rescore_all, mark_due
 
@@ -162,10 +163,6 @@ def fill_identity_gaps(subject: Subject, details: SubjectDetails, actor: User) -
         subject.save()
 
 
-def _years(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subject,
            recorded_on: dt.date | None = None) -> int | None:
     """Her age in whole years on the day the signs were seen: from the date of birth or age this recorder
@@ -184,11 +181,11 @@ def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subjec
                 estimate = None
             if estimate is not None:  # her record's estimate was her age when the record was made
                 # (a concern moved onto her record by a merge may predate the record: never count back)
-                estimate += max(0, _years(timezone.localdate(subject.created_at), today))
+                estimate += max(0, years_between(timezone.localdate(subject.created_at), today))
     if born is not None:
-        return max(0, _years(born, observed_on))
+        return max(0, years_between(born, observed_on))
     if estimate is not None:
-        return max(0, estimate - _years(observed_on, today))
+        return max(0, estimate - years_between(observed_on, today))
     return None
 
 

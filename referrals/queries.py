@@ -16,6 +16,7 @@ from encryption.models import BlindIndex
 from referrals.choices import LIVE_PATHWAY_STATUSES, IdentityIndex, PathwayStatus, SubjectStatus
 from referrals.models import Concern, Referral, ReferralPathway, Subject
 from risk.models import Indicator
+from risk.queries import agencies_involved, years_between
 
 
 @dataclass
@@ -197,16 +198,13 @@ def people_for_mash(subjects: Iterable[Subject], today: dt.date) -> dict[Any, Pe
     if not subjects:
         return {}
     prefetch_data_keys([s.data_key_id for s in subjects])
-    involved: dict[Any, set[str]] = {}
-    for subject_id, name in (Concern.objects.filter(subject_id__in=[s.pk for s in subjects])
-                             .values_list("subject_id", "agency__name").distinct()):
-        involved.setdefault(subject_id, set()).add(name)
+    involved = agencies_involved(s.pk for s in subjects)
     people = {}
     for subject in subjects:
         born = subject.date_of_birth
-        age = (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) if born else None
-        people[subject.pk] = Person(f"{subject.given_name} {subject.family_name}", age,
-                                    tuple(sorted(involved.get(subject.pk, ()))))
+        people[subject.pk] = Person(f"{subject.given_name} {subject.family_name}",
+                                    years_between(born, today) if born else None,
+                                    tuple(involved.get(subject.pk, ())))
     return people
 
 

@@ -151,18 +151,18 @@ def register_ages(entries: list[RegisterEntry], today: dt.date) -> dict[Any, int
     for entry in entries:
         born = entry.subject.date_of_birth
         if born is not None:
-            ages[entry.pk] = max(0, _years(born, today))
+            ages[entry.pk] = max(0, years_between(born, today))
             continue
         known, on = getattr(entry, "known_age", None), getattr(entry, "known_age_on", None)
         ages[entry.pk] = None if known is None or on is None else known + int((today - on).days // 365.25)
     return ages
 
 
-def register_agencies(entries: list[RegisterEntry]) -> dict[Any, list[str]]:
-    """The agencies that recorded concerns about each young person of a register page (the MASH sees every
-    concern about her borough's young people): one query for the page, names sorted."""
+def agencies_involved(subject_ids: Iterable[Any]) -> dict[Any, list[str]]:
+    """The agencies that recorded concerns about each of these young people, names sorted: one query for
+    a page of a MASH lead's list (the MASH sees every concern about her borough's young people)."""
     found: dict[Any, set[str]] = {}
-    for subject_id, name in (Concern.objects.filter(subject_id__in=[e.subject_id for e in entries])
+    for subject_id, name in (Concern.objects.filter(subject_id__in=list(subject_ids))
                              .values_list("subject_id", "agency__name").distinct()):
         found.setdefault(subject_id, set()).add(name)
     return {subject_id: sorted(names) for subject_id, names in found.items()}
@@ -273,7 +273,8 @@ def forget_active_pathway_catalogue(**_kwargs: Any) -> None:
     _catalogue_cache = None
 
 
-def _years(born: dt.date, on: dt.date) -> int:
+def years_between(born: dt.date, on: dt.date) -> int:
+    """Whole years from ``born`` to ``on`` (her age on that day)."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
@@ -283,7 +284,7 @@ def age_today(subject: Subject, user: Any, today: dt.date) -> int | None:
     nobody knows (the rules then treat her as a child)."""
     born = subject.date_of_birth
     if born is not None:
-        return max(0, _years(born, today))
+        return max(0, years_between(born, today))
     latest = (Concern.objects.restrict(user, "view").filter(subject=subject, age_at_observation__isnull=False)
               .order_by("-observed_on", "-reference").values_list("age_at_observation", "observed_on").first())
     if latest is None:

@@ -105,7 +105,7 @@ def register(request: CaseRequest) -> HttpResponse:
     rows, cursor = queries.keyset_page(queries.with_register_markers(entries, now=now), sort,
                                        request.GET.get("after", ""), PAGE_SIZE)
     ages = queries.register_ages(rows, today)
-    agencies = queries.register_agencies(rows)
+    agencies = queries.agencies_involved(e.subject_id for e in rows)
     counts = queries.level_counts(borough.pk, within=RegisterEntry.objects.restrict(request.user, "view"))
     params = request.GET.copy()
     params.pop("after", None)
