@@ -8,20 +8,23 @@ with a window function (``MAP_FANOUT_CAP``), never by fetching everything and tr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, Min, Q, QuerySet
 
 from agencies.capabilities import mash_borough_of
+from agencies.models import Agency
 from encryption.keys import prefetch_data_keys
 from referrals.models import Subject
 from risk.choices import RiskLevel
 from risk.map.models import (
     MAY_POSE_RISK,
+    NODE_FIELDS,
     AgeBand,
     Associate,
     AssociateRole,
@@ -97,7 +100,7 @@ def shown_links(user: Any, today: dt.date | None = None) -> QuerySet[Link]:
         active_links_q(today=today) | Q(status=LinkStatus.PENDING))
 
 
-def _node_for(kind: str, obj: Any, visible_subjects: set[Any], hop: int) -> MapNode:
+def _node_for(kind: str, obj: Any, visible_subjects: Collection[Any], hop: int) -> MapNode:
     key = _key(kind, obj.pk)
     if kind == "subject":
         if obj.pk in visible_subjects:
@@ -117,68 +120,163 @@ def neighbourhood(subject: Any, user: Any, *, cap: int | None = None) -> Neighbo
     and link once. A hub with more than ``cap`` links shows ``cap`` of them and says how many more.
     Young people the viewer may not see appear without a reference.
 
-    Two statements whatever the size of the graph: the people, places and groups at the other end of
-    her first ``cap`` links (most recently seen first), then both hops at once: her links and theirs,
-    each ranked within its anchor (the subject for hop 1, else the first of its ends that hop 1 reached:
-    associate, place, group), capped by a window function, with whether the viewer may see the young
-    person at the other end. The reached nodes go into the second statement as values, not as a
-    subquery, so that it is an index lookup per node rather than a scan of every link. Plus, when not
-    cached yet, one query for the associates' data keys.
+    One statement whatever the size of the graph (``_NEIGHBOURHOOD_SQL``), plus, when not cached yet, one
+    query for the associates' data keys. Who may see which link and which young person is asked of the
+    models' own access rules (``restrict``), compiled by Django and placed in the statement as subqueries.
     """
     cap = cap or settings.MAP_FANOUT_CAP
-    base = shown_links(user)
-    order = [F("last_seen").desc(), F("reference").asc()]
-    reached: dict[str, set[Any]] = {"associate": set(), "place": set(), "group": set()}
-    for row in (base.filter(subject_id=subject.pk).order_by(*order)[:cap]
-                .values_list("associate_id", "place_id", "group_id")):
-        for kind, pk in zip(reached, row, strict=True):
-            if pk is not None:
-                reached[kind].add(pk)
-    near = Q(subject_id=subject.pk)
-    whens = [When(subject_id=subject.pk, then=Value("subject"))]
-    nodes = [When(subject_id=subject.pk, then=F("subject_id"))]
-    for kind, ids in reached.items():
-        if ids:
-            near |= Q(**{f"{kind}_id__in": ids})
-            whens.append(When(**{f"{kind}_id__in": ids}, then=Value(kind)))
-            nodes.append(When(**{f"{kind}_id__in": ids}, then=F(f"{kind}_id")))
-    by_anchor = [F("anchor_kind"), F("anchor_node")]
-    links = list(
-        base.filter(near)
-        .select_related("subject__home_borough", "associate", "place", "group", "source_agency")
-        .annotate(anchor_kind=Case(*whens, output_field=CharField()), anchor_node=Case(*nodes))
-        .annotate(rank=Window(RowNumber(), partition_by=by_anchor, order_by=order),
-                  total=Window(Count("id"), partition_by=by_anchor),
-                  subject_visible=Exists(Subject.objects.restrict(user, "view").filter(pk=OuterRef("subject_id"))))
-        .filter(rank__lte=cap)
-        .order_by("anchor_kind", "anchor_node", "rank")
-    )
-    # Hop 1 first, so that a node reached both ways keeps its shorter distance.
-    fetched = sorted(links, key=lambda link: link.anchor_kind != "subject")
-    visible = {link.subject_id for link in links if link.subject_visible} | {subject.pk}
-    prefetch_data_keys([link.associate.data_key_id for link in links if link.associate is not None])
-
+    shown = shown_links(user)
+    people = Subject.objects.restrict(user, "view")
     result = Neighbourhood()
+    if shown.query.is_empty():
+        result.nodes[_key("subject", subject.pk)] = _node_for("subject", subject, {subject.pk}, 0)
+        return result
+    shown_sql, shown_params = shown.order_by().values("pk").query.sql_with_params()
+    if people.query.is_empty():
+        people_sql, people_params = "SELECT NULL WHERE 1 = 0", ()
+    else:
+        people_sql, people_params = people.order_by().values("pk").query.sql_with_params()
+    sql = _neighbourhood_sql(connection.vendor).format(shown=shown_sql, people=people_sql)
+    her = Link._meta.get_field("subject").get_db_prep_value(subject.pk, connection)
+    params = [*shown_params, her, cap, her, her, her, *shown_params, *people_params, cap]
+    # Through Django's cursor, so that the statement is counted and traced like every other. Preparing it
+    # on the server (psycopg, server-side binding) measured no faster: its planning is not where time goes.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    kept: list[tuple[Link, str, int]] = []  # each link with its anchor's kind and the anchor's number of links
+    visible: dict[Any, str] = {subject.pk: subject.reference}
+    for row in rows:
+        values = iter(row)
+        link = _instance(Link, values)
+        for kind in ("associate", "place", "group", "source_agency"):
+            related = _instance(Agency if kind == "source_agency" else NODE_MODELS[kind], values)
+            if related is not None:
+                setattr(link, kind, related)  # the descriptor caches it: no query when the page reads it
+        anchor_kind, total, reference = next(values), next(values), next(values)
+        if reference is not None:
+            visible[link.subject_id] = reference
+        kept.append((link, anchor_kind, total))
+    # Hop 1 first, so that a node reached both ways keeps its shorter distance.
+    kept.sort(key=lambda item: item[1] != "subject")
+    prefetch_data_keys([link.associate.data_key_id for link, _, _ in kept if link.associate is not None])
+
     result.nodes[_key("subject", subject.pk)] = _node_for("subject", subject, visible, 0)
     drawn: set[Any] = set()
-    for link in fetched:
-        kind = link.anchor_kind
+    for link, kind, total in kept:
         hop = 1 if kind == "subject" else 2
-        ends = link.endpoints()
-        for end_kind, obj in ends:
-            key = _key(end_kind, obj.pk)
+        ends = []
+        for end_kind in NODE_FIELDS:
+            pk = getattr(link, f"{end_kind}_id")
+            if pk is None:
+                continue
+            key = _key(end_kind, pk)
+            ends.append(key)
             if key not in result.nodes:
+                # A young person's end is never loaded: her reference, if the viewer may see her, is enough.
+                obj = _SubjectEnd(pk, visible.get(pk, "")) if end_kind == "subject" else getattr(link, end_kind)
                 result.nodes[key] = _node_for(end_kind, obj, visible, hop)
         anchor = result.nodes[_key(kind, getattr(link, f"{kind}_id"))]
-        anchor.more = max(anchor.more, link.total - cap)
+        anchor.more = max(anchor.more, total - cap)
         if link.pk not in drawn:
             drawn.add(link.pk)
-            result.edges.append(MapEdge(link, _key(*_pk(ends[0])), _key(*_pk(ends[1]))))
+            result.edges.append(MapEdge(link, ends[0], ends[1]))
     return result
 
 
-def _pk(end: tuple[str, Any]) -> tuple[str, Any]:
-    return end[0], end[1].pk
+def _columns(model: Any, alias: str) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _instance(model: Any, values: Any) -> Any:
+    """The next ``model`` row from a raw row's iterator, converted as the ORM converts it (UUIDs, dates and
+    booleans on SQLite, encrypted fields everywhere); ``None`` for a LEFT JOIN that found nothing."""
+    attnames, converters = _conversions(model, connection.vendor)
+    raw = [next(values) for _ in attnames]
+    if raw[0] is None:
+        return None
+    for i, expression, functions in converters:
+        for function in functions:
+            raw[i] = function(raw[i], expression, connection)
+    return model.from_db(connection.alias, attnames, raw)
+
+
+@functools.cache
+def _conversions(model: Any, vendor: str) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    fields = model._meta.concrete_fields
+    converters = []
+    for i, model_field in enumerate(fields):
+        expression = model_field.get_col(model._meta.db_table)
+        functions = [*connection.ops.get_db_converters(expression), *model_field.get_db_converters(connection)]
+        if functions:
+            converters.append((i, expression, functions))
+    return [f.attname for f in fields], converters
+
+
+@functools.cache
+def _neighbourhood_sql(vendor: str) -> str:
+    """Both hops in one statement (portable SQL: PostgreSQL and SQLite).
+
+    ``hop_one``: the people, places and groups at the other end of her first ``cap`` links she is shown
+    (most recently seen first). ``near``: her links and theirs, each with its anchor: herself for hop 1,
+    else the first of its ends that hop 1 reached (associate, place, group). ``ranked``: each link's rank
+    within its anchor and the anchor's number of links, so that a hub shows ``cap`` and says how many more.
+    Then the kept links with their people, places, groups and source agency, and the reference of the
+    young person at the other end only where the viewer may see her. ``{shown}`` and ``{people}`` are the
+    access rules of links and of young people, as ``restrict`` compiles them.
+    """
+    q = connection.ops.quote_name
+    link, subject = q(Link._meta.db_table), q(Subject._meta.db_table)
+    tables = {kind: q(NODE_MODELS[kind]._meta.db_table) for kind in ("associate", "place", "group")}
+    agency = q(Agency._meta.db_table)
+    # Only table and column names from the models' own metadata are formatted in; every value is a parameter.
+    return f"""
+WITH hop_one AS (
+    SELECT l.associate_id, l.place_id, l.group_id FROM {link} l
+    WHERE l.id IN ({{shown}}) AND l.subject_id = %s
+    ORDER BY l.last_seen DESC, l.reference ASC LIMIT %s
+), near_ids AS (
+    SELECT l.id FROM {link} l WHERE l.subject_id = %s
+    UNION SELECT l.id FROM {link} l JOIN hop_one h ON l.associate_id = h.associate_id
+    UNION SELECT l.id FROM {link} l JOIN hop_one h ON l.place_id = h.place_id
+    UNION SELECT l.id FROM {link} l JOIN hop_one h ON l.group_id = h.group_id
+), near AS (
+    SELECT l.id, l.last_seen, l.reference,
+        CASE WHEN l.subject_id = %s THEN 'subject'
+             WHEN l.associate_id IN (SELECT associate_id FROM hop_one) THEN 'associate'
+             WHEN l.place_id IN (SELECT place_id FROM hop_one) THEN 'place'
+             ELSE 'group' END AS anchor_kind,
+        CASE WHEN l.subject_id = %s THEN l.subject_id
+             WHEN l.associate_id IN (SELECT associate_id FROM hop_one) THEN l.associate_id
+             WHEN l.place_id IN (SELECT place_id FROM hop_one) THEN l.place_id
+             ELSE l.group_id END AS anchor_node
+    FROM {link} l
+    WHERE l.id IN (SELECT id FROM near_ids) AND l.id IN ({{shown}})
+), ranked AS (
+    SELECT id, anchor_kind,
+        ROW_NUMBER() OVER (PARTITION BY anchor_kind, anchor_node ORDER BY last_seen DESC, reference ASC) AS link_rank,
+        COUNT(*) OVER (PARTITION BY anchor_kind, anchor_node) AS total
+    FROM near
+)
+SELECT {_columns(Link, "l")}, {_columns(NODE_MODELS["associate"], "a")}, {_columns(NODE_MODELS["place"], "p")},
+       {_columns(NODE_MODELS["group"], "g")}, {_columns(Agency, "ag")}, r.anchor_kind, r.total, s.reference
+FROM ranked r
+JOIN {link} l ON l.id = r.id
+JOIN {agency} ag ON ag.id = l.source_agency_id
+LEFT JOIN {tables["associate"]} a ON a.id = l.associate_id
+LEFT JOIN {tables["place"]} p ON p.id = l.place_id
+LEFT JOIN {tables["group"]} g ON g.id = l.group_id
+LEFT JOIN {subject} s ON s.id = l.subject_id AND s.id IN ({{people}})
+WHERE r.link_rank <= %s
+ORDER BY l.last_seen DESC, l.reference ASC
+"""  # noqa: S608
+
+
+@dataclass(frozen=True)
+class _SubjectEnd:
+    pk: Any
+    reference: str
 
 
 def linked_subjects(node: Any, user: Any) -> list[dict[str, Any]]:
@@ -345,7 +443,7 @@ NODE_PREFIXES = {"A": "associate", "P": "place", "G": "group"}
 
 def suggested_nodes(subject: Any, user: Any) -> list[MapNode]:
     """People, places and groups linked to her links (two hops away) that she is not linked to herself:
-    the likeliest next link. The neighbourhood query's own two statements, nothing more."""
+    the likeliest next link. The neighbourhood query's own statement, nothing more."""
     hood = neighbourhood(subject, user)
     return sorted((n for n in hood.nodes.values() if n.hop == 2 and n.kind in NODE_MODELS),
                   key=lambda n: (n.kind, n.label))[:FIND_LIMIT]
