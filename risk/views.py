@@ -8,6 +8,7 @@ the subject page, behind its own audited view.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from config.csv import safe_writer
 from config.forms import ServiceForm
 from referrals.choices import SubjectStatus
 from referrals.models import Concern, Subject
+from referrals.queries import people_for_mash
 from risk import pathways, queries
 from risk.chart import points as chart_points
 from risk.chart import trajectory_svg
@@ -48,6 +50,7 @@ from risk.scoring import LEVELS
 from risk.services import register as register_services
 
 PAGE_SIZE = 50
+EXPORT_CHUNK = 500
 LEVEL_LABELS = dict(RiskLevel.choices)
 
 
@@ -121,27 +124,42 @@ def register(request: CaseRequest) -> HttpResponse:
 @require_GET
 @audited_view(Action.EXPORT, object_type="register")
 def register_export(request: CaseRequest) -> HttpResponse:
-    """The filtered register as CSV: references, levels and dates only (no names)."""
+    """The filtered register as CSV: references, levels and dates; with ``names=yes`` (a MASH lead's
+    deliberate choice, its own link on the page, marked in the access trail) also each girl's name, age and
+    the agencies involved, as the page shows them."""
     borough = _mash_borough(request)
     request.audit_borough = borough
     stale = step_up_redirect(request)  # after the 404 for anyone but the borough's MASH leads
     if stale is not None:
         return stale
+    with_names = request.GET.get("names") == "yes"
+    request.audit_detail = {"with_names": with_names}
     _form, entries = _filtered(request, borough)
     now, today = timezone.now(), timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="risk-register-{borough.slug}-{today.isoformat()}.csv"'
+    named = "-with-names" if with_names else ""
+    response["Content-Disposition"] = (f'attachment; filename="risk-register-{borough.slug}{named}-'
+                                       f'{today.isoformat()}.csv"')
     response["Cache-Control"] = "no-store"
-    writer = safe_writer(response)  # lead professionals' names are typed by people: escaped
-    writer.writerow(["reference", "level", "score", "rising", "on register since", "next review",
+    writer = safe_writer(response)  # names are typed by people: escaped
+    writer.writerow(["reference", *(["name", "age", "agencies involved"] if with_names else []),
+                     "level", "score", "rising", "on register since", "next review",
                      "review overdue", "review cadence (days)", "lead professional"])
-    for entry in entries.order_by("-level_rank", "-id").iterator(chunk_size=500):
-        row = _row(entry, now, today)
-        lead = entry.lead_professional
-        writer.writerow([row["reference"], row["level_label"], row["score"], "yes" if row["rising"] else "no",
-                         entry.added_at.date().isoformat(), entry.next_review_on.isoformat(),
-                         "yes" if row["overdue"] else "no", entry.review_cadence_days,
-                         (lead.get_full_name() or lead.username) if lead else ""])
+    rows = entries.order_by("-level_rank", "-id").iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(itertools.islice(rows, EXPORT_CHUNK)):
+        # Her data keys and the agencies involved: two queries per chunk, never one per row.
+        people = people_for_mash([entry.subject for entry in chunk], today) if with_names else {}
+        for entry in chunk:
+            row = _row(entry, now, today)
+            lead = entry.lead_professional
+            person = people.get(entry.subject_id)
+            who = ([person.name, "" if person.age is None else person.age, "; ".join(person.agencies)]
+                   if person else ["", "", ""]) if with_names else []
+            writer.writerow([row["reference"], *who, row["level_label"], row["score"],
+                             "yes" if row["rising"] else "no",
+                             entry.added_at.date().isoformat(), entry.next_review_on.isoformat(),
+                             "yes" if row["overdue"] else "no", entry.review_cadence_days,
+                             (lead.get_full_name() or lead.username) if lead else ""])
     return response
 
 

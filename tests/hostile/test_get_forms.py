@@ -22,7 +22,7 @@ GET_FORMS = {
                                  "date_to"]),
     "audit-object": ("auditor", ["object_type", "reference"]),
     "register": ("mash_lambeth", ["level", "rising", "overdue", "new", "lead", "agency", "sort", "after"]),
-    "register-export": ("mash_lambeth", ["level", "rising", "overdue", "new", "lead", "agency"]),
+    "register-export": ("mash_lambeth", ["level", "rising", "overdue", "new", "lead", "agency", "names"]),
     "subject-list": ("mash_lambeth", ["page"]),
     "referral-list": ("mash_lambeth", ["tab", "page"]),
     "my-referrals": ("dsl_lambeth", ["page"]),

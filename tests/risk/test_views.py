@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
+from audit.models import AccessEvent
 from risk.models import RegisterEntry
 from tests.audit_helpers import assert_audit
 from tests.risk.test_services import concern
@@ -22,7 +26,7 @@ def on_register(world):
 
 def test_register_names_each_girl_with_her_age_and_agencies_for_its_mash_leads(client_for, on_register):
     """MASH leads may see names: the register gives name, age and the agencies involved (the CSV export
-    keeps to references, below); nothing of it reaches another borough."""
+    keeps to references unless a MASH lead asks for names, below); nothing of it reaches another borough."""
     response = client_for("mash_lambeth").get(reverse("register"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -82,6 +86,33 @@ def test_export_is_audited_and_carries_no_names(client_for, on_register):
     assert response["Content-Type"].startswith("text/csv")
     assert on_register[0].reference in body and "Reg0" not in body
     assert_audit("export", object_type="register")
+
+
+def test_export_with_names_only_when_asked_and_marked_in_the_trail(client_for, on_register, world,
+                                                                    django_assert_max_num_queries):
+    client = client_for("mash_lambeth")
+    plain = list(csv.DictReader(io.StringIO(client.get(reverse("register-export")).content.decode())))
+    assert "name" not in plain[0]
+    assert assert_audit("export", object_type="register").detail["with_names"] is False
+
+    with django_assert_max_num_queries(40) as few:
+        response = client.get(reverse("register-export"), {"names": "yes", "level": ""})
+    assert "with-names" in response["Content-Disposition"]
+    rows = {row["reference"]: row for row in csv.DictReader(io.StringIO(response.content.decode()))}
+    subject = on_register[0]
+    row = rows[subject.reference]
+    assert row["name"] == f"{subject.given_name} {subject.family_name}"
+    assert row["age"].isdigit() and row["agencies involved"]
+    event = assert_audit("export", object_type="register")
+    # The trail marks that names left; it never holds one.
+    assert event.detail["with_names"] is True
+    assert subject.given_name not in str(AccessEvent.objects.filter(pk=event.pk).values().first())
+    # More girls on the register cost no more queries: keys and agencies are fetched per chunk.
+    for n in range(6):
+        concern(world, "gp_lambeth", given=f"Named{n}",
+                indicators=("missing-from-home-or-care",), seriously_worried=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("register-export"), {"names": "yes"})
 
 
 def test_entry_page_review_remove_and_reinstate(client_for, on_register, world):
