@@ -16,7 +16,6 @@ urlpatterns = [
     path("account/security/recovery-codes/", two_factor_views.recovery_codes, name="account-recovery-codes"),
     path("account/security/turn-off/", two_factor_views.remove, name="account-two-factor-remove"),
     path("account/confirm/", two_factor_views.step_up, name="step-up"),
-    path("health/", views.health, name="health"),
     path("session/keep-alive/", views.session_keep_alive, name="session-keep-alive"),
     path("set-password/<str:token>/", views.set_password, name="set-password"),
     # Before Django admin's own URLs under /administration/ (config/urls.py includes this file first).

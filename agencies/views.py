@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -141,15 +140,3 @@ def set_password(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-@login_not_required
-@never_cache
-@require_GET
-def health(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 when it does not; never any detail."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return HttpResponse("unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")

@@ -79,9 +79,12 @@ INSTALLED_APPS = [
     "risk",
     "dataprotection",
     "drafts",
+    "operations",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so every later middleware and view (and the services they call) can audit this request.
     "audit.middleware.RequestContextMiddleware",
@@ -109,6 +112,7 @@ MIDDLEWARE = [
     # Inside the CSP middleware, so the page it puts in place of Django's technical 404 gets the nonce.
     "config.middleware.ServiceNotFoundMiddleware",
     "config.middleware.NoStoreMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Axes must come last: it turns a locked-out login into the cool-off page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -312,11 +316,21 @@ STEP_UP_MINUTES = env_int("STEP_UP_MINUTES", 5)
 APPROVAL_REQUEST_DAYS = env_int("APPROVAL_REQUEST_DAYS", 7)
 INVITATION_HOURS = env_int("INVITATION_HOURS", 72)
 
+# JSON lines with the request id in production (config/logs.py: exceptions as their class and stack, never
+# their message); plain lines in the demo. LOG_FORMAT=json or plain chooses.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "audit.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request logs would carry query strings and POST data of case pages; keep them out.
@@ -325,6 +339,15 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# --- Scheduled jobs (operations app; deploy/ schedules them) --------------------------------------------
+# The health endpoint answers 503 when a scheduled job has not succeeded within its period: on in
+# production, off in the demo (nothing is scheduled there).
+HEALTH_REQUIRES_JOBS = env_bool("HEALTH_REQUIRES_JOBS", not DEBUG)
+# Prometheus metrics at /metrics/ for a scraper that sends "Authorization: Bearer <METRICS_TOKEN>"; with no
+# token set the URL answers 404. Request counts and latencies by view (never a path with a reference in it),
+# and each scheduled job's last success and lateness.
+METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
 
 # --- The access trail (audit app) ---------------------------------------------------------------------
 # Key that signs exported chain heads (anchor_audit); keep the anchors, and this key, off the database host.

@@ -15,7 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["config", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection", "bench"]
+PACKAGES = ["config", "operations", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection",
+            "bench"]
 
 # (layer, module patterns), bottom to top.
 LAYERS: list[tuple[str, list[str]]] = [
@@ -28,6 +29,8 @@ LAYERS: list[tuple[str, list[str]]] = [
         "*.context_processors", "agencies.navigation",
     ]),
     ("config helpers", ["config", "config.*"]),
+    # Scheduled jobs' registry and runs: Django only, so that every app's commands can record their runs.
+    ("operations", ["operations", "operations.*"]),
     ("encryption", ["encryption", "encryption.*"]),
     ("audit", ["audit", "audit.*"]),
     ("agencies", ["agencies", "agencies.*"]),
@@ -42,8 +45,8 @@ LAYERS: list[tuple[str, list[str]]] = [
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their
 # patterns win over the app-wide ones).
-ORDER = ["config helpers", "encryption", "audit", "agencies", "case core", "drafts", "risk", "referral use cases",
-         "data protection", "entry points"]
+ORDER = ["config helpers", "operations", "encryption", "audit", "agencies", "case core", "drafts", "risk",
+         "referral use cases", "data protection", "entry points"]
 
 # Within the risk and map packages, read-only query modules sit below the services that write.
 NO_SERVICES_FROM = ["*.queries", "*.map.queries", "*.models", "*.map.models", "*.scoring"]

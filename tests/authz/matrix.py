@@ -42,8 +42,11 @@ def grid(url_names: str | tuple[str, ...], method: str, table: str, columns: dic
             ROWS.extend((name, persona, relation, method, int(status)) for name in names)
 
 
-# Health answers everyone, signed in or not.
+# Health and readiness answer everyone, signed in or not (the load balancer and monitoring).
 rows("health", ALL_PERSONAS, "-", "GET", 200)
+rows("ready", ALL_PERSONAS, "-", "GET", 200)
+# Metrics answer only a scraper with the token; with none configured (as here), nobody: 404.
+rows("metrics", ALL_PERSONAS, "-", "GET", 404)
 
 # Sign-in: the form for visitors; members already signed in are sent home.
 rows("login", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 200)
@@ -530,6 +533,11 @@ rows("approval-list", ADMINISTRATORS, "-", "GET", 200)
 rows("approval-list", NOT_ADMINISTRATORS, "-", "GET", 404)
 rows("approval-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("approval-list", MEMBER_PERSONAS, "-", "POST", 405)
+# Scheduled jobs and their runs: administrators only.
+rows("job-list", ADMINISTRATORS, "-", "GET", 200)
+rows("job-list", NOT_ADMINISTRATORS, "-", "GET", 404)
+rows("job-list", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+rows("job-list", MEMBER_PERSONAS, "-", "POST", 405)
 # Each request's column: the administrator who asked it is refused (403), the other decides it (302).
 grid(("approval-approve", "approval-refuse"), "POST", """
                        grant_by_administrator  grant_by_administrator_2  reset_by_administrator
@@ -609,8 +617,10 @@ for _url, _persona, _relation, _method, _status in list(ROWS):
     if _url in _EXPLICIT or (_url, _method) in _seen:
         continue
     _seen.add((_url, _method))
-    if _url == "health":
+    if _url in ("health", "ready"):
         _expected = 200
+    elif _url == "metrics":
+        _expected = 404
     elif _url == "logout":
         _expected = 302 if _method == "POST" else 405
     else:

@@ -12,17 +12,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from agencies.choices import RoleCode
+from operations.runs import ScheduledCommand
 from referrals import routing
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
+    job = "alert_overdue_referrals"
     help = "Alert MASH leads to referrals past their decision deadline and to pathways past their clock."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, *args: Any, **options: Any) -> dict[str, int] | None:
         by_borough: dict[int, list[Any]] = {}
         for referral in routing.overdue_referrals().order_by("decision_due_at"):
             by_borough.setdefault(referral.borough_id, []).append(referral)
@@ -64,3 +65,4 @@ class Command(BaseCommand):
                       + f"\n\nOpen your referrals: {base}?tab=pathways-overdue\n", None, recipients)
             sent += 1
         self.stdout.write(f"Sent {sent} overdue alert(s).")
+        return {"alerts": sent}

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from drafts.services import do_expire_drafts
+from operations.runs import ScheduledCommand
 from referrals.choices import ErasureRequestReason
 from referrals.services import do_erase_subject, subjects_due_for_erasure
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
+    job = "apply_retention"
     help = "Apply the retention period: erase subjects past their retention date and not on legal hold."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="List who would be erased; change nothing.")
 
-    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
+    def run(self, *args: Any, dry_run: bool, **options: Any) -> dict[str, int] | None:
         due = list(subjects_due_for_erasure())
         for subject in due:
             if dry_run:
@@ -29,5 +31,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Erased {subject.reference}.")
         verb = "would be erased" if dry_run else "erased"
         self.stdout.write(f"{len(due)} subject(s) {verb}.")
-        if not dry_run:
-            self.stdout.write(f"{do_expire_drafts(actor=None)} expired draft(s) ended.")
+        if dry_run:
+            return None
+        ended = do_expire_drafts(actor=None)
+        self.stdout.write(f"{ended} expired draft(s) ended.")
+        return {"erased": len(due), "drafts_ended": ended}

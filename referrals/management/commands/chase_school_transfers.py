@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from operations.runs import ScheduledCommand
 from referrals import transfers
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
+    job = "chase_school_transfers"
     help = "Email new schools' DSLs about child-protection files waiting more than 5 school days."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, *args: Any, **options: Any) -> dict[str, int] | None:
         overdue = list(transfers.overdue_transfers().order_by("due_on", "reference"))
         with transaction.atomic():
             sent = transfers.notify_school_dsls(
                 overdue, "These child-protection files were sent to your school more than 5 school days ago "
                          "and have not been accepted. Accept each one to confirm receipt:")
         self.stdout.write(f"Chased {len(overdue)} transfer(s) in {sent} email(s).")
+        return {"transfers": len(overdue), "emails": sent}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from operations.runs import ScheduledCommand
 from risk.map.services import do_erase_unlinked_associates
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
+    job = "erase_unlinked_associates"
     help = "Erase (crypto-shred) the identity of associates no longer linked past retention."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, *args: Any, **options: Any) -> dict[str, int] | None:
         erased = do_erase_unlinked_associates(actor=None)
         self.stdout.write(f"Erased {erased} associate(s).")
+        return {"erased": erased}
