@@ -11,7 +11,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint bench bench-quick frontend clean browser
+.PHONY: install demo test test-replica lint bench bench-quick frontend clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Reads from a real streaming replica: a throwaway PostgreSQL primary and standby (needs PostgreSQL's
+# server binaries; .ci/run runs it).
+test-replica: install
+	.ci/replica-test
 
 lint: install
 	$(BIN)/ruff check .

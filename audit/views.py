@@ -31,6 +31,7 @@ from audit.forms import ObjectLookupForm, TrailFilterForm
 from audit.models import AccessEvent, VerificationRun
 from audit.services import do_verify_trail
 from config.csv import safe_writer
+from config.routers import reads_from_replica
 
 CSV_COLUMNS = [
     "id", "occurred_at", "actor_id", "actor_username", "actor_agency_id", "actor_roles", "action",
@@ -71,6 +72,7 @@ def _query_without_cursor(request: CaseRequest, **extra: Any) -> str:
 @audited_view(Action.LIST, object_type="access_event")
 @auditor_only
 @require_GET
+@reads_from_replica
 def trail(request: CaseRequest) -> HttpResponse:
     """The whole trail, newest first, with filters and keyset pagination."""
     form = TrailFilterForm(request.GET or None)
@@ -99,6 +101,7 @@ def trail(request: CaseRequest) -> HttpResponse:
 @auditor_only
 @step_up_required
 @require_GET
+@reads_from_replica
 def export(request: CaseRequest) -> HttpResponseBase:
     """The filtered trail as CSV, streamed (the export itself is an audited event)."""
     form = TrailFilterForm(request.GET)
@@ -122,6 +125,7 @@ def export(request: CaseRequest) -> HttpResponseBase:
 @audited_view(Action.SEARCH, object_type="disclosure_log")
 @auditor_only
 @require_GET
+@reads_from_replica
 def object_lookup(request: CaseRequest) -> HttpResponse:
     """Ask for an object type and reference, then show that object's disclosure log."""
     form = ObjectLookupForm(request.GET or None)
@@ -134,6 +138,7 @@ def object_lookup(request: CaseRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="disclosure_log", reference_kwarg="reference")
 @auditor_only
 @require_GET
+@reads_from_replica
 def object_log(request: CaseRequest, object_type: str, reference: str) -> HttpResponse:
     """Who has seen, changed or been sent one object: every event about it, newest first."""
     if object_type not in ObjectType.values or not REFERENCE_PATTERN.match(reference):
@@ -163,6 +168,7 @@ def object_log(request: CaseRequest, object_type: str, reference: str) -> HttpRe
 @audited_view(Action.VIEW, object_type="anomalies")
 @auditor_only
 @require_GET
+@reads_from_replica
 def anomalies(request: CaseRequest) -> HttpResponse:
     """Events that the configured rules flag for an auditor's attention."""
     return render(request, "audit/anomalies.html", {"found": find_anomalies(timezone.now())})
@@ -171,6 +177,7 @@ def anomalies(request: CaseRequest) -> HttpResponse:
 @audited_view(Action.VIEW, object_type="audit_chain")
 @auditor_only
 @require_GET
+@reads_from_replica
 def chain_status(request: CaseRequest) -> HttpResponse:
     """Every chain's length and head, and the recent verification runs."""
     chains = list(

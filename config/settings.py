@@ -166,6 +166,13 @@ if _same_database(DATABASES["default"], DATABASES[KEYS_DATABASE_ALIAS]):
         "KEYS_DATABASE_URL names the main database. The key store must be a database of its own (a "
         "separate PostgreSQL database or server); see README.md, Backups and erasure."
     )
+# A streaming replica of the main database (optional): the auditors' pages, the statistics and the exports
+# read from it (config.routers.reads_from_replica); writes, and reads inside a transaction, stay on the
+# primary. In tests it mirrors the primary's test database (the replica receives it by streaming).
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL", ""),
+                                                 conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.KeyStoreRouter"]
 # The newest erasure ledger exported with export_erasures (kept beside the audit anchors, outside both
 # databases). Start-up refuses while the key store holds a live key that this file marks erased.

@@ -32,7 +32,7 @@ from django.db import models
 from audit.choices import ObjectType
 from encryption.fields import EncryptedField
 
-PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts"]
+PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts", "operations"]
 
 # Data subjects.
 GIRL = "the young person at risk (the subject)"
@@ -359,6 +359,7 @@ NOT_PERSONAL: dict[str, str] = {
     "risk.Indicator": "reference data: the indicators",
     "risk.ScoringModel": "reference data: weights and thresholds",
     "risk.PathwayCatalogue": "reference data: the referral pathways and their recommendation rules",
+    "operations.JobRun": "runs of the scheduled jobs: times, outcomes, counts (numbers only), an exception's class",
 }
 
 # Third-party tables (outside the project's apps): whom they are about and what ends them.
@@ -432,6 +433,10 @@ FIELDS: dict[str, dict[str, str]] = {
         "started_at": "date", "finished_at": "date", "run_by": "staff user name or job name",
         "intact": "flag", "events_checked": "count", "chains_checked": "count",
         "problem": "the verifier's own message: sequence numbers and hashes", "anchor_used": "flag"},
+    "operations.JobRun": {
+        "job": "code: which scheduled job", "started_at": "date", "finished_at": "date",
+        "outcome": "code (running, succeeded, failed)", "counts": "numbers only (text is dropped when recorded)",
+        "error": "the exception's class name, never its message", "host": "the server's host name"},
     "referrals.Subject": {
         "reference": "reference number", "data_key": "her data key's id (the key is in the key store)",
         "home_borough": "routing: which MASH", "status": "code (active, merged, erased)",

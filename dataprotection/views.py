@@ -23,6 +23,7 @@ from audit.api import audited_view
 from audit.choices import Action
 from audit.views import auditor_only
 from config.csv import safe_writer
+from config.routers import reads_from_replica
 from dataprotection import export, letter, services
 from dataprotection.breakglass import grants_for_review
 from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm
@@ -73,6 +74,7 @@ def break_glass(request: CaseRequest) -> HttpResponse:
 @require_GET
 @audited_view(Action.LIST, object_type="break_glass")
 @auditor_only
+@reads_from_replica
 def break_glass_list(request: CaseRequest) -> HttpResponse:
     """Every emergency opening, pending reviews first when asked, 50 to a page."""
     pending_only = request.GET.get("show") == "pending"
@@ -134,6 +136,7 @@ def _export_data(request: CaseRequest, subject: Subject) -> dict[str, Any]:
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
+@reads_from_replica
 def subject_access_report(request: CaseRequest, reference: str) -> HttpResponse:
     """Everything held about her, decrypted, as a letter to her (one export event). Other people's names
     are withheld unless the officer asks for them (``?third_parties=include``, recorded on the event);
@@ -156,6 +159,7 @@ def subject_access_report(request: CaseRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="subject", reference_kwarg="reference")
+@reads_from_replica
 def subject_access_export(request: CaseRequest, reference: str) -> HttpResponse:
     """The same as a JSON download (one export event), other people's names withheld unless asked for."""
     _require(capabilities.can_answer_subject_access(request.user))
@@ -187,6 +191,7 @@ def _forecast_context(request: CaseRequest) -> dict[str, Any]:
 
 @require_GET
 @audited_view(Action.LIST, object_type="erasure_forecast")
+@reads_from_replica
 def erasure_forecast(request: CaseRequest) -> HttpResponse:
     """Who the retention period will erase in the next 90 days, and who a legal hold keeps."""
     _require(capabilities.can_see_erasure_forecast(request.user))
@@ -195,6 +200,7 @@ def erasure_forecast(request: CaseRequest) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="erasure_forecast")
+@reads_from_replica
 def erasure_forecast_export(request: CaseRequest) -> HttpResponse:
     """The whole forecast as CSV, legal holds included and marked (reference numbers only)."""
     _require_perm(request, "dataprotection.view_erasure_forecast")

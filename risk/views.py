@@ -27,6 +27,7 @@ from audit.api import audit_exempt, audited_view
 from audit.choices import Action
 from config.csv import safe_writer
 from config.forms import ServiceForm
+from config.routers import reads_from_replica
 from referrals.choices import SubjectStatus
 from referrals.models import Concern, Subject
 from referrals.queries import people_for_mash
@@ -123,6 +124,7 @@ def register(request: CaseRequest) -> HttpResponse:
 
 @require_GET
 @audited_view(Action.EXPORT, object_type="register")
+@reads_from_replica
 def register_export(request: CaseRequest) -> HttpResponse:
     """The filtered register as CSV: references, levels and dates; with ``names=yes`` (a MASH lead's
     deliberate choice, its own link on the page, marked in the access trail) also each girl's name, age and
