@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "drafts",
     "operations",
     "django_prometheus",
+    # Django's task framework (the django-tasks backport) and its database backend: notification emails.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -355,6 +358,21 @@ HEALTH_REQUIRES_JOBS = env_bool("HEALTH_REQUIRES_JOBS", not DEBUG)
 # token set the URL answers 404. Request counts and latencies by view (never a path with a reference in it),
 # and each scheduled job's last success and lateness.
 METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
+
+# Background tasks (operations/tasks.py): notification emails go through a queue. "database": rows in the
+# main database, sent by `python manage.py db_worker` (deploy/systemd/safeguarding-worker.service), with
+# retries and backoff; "immediate": sent in this process when the transaction commits (the demo and the
+# tests, which run no worker).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend",
+                  "immediate": "django_tasks.backends.immediate.ImmediateBackend"}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default", "email"]}}
+# /ready/ answers 503 when a queued task has waited longer than this to be picked up (the worker is down).
+TASK_QUEUE_MAX_LAG_SECONDS = env_int("TASK_QUEUE_MAX_LAG_SECONDS", 300)
+# Records of tasks that succeeded are deleted after this many days (prune_task_results, daily).
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 
 # --- The access trail (audit app) ---------------------------------------------------------------------
 # Key that signs exported chain heads (anchor_audit); keep the anchors, and this key, off the database host.

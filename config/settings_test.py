@@ -28,3 +28,7 @@ if not os.environ.get("KEYS_DATABASE_URL"):
 
 # Tests that check the health endpoint's view of scheduled jobs turn this on themselves.
 HEALTH_REQUIRES_JOBS = False
+# No worker runs in the tests: queued tasks run in-process when the transaction commits (tests of the
+# queue itself switch to the database backend).
+TASKS_BACKEND = "immediate"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}}

@@ -383,6 +383,9 @@ THIRD_PARTY: dict[str, str] = {
     "otp_totp.TOTPDevice": "staff: a user's authenticator secret; removed by a four-eyes reset",
     "otp_static.StaticDevice": "staff: a user's recovery-code device",
     "otp_static.StaticToken": "staff: keyed hashes of recovery codes",
+    "django_tasks_database.DBTaskResult": "staff: queued notification emails (a reference, a link, staff email "
+                                          "addresses); sent ones deleted after TASK_RESULTS_KEEP_DAYS "
+                                          "(prune_task_results, daily); failed ones kept until sent again",
 }
 
 # Why each field of the project's models is kept in clear. Encrypted fields and primary keys need none.

@@ -42,6 +42,8 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         "Remind new schools' DSLs of files sent to them and not yet accepted."),
     Job("expire_drafts", "expire_drafts", HOUR, 30 * dt.timedelta(minutes=1), "*-*-* *:20:00", "20 * * * *",
         "End saved drafts past their expiry."),
+    Job("prune_task_results", "prune_task_results", DAY, 6 * HOUR, "*-*-* 04:00:00", "0 4 * * *",
+        "Delete the records of background tasks (sent emails) that succeeded more than a week ago."),
     Job("anchor_audit", "anchor_audit", HOUR, 30 * dt.timedelta(minutes=1), "*-*-* *:00:00", "0 * * * *",
         "Sign the head of every audit chain; copy each anchor where the database administrators cannot write."),
 ]}

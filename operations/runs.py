@@ -86,3 +86,34 @@ def job_statuses(now: dt.datetime | None = None) -> list[JobStatus]:
 
 def late_jobs(now: dt.datetime | None = None) -> list[str]:
     return [status.job.name for status in job_statuses(now) if status.late]
+
+
+# --- The task queue ---------------------------------------------------------------------------------------
+
+def queue_waiting_since(now: dt.datetime | None = None) -> dt.datetime | None:
+    """Since when the oldest task that is due has waited for a worker (None: nothing is waiting, or the
+    queue is not in the database). Two queries."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from operations.tasks import durable_queue
+
+    if not durable_queue():
+        return None
+    now = now or timezone.now()
+    ready = DBTaskResult.objects.filter(status="READY")
+    undelayed = ready.filter(run_after=get_date_max()).order_by("enqueued_at").values_list("enqueued_at", flat=True)
+    delayed = ready.filter(run_after__lte=now).order_by("run_after").values_list("run_after", flat=True)
+    waiting = [when for when in (undelayed.first(), delayed.first()) if when is not None]
+    return min(waiting) if waiting else None
+
+
+def failed_emails(limit: int = 20) -> list[Any]:
+    """Notification emails that failed every attempt (kept, with their error, until sent again)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from operations.tasks import QUEUE, durable_queue
+
+    if not durable_queue():
+        return []
+    return list(DBTaskResult.objects.failed().filter(queue_name=QUEUE).order_by("-finished_at")
+                .only("id", "enqueued_at", "finished_at", "exception_class_path")[:limit])

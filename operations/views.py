@@ -21,7 +21,7 @@ from agencies import capabilities
 from agencies.two_factor import two_factor_exempt
 from encryption.keyring import get_keyring
 from operations.models import JobRun
-from operations.runs import job_statuses, late_jobs
+from operations.runs import failed_emails, job_statuses, late_jobs, queue_waiting_since
 
 RUNS_PER_PAGE = 50
 
@@ -59,8 +59,9 @@ def health(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def ready(request: HttpRequest) -> HttpResponse:
-    """Whether this instance can serve requests: the database and the key store answer and the keyring is
-    loaded. For the load balancer (a late job is for monitoring, not a reason to stop serving)."""
+    """Whether this instance can serve requests: the database and the key store answer, the keyring is
+    loaded, and the task queue's oldest due task has waited less than ``TASK_QUEUE_MAX_LAG_SECONDS`` (a
+    worker is sending). For the load balancer (a late job is for monitoring, not a reason to stop serving)."""
     if not _answers("default"):
         return _plain("database unavailable", 503)
     if not _answers(settings.KEYS_DATABASE_ALIAS):
@@ -69,6 +70,9 @@ def ready(request: HttpRequest) -> HttpResponse:
         get_keyring()
     except Exception:  # noqa: BLE001 - any failure to load keys means not ready; the log has the cause
         return _plain("keys unavailable", 503)
+    waiting = queue_waiting_since()
+    if waiting is not None and (timezone.now() - waiting).total_seconds() > settings.TASK_QUEUE_MAX_LAG_SECONDS:
+        return _plain("task queue behind", 503)
     return _plain("ready")
 
 
@@ -79,7 +83,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     now = timezone.now()
     page = Paginator(JobRun.objects.order_by("-started_at", "-id"), RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "operations/jobs.html", {"statuses": job_statuses(now), "page": page, "now": now})
+    return render(request, "operations/jobs.html", {"statuses": job_statuses(now), "page": page, "now": now,
+                                                    "failed_emails": failed_emails(),
+                                                    "queue_waiting_since": queue_waiting_since(now)})
 
 
 # Each scheduled job's state, read from the job runs when scraped (two queries).
