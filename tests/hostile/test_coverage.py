@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 READS_NO_INPUT = {
     "admin_login_redirect": "Sends every method on to the sign-in page.",
     "session-keep-alive": "Stay signed in: the request itself restarts the idle clock; it reads no field.",
+    "metrics": "GET only, for a scraper with the bearer token (404 without one): tests/operations/test_jobs.py.",
 }
 # Django's admin site: its forms are Django's own ModelForms behind the administrator check, and the
 # fields an administrator can change go through agencies.services (tests/agencies).
