@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "risk",
     "dataprotection",
     "drafts",
+    # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
+    "casework",
 ]
 
 MIDDLEWARE = [
