@@ -52,7 +52,7 @@ from casework.models import Action, AgendaItem, MaceDiscussion, MaceMeeting, Out
 from casework.notices import notify
 from config.text import require_plain_text
 from referrals import clocks
-from referrals.choices import LIVE_PATHWAY_STATUSES, ReferralState, SubjectStatus
+from referrals.choices import LIVE_PATHWAY_STATUSES, PathwayStatus, ReferralState, SubjectStatus
 from referrals.models import ReferralPathway, Subject
 from referrals.references import new_reference
 from risk import pathways as catalogue_rules
@@ -226,11 +226,14 @@ def do_record_strategy_discussion(*, subject: Subject, held_at: dt.datetime, age
                    "pathway": pathway.pathway if pathway else "",
                    "within_clock": "" if discussion.within_clock is None else discussion.within_clock})
     started = _start_clocks(subject, held_at, discussion, actor)
+    # The services that have accepted one of her pathways read the discussion; one still deciding whether to
+    # accept hears of it only through a clock of its own that started (a link to the referral it can open).
     services: set[int] = {agency for agency in ReferralPathway.objects.filter(
-        referral__subject=subject, status__in=LIVE_PATHWAY_STATUSES, receiving_agency__isnull=False)
+        referral__subject=subject, status=PathwayStatus.ACCEPTED, receiving_agency__isnull=False)
         .values_list("receiving_agency_id", flat=True) if agency is not None}
     for row in started:
-        notify(_members([row.receiving_agency_id] if row.receiving_agency_id else [], RoleCode.RECEIVING_WORKER), kind="strategy_discussion_recorded",
+        holders = _members([row.receiving_agency_id] if row.receiving_agency_id else [], RoleCode.RECEIVING_WORKER)
+        notify(holders, kind="strategy_discussion_recorded",
                reference=row.referral.reference,
                url=reverse("referral-detail", kwargs={"reference": row.referral.reference}))
         services.discard(row.receiving_agency_id or 0)
