@@ -4,6 +4,7 @@ refused); choices are codes; people and agencies are chosen from lists built for
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django import forms
@@ -36,10 +37,27 @@ class _PathwayChoice(forms.ModelChoiceField):
         agency = obj.receiving_agency.name if obj.receiving_agency else ""
         return f"Referral {obj.referral.reference}: {agency}{due}"
 
+    def to_python(self, value: Any) -> Any:
+        # A pathway's key is a UUID: anything else is not one of the choices (and is never echoed back).
+        if value in self.empty_values:
+            return None
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            raise forms.ValidationError(CHOICE_MESSAGES["invalid_choice"], code="invalid_choice") from None
+        return super().to_python(value)
+
 
 class _AgencyChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
+
+    def clean(self, value: Any) -> Any:
+        # Ids only, in range: ``pk__in`` with a huge number fails in the database instead of the form.
+        for item in value or ():
+            if not (isinstance(item, str) and item.isascii() and item.isdigit() and int(item) < 2**31):
+                raise forms.ValidationError(CHOICE_MESSAGES["invalid_choice"], code="invalid_choice")
+        return super().clean(value)
 
 
 def _text(label: str, *, required: bool = True, hint: str = "", rows: int = 5) -> TextField:
