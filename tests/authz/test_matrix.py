@@ -10,10 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.agencies.account_cases import ACCOUNT_RELATIONS
 from tests.authz.matrix import (
     ACCOUNT_URL_OBJECTS,
-    CASEWORK_URL_OBJECTS,
     AUTOMATIC_REFERRAL_ACTIONS,
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
+    CASEWORK_URL_OBJECTS,
     COVERED_BY_ADMIN_SITE,
     PATHWAY_URL_OBJECTS,
     REFERRAL_URL_OBJECTS,
@@ -23,8 +23,8 @@ from tests.authz.matrix import (
     URL_OBJECTS,
     VISIBLE,
 )
-from tests.casework.cases import CASEWORK_RELATIONS
 from tests.cases import build_cases
+from tests.casework.cases import CASEWORK_RELATIONS
 from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 from tests.referrals.borough_cases import BOROUGH_RELATIONS
