@@ -167,13 +167,18 @@ def strategy_pathways(subject: Subject) -> list[ReferralPathway]:
 
 def _start_clocks(subject: Subject, held_at: dt.datetime, discussion: StrategyDiscussion, actor: User) -> list[
         ReferralPathway]:
-    """The clocks that run from a strategy discussion (``Clock.starts == "strategy_discussion"``) and had no
-    deadline start at ``held_at``: one update event per pathway whose clock started."""
+    """The clocks that run from a strategy discussion (``Clock.starts == "strategy_discussion"``) start at
+    ``held_at`` where they had no deadline yet; a discussion that decides on a conference restarts them, as the
+    initial conference is due within 15 working days of the *last* strategy discussion that agreed it. One
+    update event per pathway whose clock started."""
     started = []
-    for row in (ReferralPathway.objects.select_for_update(of=("self",))
-                .filter(referral__subject=subject, status__in=LIVE_PATHWAY_STATUSES, clock_starts=STRATEGY_START,
-                        due_at__isnull=True, referral__state__in=[ReferralState.DECIDED, ReferralState.ACCEPTED])
-                .select_related("referral", "referral__borough")):
+    rows = (ReferralPathway.objects.select_for_update(of=("self",))
+            .filter(referral__subject=subject, status__in=LIVE_PATHWAY_STATUSES, clock_starts=STRATEGY_START,
+                    referral__state__in=[ReferralState.DECIDED, ReferralState.ACCEPTED])
+            .select_related("referral", "referral__borough"))
+    if discussion.decision != StrategyDecision.CONFERENCE:
+        rows = rows.filter(due_at__isnull=True)
+    for row in rows:
         clock = catalogue_rules.Clock(unit=row.clock_unit or "none", amount=row.clock_amount, starts=row.clock_starts)
         row.due_at = clocks.deadline(clock, held_at)
         if row.due_at is None:

@@ -303,3 +303,25 @@ def test_a_pathway_clock_of_another_start_is_left_alone(world):
     strategy_discussion(world, referral)
     after = {r.pk: r.due_at for r in ReferralPathway.objects.filter(referral=referral)}
     assert before == after
+
+
+def test_a_later_discussion_that_agrees_a_conference_restarts_its_clock(world):
+    add_services(world)
+    referral = decide(world, high_girl(world), {**ALL_THREE, "cp_conference": "lambeth_csc"}, left_out=LEFT_OUT_MACE,
+                      added={"cp_conference": "Enquiries already under way: conference likely."})
+    respond(world, referral, "csc_strategy", "accept")
+    mash, csc = world.user("mash_lambeth"), [world.agencies["lambeth_csc"]]
+    first = timezone.now() - dt.timedelta(days=2)
+    services.do_record_strategy_discussion(subject=referral.subject, held_at=first, agencies=csc,
+                                           decision="section_47", record_text="Enquiries first.", actor=mash)
+    conference = row(referral, "cp_conference")
+    assert conference.due_at == clocks.deadline(Clock("working_days", 15, "strategy_discussion"), first)
+    # A discussion deciding something else leaves a started clock alone; one agreeing the conference restarts it.
+    services.do_record_strategy_discussion(subject=referral.subject, held_at=first + dt.timedelta(hours=1),
+                                           agencies=csc, decision="section_17", record_text="Review.", actor=mash)
+    assert row(referral, "cp_conference").due_at == conference.due_at
+    last = timezone.now() - dt.timedelta(hours=1)
+    services.do_record_strategy_discussion(subject=referral.subject, held_at=last, agencies=csc,
+                                           decision="conference", record_text="Conference agreed.", actor=mash)
+    assert row(referral, "cp_conference").due_at == clocks.deadline(Clock("working_days", 15, "strategy_discussion"),
+                                                                    last)
