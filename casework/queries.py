@@ -12,6 +12,7 @@ from agencies.permissions import active_membership, permitted_actions
 from casework.choices import LIVE_ACTION_STATUSES, ActionStatus
 from casework.models import Action, AgendaItem, MaceDiscussion, MaceMeeting, Outcome, StrategyDiscussion
 from encryption.keys import prefetch_data_keys
+from encryption.models import DataKey
 from referrals.choices import SubjectStatus
 from referrals.models import Subject
 
@@ -79,8 +80,14 @@ def agenda(meeting: MaceMeeting, user: Any) -> dict[str, Any]:
                  .filter(meeting=meeting)}
     prefetch_data_keys([i.place.data_key_id for i in items if i.place]
                        + [i.group.data_key_id for i in items if i.group])
+    context_keys = [i.place.data_key_id if i.place else i.group.data_key_id if i.group else None for i in items]
+    shredded = set(DataKey.objects.filter(pk__in=[k for k in context_keys if k], shredded_at__isnull=False)
+                   .values_list("pk", flat=True))
     rows = [{"item": i, "discussed": (i.subject_id, i.place_id, i.group_id) in discussed,
-             "erased": i.subject is not None and i.subject.status != SubjectStatus.ACTIVE} for i in items]
+             "erased": (i.subject is not None and i.subject.status != SubjectStatus.ACTIVE)
+             or (i.subject is None and i.target.data_key_id in shredded),
+             "name": "" if i.subject is not None or i.target.data_key_id in shredded else i.target.name}
+            for i in items]
     overdue = list(Action.objects.restrict(user, "view").filter(
         borough_id=meeting.borough_id, status__in=LIVE_ACTION_STATUSES, due_on__lt=timezone.localdate())
         .select_related(*ACTION_RELATED).order_by("due_on")[:100])
@@ -94,6 +101,10 @@ def minutes(meeting: MaceMeeting, user: Any) -> dict[str, Any]:
     discussions = list(MaceDiscussion.objects.restrict(user, "view").filter(meeting=meeting)
                        .select_related("subject", "place", "group").order_by("recorded_at"))
     discussions = [d for d in discussions if d.subject is None or d.subject.status == SubjectStatus.ACTIVE]
+    # A context's key is shredded when the girl whose home it named is erased: its discussion is gone too.
+    shredded = set(DataKey.objects.filter(pk__in=[d.data_key_id for d in discussions], shredded_at__isnull=False)
+                   .values_list("pk", flat=True))
+    discussions = [d for d in discussions if d.data_key_id not in shredded]
     actions = list(Action.objects.restrict(user, "view").filter(meeting=meeting).select_related(*ACTION_RELATED))
     by_target: dict[tuple[Any, Any, Any], list[Action]] = {}
     for action in actions:

@@ -317,6 +317,8 @@ def mace_discuss(request: CaseRequest, reference: str, item: str) -> HttpRespons
         raise Http404 from None
     if not AgendaItem.objects.restrict(request.user, "view").filter(meeting=meeting, **target.filter()).exists():
         raise Http404
+    if target.subject is not None and target.subject.status != SubjectStatus.ACTIVE:
+        raise Http404  # merged or erased: nothing of her is shown or recorded here
     done = MaceDiscussion.objects.restrict(request.user, "view").filter(meeting=meeting, **target.filter()).first()
     form = DiscussionForm(_data(request), owners=services.owner_candidates(meeting.borough_id))
     if request.method == "POST" and done is None and form.is_valid():
