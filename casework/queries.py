@@ -37,7 +37,7 @@ def subject_summary(subject: Subject, user: Any) -> dict[str, Any]:
     """The compact section of her page: open actions and outcomes this viewer may see (codes, dates,
     agencies and references: what an action needs is on its own page)."""
     actions = list(Action.objects.restrict(user, "view").filter(subject=subject, status__in=LIVE_ACTION_STATUSES)
-                   .select_related("owner_agency").order_by("due_on")[:20])
+                   .select_related(*ACTION_RELATED).order_by("due_on")[:20])
     outcomes = list(Outcome.objects.restrict(user, "view").filter(subject=subject).select_related("agency")[:20])
     return {"actions": actions, "outcomes": outcomes, "today": timezone.localdate(),
             "shown": bool(actions or outcomes) or capabilities.runs_casework_for(user, subject.home_borough_id)}
