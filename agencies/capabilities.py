@@ -336,3 +336,35 @@ def can_decide_request(user: Any, request: Any) -> bool:
 def can_break_glass(user: Any) -> bool:
     """Emergency access to one record outside normal access: MASH leads."""
     return is_mash_lead(user)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes
+# ---------------------------------------------------------------------------------------------------
+def runs_casework_for(user: Any, borough: Any) -> bool:
+    """Strategy discussions, her plan's actions and the MACE panel: the MASH leads of her (or the
+    context's) borough (a ``Borough`` or its id)."""
+    return leads_mash_of(user, borough)
+
+
+def runs_mace(user: Any) -> bool:
+    """The MACE meetings page: MASH leads (their borough's series)."""
+    return is_mash_lead(user)
+
+
+def sees_actions(user: Any) -> bool:
+    """The actions page: owners (any case worker can be given one), their agencies' DSLs and practitioners,
+    receiving services and the MASH."""
+    return has_any_role(user, *SUBJECT_READERS)
+
+
+def can_record_outcome(user: Any, subject: Any) -> bool:
+    """What changed for her, by agency: her borough's MASH leads, a receiving service she is shared with,
+    and a DSL whose agency works with her (whether they see her is ``restrict``)."""
+    if getattr(subject, "status", "active") != "active":
+        return False
+    if leads_mash_of(user, subject.home_borough_id):
+        return True
+    if not has_any_role(user, RoleCode.RECEIVING_WORKER, RoleCode.DSL) or is_mash_lead(user):
+        return False
+    return type(subject).objects.restrict(user, "view").filter(pk=subject.pk).exists()

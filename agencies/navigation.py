@@ -35,6 +35,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("School transfers", "school-transfer-list", capabilities.sees_school_transfers),
     # Her home borough moving to another borough's MASH: asked of and by a MASH.
     NavItem("Borough transfers", "borough-transfer-list", capabilities.is_mash_lead),
+    # Case work (issue 19): actions owned by the member, their agency or borough; the borough's MACE panel.
+    NavItem("Actions", "action-list", capabilities.sees_actions),
+    NavItem("MACE meetings", "mace-list", capabilities.runs_mace),
     # Django admin admits staff, and staff is set from the administrator role (agencies.services).
     NavItem("Administration", "admin:index", capabilities.is_administrator),
     NavItem("Contexts of concern", "contexts", capabilities.is_mash_lead),  # association map

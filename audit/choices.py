@@ -75,6 +75,11 @@ class ObjectType(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor_reset", "Two-factor reset request"
     USER = "user", "User"
     VERIFICATION = "verification", "Trail verification"
+    # Case work after the decision (issue 19).
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    MACE_MEETING = "mace_meeting", "MACE meeting"
+    PLAN_ACTION = "plan_action", "Plan action"
+    OUTCOME = "outcome", "Outcome"
 
 
 # The chain of events that belong to no borough: sign-ins, administration, the auditors' own reads.

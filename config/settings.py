@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     # Django's task framework (the django-tasks backport) and its database backend: notification emails.
     "django_tasks",
     "django_tasks_db",
+    # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
+    "casework",
 ]
 
 MIDDLEWARE = [

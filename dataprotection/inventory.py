@@ -32,7 +32,8 @@ from django.db import models
 from audit.choices import ObjectType
 from encryption.fields import EncryptedField
 
-PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts", "operations"]
+PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts", "operations",
+                "casework"]
 
 # Data subjects.
 GIRL = "the young person at risk (the subject)"
@@ -86,6 +87,8 @@ class ModelEntry:
 
 
 SAR = "the data protection officer's subject access export (page and JSON), decrypted"
+CASEWORK_SAR_GAP = ("not yet in the subject access export: case work (issue 19) is to be added to "
+                    "dataprotection/export.py")
 EMAIL_REF = "email: reference number and link only (never a name or a narrative)"
 
 MODELS: dict[str, ModelEntry] = {
@@ -226,6 +229,69 @@ MODELS: dict[str, ModelEntry] = {
         retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
         trail=(ObjectType.PROTECTIVE_FACTOR,),
         exports=(SAR,),
+        key_owner="her (the subject's key, held on the row)",
+    ),
+    # --- Case work after the decision (issue 19) --------------------------------------------------
+    "casework.Plan": ModelEntry(
+        about="That she (or a place or a group) has a plan of actions: its kind and borough, who started it.",
+        subjects=(GIRL, THIRD, STAFF), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
+        who_sees="Her borough's MASH leads; a service that accepted one of her pathways, while shared.",
+        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.PLAN_ACTION,), exports=(CASEWORK_SAR_GAP,),
+    ),
+    "casework.StrategyDiscussion": ModelEntry(
+        about="A strategy discussion (Children Act 1989 s47): when, against which deadline, the agencies that "
+              "took part, the decision (a code) and the record (under her key).",
+        subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="Her borough's MASH leads; a service that accepted one of her pathways, while shared.",
+        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.STRATEGY_DISCUSSION, ObjectType.REFERRAL), exports=(CASEWORK_SAR_GAP,),
+        recipients=(EMAIL_REF + " to the services holding her live pathways",),
+        key_owner="her (the subject's key, held on the row)",
+    ),
+    "casework.MaceMeeting": ModelEntry(
+        about="A MACE panel meeting: borough, date, status, chair and the agencies present.",
+        subjects=(STAFF,), lawful_basis=STAFF_BASIS, condition=NO_SPECIAL,
+        who_sees="Its borough's MASH leads; members of an agency invited to it (date, status, attendance).",
+        retention="Kept while the borough's MACE series is kept: no purge job yet (the discussions and actions "
+                  "in it go with each girl's record).",
+        trail=(ObjectType.MACE_MEETING,),
+        recipients=(EMAIL_REF + " to the MASH and the invited agencies when the agenda is sent",),
+    ),
+    "casework.AgendaItem": ModelEntry(
+        about="That she (or a place or a group) is on a MACE agenda, and why (a code).",
+        subjects=(GIRL, THIRD), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
+        who_sees="The meeting's borough's MASH leads only.",
+        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.MACE_MEETING,), exports=(CASEWORK_SAR_GAP,),
+    ),
+    "casework.MaceDiscussion": ModelEntry(
+        about="What a MACE meeting discussed about her (or a place or a group): the record and the decisions.",
+        subjects=(GIRL, ASSOCIATE, THIRD, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="The meeting's borough's MASH leads; a service that accepted one of her pathways; the DSLs of "
+                 "an agency present that recorded concerns about her (the minutes). Contexts: the MASH only.",
+        retention=ERASED_WITH_HER + " (a context's with the place's or group's key). " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.MACE_MEETING,), exports=(CASEWORK_SAR_GAP,),
+        key_owner="hers, or the place's or group's (held on the row)",
+    ),
+    "casework.Action": ModelEntry(
+        about="An action of her plan (or a context's): what it needs, the owning agency and person, due date, "
+              "status, where it was agreed, the outcome note and any cancellation detail.",
+        subjects=(GIRL, ASSOCIATE, THIRD, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="Its owner; the owning agency's DSLs and practitioners; her borough's MASH leads; a service that "
+                 "accepted one of her pathways.",
+        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.PLAN_ACTION,), exports=(CASEWORK_SAR_GAP,),
+        recipients=(EMAIL_REF + " to its owner when assigned and when overdue, and to the MASH when overdue",),
+        key_owner="hers, or the place's or group's (held on the row)",
+    ),
+    "casework.Outcome": ModelEntry(
+        about="What changed for her (a code), when, by which agency, with a note.",
+        subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
+        who_sees="Her borough's MASH leads; a service that accepted one of her pathways; the recording agency's "
+                 "DSLs; the practitioner who recorded it.",
+        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.OUTCOME,), exports=(CASEWORK_SAR_GAP,),
         key_owner="her (the subject's key, held on the row)",
     ),
     # --- The association map -------------------------------------------------------------------------
@@ -550,6 +616,36 @@ FIELDS: dict[str, dict[str, str]] = {
         "suggested_by": _WHO, "suggested_from": "the concern it came from", "confirmed_by": _WHO,
         "confirmed_at": "date", "removed_by": _WHO, "removed_at": "date",
         "data_key": "the key of whom the removal reason is about", "created_at": "date"},
+    "casework.Plan": {
+        "subject": "whom it is about", "place": "the place it is about", "group": "the group it is about",
+        "kind": "code", "borough": "link", "created_by": _WHO, "created_at": "date"},
+    "casework.StrategyDiscussion": {
+        "reference": "reference number", "subject": "whom it is about", "pathway": "the referral pathway that "
+        "called it", "borough": "link", "data_key": "her data key's id", "held_at": "date",
+        "due_at": "deadline", "agencies": "the agencies that took part", "decision": "code",
+        "recorded_by": _WHO, "recorded_at": "date"},
+    "casework.MaceMeeting": {
+        "reference": "reference number", "borough": "link", "meets_on": "date", "status": "code",
+        "chair": "the chair (staff)", "attendees": "the agencies present", "created_at": "date",
+        "agenda_sent_at": "date", "held_at": "date", "version": "optimistic lock counter"},
+    "casework.AgendaItem": {
+        "meeting": "link", "subject": "whom it is about", "place": "the place it is about",
+        "group": "the group it is about", "reason": "code", "position": "order", "added_at": "date"},
+    "casework.MaceDiscussion": {
+        "meeting": "link", "subject": "whom it is about", "place": "the place it is about",
+        "group": "the group it is about", "data_key": "the key of whom it is about", "recorded_by": _WHO,
+        "recorded_at": "date"},
+    "casework.Action": {
+        "reference": "reference number", "plan": "link", "subject": "whom it is about",
+        "place": "the place it is about", "group": "the group it is about", "borough": "link",
+        "data_key": "the key of whom it is about", "owner_agency": "the owning agency",
+        "owner": "the owner (staff)", "due_on": "date", "status": "code", "source": "code",
+        "meeting": "link", "strategy_discussion": "link", "review": "link", "cancel_reason": "code",
+        "created_by": _WHO, "created_at": "date", "completed_at": "date", "cancelled_at": "date",
+        "overdue_notified_at": "date", "version": "optimistic lock counter"},
+    "casework.Outcome": {
+        "subject": "whom it is about", "data_key": "her data key's id", "kind": "code", "occurred_on": "date",
+        "agency": "the recording agency", "recorded_by": _WHO, "recorded_at": "date"},
     "dataprotection.BreakGlassGrant": {
         "reference": "reference number", "subject": "whose record was opened",
         "user": "the MASH lead who opened it (staff)", "agency": "their agency", "opened_at": "date",

@@ -1,9 +1,10 @@
 """Pathway clocks (issue 18): when the receiving service's time runs out, from the catalogue's ``Clock``.
 
 A clock counts from an event (``Clock.starts``): the MASH's decision, the receiving service accepting, the
-strategy discussion, the assault. The system knows the first two; a clock that starts at an event it does
-not record (a strategy discussion, an assault) has no deadline here until that event is recorded, and
-its label says what it waits for.
+strategy discussion, the assault. The system records the first three (a strategy discussion since issue 19:
+``casework.services.do_record_strategy_discussion`` starts the clocks that wait for it); a clock that starts
+at an event it does not record (an assault) has no deadline here until that event is recorded, and its
+label says what it waits for.
 
 - ``same_day``: by the end of the local day it started (23:59:59 London time). A same-day strategy
   discussion decided at 16:00 is due that evening, not the next working day.
@@ -24,7 +25,7 @@ from risk.choices import ClockUnit
 from risk.pathways import Clock
 
 # The events the system records, and so can start a clock from.
-KNOWN_STARTS = frozenset({"decision", "acceptance"})
+KNOWN_STARTS = frozenset({"decision", "acceptance", "strategy_discussion"})
 
 
 def deadline(clock: Clock, started_at: dt.datetime) -> dt.datetime | None:

@@ -101,6 +101,19 @@ class BoroughTransferReference(ReferenceConverter):
     regex = reference_pattern("M")
 
 
+# Case work (issue 19): a strategy discussion, an action of a plan, a MACE meeting.
+class StrategyDiscussionReference(ReferenceConverter):
+    regex = reference_pattern("D")
+
+
+class ActionReference(ReferenceConverter):
+    regex = reference_pattern("K")
+
+
+class MeetingReference(ReferenceConverter):
+    regex = reference_pattern("X")
+
+
 CONVERTERS: dict[str, type[ReferenceConverter]] = {
     "subject_ref": SubjectReference,
     "concern_ref": ConcernReference,
@@ -113,4 +126,7 @@ CONVERTERS: dict[str, type[ReferenceConverter]] = {
     "grant_ref": GrantReference,
     "transfer_ref": TransferReference,
     "borough_transfer_ref": BoroughTransferReference,
+    "discussion_ref": StrategyDiscussionReference,
+    "action_ref": ActionReference,
+    "meeting_ref": MeetingReference,
 }

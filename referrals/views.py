@@ -20,6 +20,7 @@ from agencies.permissions import get_visible_or_404
 from agencies.two_factor import step_up_redirect
 from audit.api import audit_exempt, audited_view, record
 from audit.choices import Action, Outcome
+from casework import queries as casework_queries
 from drafts.web import draft_data, keeps_drafts
 from referrals import boroughs, intake, queries, routing
 from referrals.choices import ActionTaken, PathwayStatus, SubjectStatus
@@ -170,6 +171,9 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         "can_move_borough": active and capabilities.can_move_between_boroughs(request.user, subject),
         "transfers": list(SchoolTransfer.objects.restrict(request.user, "view").filter(subject=subject)
                           .select_related("from_agency", "to_agency", "accepted_by").order_by("-started_at")),
+        # Her open actions and outcomes, as far as this viewer may see (issue 19); not on a read-only visit.
+        "casework": (casework_queries.subject_summary(subject, request.user)
+                     if subject.status == SubjectStatus.ACTIVE and not other_borough else None),
     })
 
 

@@ -12,7 +12,7 @@ from guardian.models.models import BaseObjectPermission
 from agencies.permissions import RestrictedQuerySet
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE_APPS = ["referrals", "risk", "dataprotection", "drafts"]
+CASE_APPS = ["referrals", "risk", "dataprotection", "drafts", "casework"]
 
 # Models of the case apps that hold no case data, each with the reason. Everything else in these apps
 # must be restricted (or be one of the kinds handled below: history rows, grants, m2m tables).
@@ -204,11 +204,12 @@ SERVICE_MODULES = [
     "risk.services.decisions",
     "risk.services.pathways", "risk.services.register",
     "risk.map.services",
+    "casework.services",
 ]
 
 
 def _service_modules_found() -> set[str]:
-    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk"]
+    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework"]
     found = set()
     for app in apps_dirs:
         for path in Path(app).rglob("*.py"):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["config", "operations", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection",
-            "bench"]
+            "bench", "casework"]
 
 # (layer, module patterns), bottom to top.
 LAYERS: list[tuple[str, list[str]]] = [
@@ -41,12 +41,14 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("drafts", ["drafts", "drafts.*"]),
     ("risk", ["risk", "risk.*"]),
     ("referral use cases", ["referrals.*"]),
+    # Case work after the decision (issue 19): above the referral use cases it follows on from.
+    ("casework", ["casework", "casework.*"]),
     ("data protection", ["dataprotection", "dataprotection.*"]),
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their
 # patterns win over the app-wide ones).
 ORDER = ["config helpers", "operations", "encryption", "audit", "agencies", "case core", "drafts", "risk",
-         "referral use cases", "data protection", "entry points"]
+         "referral use cases", "casework", "data protection", "entry points"]
 
 # Within the risk and map packages, read-only query modules sit below the services that write.
 NO_SERVICES_FROM = ["*.queries", "*.map.queries", "*.models", "*.map.models", "*.scoring"]

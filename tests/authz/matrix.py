@@ -1077,3 +1077,200 @@ rows("referral-pathway-respond", ["anonymous", *LOCKED_OUT_PERSONAS], "pw_routed
 for _persona in UNVERIFIED_PERSONAS:
     rows("referral-pathway-respond", [_persona], "pw_routed", "GET", 302)
     rows("referral-pathway-respond", [_persona], "pw_routed", "POST", 403)
+
+# ---------------------------------------------------------------------------------------------------
+# Case work after the decision (issue 19). tests/casework/cases.py: a Lambeth girl at high whose strategy
+# discussion children's social care accepted (csc_lambeth reads her), a strategy discussion, an action owned by
+# police_lambeth (who cannot otherwise see her) and one owned by dsl_lambeth, a MACE meeting held (school,
+# police and social care present) and one planned. Not visible: 404; visible but not theirs to do: 403; an
+# empty POST by someone allowed is the form again with its errors (200), never a write.
+# ---------------------------------------------------------------------------------------------------
+from tests.casework.cases import extend as _extend_with_casework  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_casework)
+CASEWORK_URL_OBJECTS = {
+    "casework-subject": "subjects", "strategy-discussion-create": "subjects", "action-create": "subjects",
+    "outcome-create": "subjects", "strategy-discussion-detail": "discussions", "action-detail": "actions",
+    "mace-detail": "meetings", "mace-minutes": "meetings", "mace-discuss": "meetings",
+}
+# Her case-work page: whoever may open her record (her teacher and school DSL, the MASH, social care).
+grid("casework-subject", "GET", """
+                       cw
+    teacher_lambeth    200
+    gp_lambeth         404
+    police_lambeth     404
+    dsl_lambeth        200
+    mash_lambeth       200
+    csc_lambeth        200
+    teacher_southwark  404
+    yot_southwark      404
+    mash_southwark     404
+    auditor            404
+    administrator      404
+    administrator_2    404
+    dpo                404
+""")
+# Recording a strategy discussion or adding an action: her borough's MASH only.
+for _method in ["GET", "POST"]:
+    grid(("strategy-discussion-create", "action-create"), _method, """
+                       cw
+    teacher_lambeth    403
+    gp_lambeth         404
+    police_lambeth     404
+    dsl_lambeth        403
+    mash_lambeth       200
+    csc_lambeth        403
+    teacher_southwark  404
+    yot_southwark      404
+    mash_southwark     404
+    auditor            404
+    administrator      404
+    administrator_2    404
+    dpo                404
+""")
+    # An outcome: the MASH, the service she is shared with, and her school's DSL; not a practitioner.
+    grid("outcome-create", _method, """
+                       cw
+    teacher_lambeth    403
+    gp_lambeth         404
+    police_lambeth     404
+    dsl_lambeth        200
+    mash_lambeth       200
+    csc_lambeth        200
+    teacher_southwark  404
+    yot_southwark      404
+    mash_southwark     404
+    auditor            404
+    administrator      404
+    administrator_2    404
+    dpo                404
+""")
+# The strategy discussion's record: the MASH, and the service that accepted her pathway.
+grid("strategy-discussion-detail", "GET", """
+                       cw_discussion
+    teacher_lambeth    404
+    gp_lambeth         404
+    police_lambeth     404
+    dsl_lambeth        404
+    mash_lambeth       200
+    csc_lambeth        200
+    teacher_southwark  404
+    yot_southwark      404
+    mash_southwark     404
+    auditor            404
+    administrator      404
+    administrator_2    404
+    dpo                404
+""")
+# An action: its owner, its agency's DSLs and practitioners, the MASH and the service she is shared with see
+# it; its owner and the MASH update it (the others: 403).
+_ACTION_COLUMNS = {"police": "cw_police_action", "school": "cw_school_action"}
+grid("action-detail", "GET", """
+                       police  school
+    teacher_lambeth       404     200
+    gp_lambeth            404     404
+    police_lambeth        200     404
+    dsl_lambeth           404     200
+    mash_lambeth          200     200
+    csc_lambeth           200     200
+    teacher_southwark     404     404
+    yot_southwark         404     404
+    mash_southwark        404     404
+    auditor               404     404
+    administrator         404     404
+    administrator_2       404     404
+    dpo                   404     404
+""", _ACTION_COLUMNS)
+grid("action-detail", "POST", """
+                       police  school
+    teacher_lambeth       404     403
+    gp_lambeth            404     404
+    police_lambeth        200     404
+    dsl_lambeth           404     200
+    mash_lambeth          200     200
+    csc_lambeth           403     403
+    teacher_southwark     404     404
+    yot_southwark         404     404
+    mash_southwark        404     404
+    auditor               404     404
+    administrator         404     404
+    administrator_2       404     404
+    dpo                   404     404
+""", _ACTION_COLUMNS)
+# The actions page: every case worker (owners can be anyone who works with her); never governance.
+rows("action-list", [p for p in MEMBER_PERSONAS if p not in {"auditor", "dpo", *ADMINISTRATORS}], "-", "GET", 200)
+rows("action-list", ["auditor", "dpo", *ADMINISTRATORS], "-", "GET", 404)
+rows("action-list", MEMBER_PERSONAS, "-", "POST", 405)
+# MACE meetings: the MASH leads (their borough's series).
+rows("mace-list", MASH_LEADS, "-", "GET", 200)
+rows("mace-list", MASH_LEADS, "-", "POST", 200)
+rows("mace-list", _NOT_MASH, "-", "GET", 404)
+rows("mace-list", _NOT_MASH, "-", "POST", 404)
+# A meeting: the MASH runs it; members of the agencies invited (school, police, social care) see its date,
+# status and attendance; once held, its minutes (each part behind its own rule); before that, not the minutes.
+_MEETING_COLUMNS = {"held": "cw_meeting_held", "planned": "cw_meeting_planned"}
+_MEETING_TABLE = """
+                       held  planned
+    teacher_lambeth     200      {a}
+    gp_lambeth          404      404
+    police_lambeth      200      {a}
+    dsl_lambeth         200      {a}
+    mash_lambeth        200      200
+    csc_lambeth         200      {a}
+    teacher_southwark   404      404
+    yot_southwark       404      404
+    mash_southwark      404      404
+    auditor             404      404
+    administrator       404      404
+    administrator_2     404      404
+    dpo                 404      404
+"""
+grid("mace-detail", "GET", _MEETING_TABLE.format(a=200), _MEETING_COLUMNS)
+grid("mace-minutes", "GET", _MEETING_TABLE.format(a=403), _MEETING_COLUMNS)
+# The chair's changes (an empty POST: the page again with its errors) and an item's discussion: the MASH.
+grid("mace-detail", "POST", """
+                       held  planned
+    teacher_lambeth     403      403
+    gp_lambeth          404      404
+    police_lambeth      403      403
+    dsl_lambeth         403      403
+    mash_lambeth        200      200
+    csc_lambeth         403      403
+    teacher_southwark   404      404
+    yot_southwark       404      404
+    mash_southwark      404      404
+    auditor             404      404
+    administrator       404      404
+    administrator_2     404      404
+    dpo                 404      404
+""", _MEETING_COLUMNS)
+for _method in ["GET", "POST"]:
+    grid("mace-discuss", _method, """
+                       held  planned
+    teacher_lambeth     403      403
+    gp_lambeth          404      404
+    police_lambeth      403      403
+    dsl_lambeth         403      403
+    mash_lambeth        200      200
+    csc_lambeth         403      403
+    teacher_southwark   404      404
+    yot_southwark       404      404
+    mash_southwark      404      404
+    auditor             404      404
+    administrator       404      404
+    administrator_2     404      404
+    dpo                 404      404
+""", _MEETING_COLUMNS)
+rows("mace-minutes", MEMBER_PERSONAS, "cw_meeting_held", "POST", 405)
+rows("strategy-discussion-detail", MEMBER_PERSONAS, "cw_discussion", "POST", 405)
+rows("casework-subject", MEMBER_PERSONAS, "cw", "POST", 405)
+for _name, _relation in [("casework-subject", "cw"), ("strategy-discussion-create", "cw"), ("action-create", "cw"),
+                         ("outcome-create", "cw"), ("strategy-discussion-detail", "cw_discussion"),
+                         ("action-detail", "cw_police_action"), ("action-list", "-"), ("mace-list", "-"),
+                         ("mace-detail", "cw_meeting_held"), ("mace-minutes", "cw_meeting_held"),
+                         ("mace-discuss", "cw_meeting_planned")]:
+    rows(_name, OUTSIDERS, _relation, "GET", 302)
+    for _persona in UNVERIFIED_PERSONAS:
+        rows(_name, [_persona], _relation, "GET", 302)
+        if _name not in ("casework-subject", "strategy-discussion-detail", "action-list", "mace-minutes"):
+            rows(_name, [_persona], _relation, "POST", 403)

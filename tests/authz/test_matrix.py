@@ -13,6 +13,7 @@ from tests.authz.matrix import (
     AUTOMATIC_REFERRAL_ACTIONS,
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
+    CASEWORK_URL_OBJECTS,
     COVERED_BY_ADMIN_SITE,
     PATHWAY_URL_OBJECTS,
     REFERRAL_URL_OBJECTS,
@@ -23,6 +24,7 @@ from tests.authz.matrix import (
     VISIBLE,
 )
 from tests.cases import build_cases
+from tests.casework.cases import CASEWORK_RELATIONS
 from tests.personas import build_world
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 from tests.referrals.borough_cases import BOROUGH_RELATIONS
@@ -79,6 +81,13 @@ def _url(url_name: str, relation: str, request) -> str:
     if relation in PATHWAY_RELATIONS:
         collection = getattr(cases.pathway_cases, PATHWAY_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={"reference": collection[relation].reference})
+    if relation in CASEWORK_RELATIONS:
+        casework = cases.casework_cases
+        obj = getattr(casework, CASEWORK_URL_OBJECTS[url_name])[relation]
+        kwargs = {"reference": obj.reference}
+        if url_name == "mace-discuss":
+            kwargs["item"] = casework.subject.reference
+        return reverse(url_name, kwargs=kwargs)
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})

@@ -22,6 +22,15 @@ from django.utils import timezone
 from agencies.forms import EnrolmentForm, SecondFactorForm, SetPasswordForm, SignInForm
 from agencies.models import Borough
 from audit.choices import Action
+from casework.forms import (
+    ActionForm,
+    ActionUpdateForm,
+    DiscussionForm,
+    MeetingChangeForm,
+    MeetingForm,
+    OutcomeForm,
+    StrategyDiscussionForm,
+)
 from dataprotection import services as dataprotection_services
 from dataprotection.forms import BreakGlassForm, BreakGlassReviewForm
 from dataprotection.models import BreakGlassReview
@@ -638,6 +647,94 @@ TARGETS += [
     Target("draft-discard", "draft-discard", "teacher_lambeth",
            url=lambda ctx: reverse("draft-discard", kwargs={"reference": _draft(ctx, reuse=False).pk}),
            data=lambda ctx: {"return_to": "form"}, extra_fields=("return_to",), consumes=True),
+]
+
+# Case work (issue 19). Each valid strategy discussion, action and outcome records a new row about one young
+# person; completing an action or recording a MACE discussion uses it up, so the next request makes another.
+def _casework_subject(ctx: Context) -> Any:
+    return ctx.fresh("casework_subject", lambda: fresh_subject(ctx.world), reuse=True)
+
+
+def _police_action(ctx: Context) -> Any:
+    def make() -> Any:
+        from casework import services as casework_services
+
+        return casework_services.do_add_action(
+            target=casework_services.Target(subject=_casework_subject(ctx)), description="Trace the adult.",
+            owner=ctx.world.user("police_lambeth"), due_on=timezone.localdate() + dt.timedelta(days=7),
+            actor=ctx.world.user("mash_lambeth"))
+
+    return ctx.fresh("casework_action", make, reuse=False)
+
+
+def _meeting(ctx: Context, *, reuse: bool) -> Any:
+    def make() -> Any:
+        from casework import services as casework_services
+
+        mash = ctx.world.user("mash_lambeth")
+        meeting = casework_services.do_schedule_meeting(meets_on=timezone.localdate(), actor=mash)
+        subject = fresh_subject(ctx.world)
+        casework_services.do_add_agenda_item(meeting, target=casework_services.Target(subject=subject), actor=mash)
+        meeting.refresh_from_db()
+        ctx.built["meeting_subject"] = subject
+        return meeting
+
+    return ctx.fresh("meeting", make, reuse=reuse)
+
+
+def _meeting_version(ctx: Context) -> str:
+    from casework.models import MaceMeeting
+
+    return str(MaceMeeting.objects.get(pk=_meeting(ctx, reuse=True).pk).version)
+
+
+def _discuss_url(ctx: Context) -> str:
+    meeting = _meeting(ctx, reuse=False)
+    return reverse("mace-discuss", kwargs={"reference": meeting.reference,
+                                           "item": ctx.built["meeting_subject"].reference})
+
+
+def _in_days(days: int) -> str:
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
+TARGETS += [
+    Target("strategy-discussion-create", "strategy-discussion-create", "mash_lambeth",
+           url=lambda ctx: reverse("strategy-discussion-create",
+                                   kwargs={"reference": _casework_subject(ctx).reference}),
+           data=lambda ctx: {"held_on": _in_days(-1), "held_time": "10:30",
+                             "agencies": [str(ctx.world.agencies["lambeth_police"].pk)], "decision": "section_47",
+                             "record_text": "Police and school shared what they know."},
+           form_class=StrategyDiscussionForm, probe="record_text"),
+    Target("action-create", "action-create", "mash_lambeth",
+           url=lambda ctx: reverse("action-create", kwargs={"reference": _casework_subject(ctx).reference}),
+           data=lambda ctx: {"description": "Trace the adult she was seen with.",
+                             "owner": str(ctx.world.user("police_lambeth").pk), "due_on": _in_days(7)},
+           form_class=ActionForm, probe="description"),
+    Target("outcome-create", "outcome-create", "mash_lambeth",
+           url=lambda ctx: reverse("outcome-create", kwargs={"reference": _casework_subject(ctx).reference}),
+           data=lambda ctx: {"kind": "missing_stopped", "occurred_on": _in_days(-2),
+                             "note": "No episodes for a month."},
+           form_class=OutcomeForm, probe="note"),
+    Target("action-detail", "action-detail", "police_lambeth",
+           url=lambda ctx: reverse("action-detail", kwargs={"reference": _police_action(ctx).reference}),
+           data=lambda ctx: {"change": "done", "outcome_note": "Traced and warned.",
+                             "version": str(_police_action(ctx).version)},
+           form_class=ActionUpdateForm, probe="outcome_note", consumes=True),
+    Target("mace-list", "mace-list", "mash_lambeth", url=lambda ctx: reverse("mace-list"),
+           data=lambda ctx: {"meets_on": _in_days(14)}, form_class=MeetingForm),
+    Target("mace-detail", "mace-detail", "mash_lambeth",
+           url=lambda ctx: reverse("mace-detail", kwargs={"reference": _meeting(ctx, reuse=True).reference}),
+           data=lambda ctx: {"change": "attendance", "version": _meeting_version(ctx),
+                             "agencies": [str(ctx.world.agencies["lambeth_police"].pk)], "item": ""},
+           form_class=MeetingChangeForm),
+    Target("mace-discuss", "mace-discuss", "mash_lambeth", url=_discuss_url,
+           data=lambda ctx: {"record_text": "Seen at the station at night.", "decisions": "Police to disrupt.",
+                             "action_1_description": "Visit the station.",
+                             "action_1_owner": str(ctx.world.user("police_lambeth").pk),
+                             "action_1_due_on": _in_days(10)},
+           form_class=DiscussionForm, probe="record_text", consumes=True,
+           extra_fields=("action_1_description", "action_1_owner", "action_1_due_on")),
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}

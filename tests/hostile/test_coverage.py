@@ -11,6 +11,7 @@ from tests.authz.matrix import (
     ACCOUNT_URL_OBJECTS,
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
+    CASEWORK_URL_OBJECTS,
     COVERED_BY_ADMIN_SITE,
     PATHWAY_URL_OBJECTS,
     REFERRAL_URL_OBJECTS,
@@ -21,6 +22,7 @@ from tests.authz.matrix import (
 )
 from tests.authz.test_matrix import _url_names
 from tests.cases import build_cases
+from tests.casework.cases import CASEWORK_RELATIONS
 from tests.hostile.targets import TARGETS
 from tests.personas import MEMBER_PERSONAS
 from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
@@ -54,6 +56,12 @@ def _reachable_row(url_name: str) -> tuple[str, str] | None:
 def _url(url_name: str, relation: str, cases, referral_cases) -> str:
     if relation == "-":
         return reverse(url_name)
+    if relation in CASEWORK_RELATIONS:
+        obj = getattr(cases.casework_cases, CASEWORK_URL_OBJECTS[url_name])[relation]
+        kwargs = {"reference": obj.reference}
+        if url_name == "mace-discuss":
+            kwargs["item"] = cases.casework_cases.subject.reference
+        return reverse(url_name, kwargs=kwargs)
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})

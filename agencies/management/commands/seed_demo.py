@@ -40,6 +40,9 @@ class Command(BaseCommand):
 
             referrals = seed_referrals()
             seed_borough_moves()  # one girl moving to another borough, one shared where harm happens
+            from casework.demo import seed_casework  # a plan, outcomes and a MACE meeting with minutes
+
+            seed_casework()
             # Published authenticator keys only where the published password would be allowed too.
             authenticators = seed_authenticators() if settings.DEBUG else []
         if created:
