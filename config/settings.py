@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "risk",
     "dataprotection",
     "drafts",
+    # The in-app inbox (issue 19): low in the layers, so risk and referrals can tell people.
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +131,7 @@ TEMPLATES = [
                 "agencies.context_processors.membership",
                 "dataprotection.context_processors.break_glass",
                 "agencies.context_processors.session_timeout",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },

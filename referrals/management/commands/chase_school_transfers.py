@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from notifications.choices import Kind
 from referrals import transfers
 
 
@@ -23,5 +24,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             sent = transfers.notify_school_dsls(
                 overdue, "These child-protection files were sent to your school more than 5 school days ago "
-                         "and have not been accepted. Accept each one to confirm receipt:")
+                         "and have not been accepted. Accept each one to confirm receipt:",
+                kind=Kind.SCHOOL_TRANSFER_OVERDUE)
         self.stdout.write(f"Chased {len(overdue)} transfer(s) in {sent} email(s).")
