@@ -1067,3 +1067,40 @@ rows("referral-pathway-respond", ["anonymous", *LOCKED_OUT_PERSONAS], "pw_routed
 for _persona in UNVERIFIED_PERSONAS:
     rows("referral-pathway-respond", [_persona], "pw_routed", "GET", 302)
     rows("referral-pathway-respond", [_persona], "pw_routed", "POST", 403)
+
+# ---------------------------------------------------------------------------------------------------
+# Notifications (issue 19): every member has an inbox of their own; marking as read is POST only, and
+# another person's notification is not found (404). tests/notifications/cases.py puts one notification in
+# teacher_lambeth's inbox (relation teacher_note). Unverified sessions: sent to verify, refused.
+# ---------------------------------------------------------------------------------------------------
+from tests.notifications.cases import extend as _extend_with_notifications  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_notifications)
+URL_OBJECTS["notification-read"] = "notifications"
+rows("notification-list", MEMBER_PERSONAS, "-", "GET", 200)
+rows("notification-list", MEMBER_PERSONAS, "-", "POST", 405)
+rows("notification-list", OUTSIDERS, "-", "GET", 302)
+rows("notification-read-all", MEMBER_PERSONAS, "-", "POST", 302)
+rows("notification-read-all", MEMBER_PERSONAS, "-", "GET", 405)
+rows("notification-read-all", OUTSIDERS, "-", "POST", 302)
+grid("notification-read", "POST", """
+                       teacher_note
+    teacher_lambeth             302
+    gp_lambeth                  404
+    police_lambeth              404
+    dsl_lambeth                 404
+    mash_lambeth                404
+    csc_lambeth                 404
+    teacher_southwark           404
+    yot_southwark               404
+    mash_southwark              404
+    auditor                     404
+    administrator               404
+    administrator_2             404
+    dpo                         404
+""")
+rows("notification-read", MEMBER_PERSONAS, "teacher_note", "GET", 405)
+rows("notification-read", OUTSIDERS, "teacher_note", "POST", 302)
+for _name, _relation, _method in [("notification-list", "-", "GET"), ("notification-read-all", "-", "POST"),
+                                  ("notification-read", "teacher_note", "POST")]:
+    rows(_name, UNVERIFIED_PERSONAS, _relation, _method, 302 if _method == "GET" else 403)
