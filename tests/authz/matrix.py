@@ -1104,3 +1104,26 @@ rows("notification-read", OUTSIDERS, "teacher_note", "POST", 302)
 for _name, _relation, _method in [("notification-list", "-", "GET"), ("notification-read-all", "-", "POST"),
                                   ("notification-read", "teacher_note", "POST")]:
     rows(_name, UNVERIFIED_PERSONAS, _relation, _method, 302 if _method == "GET" else 403)
+
+# Her chronology (issue 19): whoever may see her page, each seeing only their own rows (tests/referrals/
+# test_chronology.py); a read of her record like her page.
+URL_OBJECTS["subject-chronology"] = "subjects"
+grid("subject-chronology", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               200         404               404     404            404
+    gp_lambeth                    404         200               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     200            404
+    teacher_southwark             404         404               200     404            404
+    yot_southwark                 404         404               404     200            200
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+rows("subject-chronology", MEMBER_PERSONAS, "lambeth_school", "POST", 405)
+rows("subject-chronology", OUTSIDERS, "lambeth_school", "GET", 302)
+rows("subject-chronology", UNVERIFIED_PERSONAS, "lambeth_school", "GET", 302)
