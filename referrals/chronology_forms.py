@@ -16,5 +16,7 @@ class ChronologyFilterForm(forms.Form):
 
     def __init__(self, data: object, *, kinds: list[tuple[str, str]], agencies: list[tuple[int, str]]) -> None:
         super().__init__(data)  # type: ignore[arg-type]
-        self.fields["kind"].choices = [("", "Everything"), *kinds]
-        self.fields["agency"].choices = [("", "Every agency"), *((str(pk), name) for pk, name in agencies)]  # type: ignore[attr-defined]
+        kind, agency = self.fields["kind"], self.fields["agency"]
+        assert isinstance(kind, forms.ChoiceField) and isinstance(agency, forms.ChoiceField)
+        kind.choices = [("", "Everything"), *kinds]
+        agency.choices = [("", "Every agency"), *((str(pk), name) for pk, name in agencies)]

@@ -205,10 +205,10 @@ def open_referral_visible_to(subject: Subject, user: User) -> Referral | None:
 
 
 # Which notification each state of a referral raises (the email's wording is the kind's).
-KIND_FOR_STATE = {S.SUBMITTED: Kind.REFERRAL_SUBMITTED, S.SCREENING: Kind.REFERRAL_SCREENING,
-                  S.DECIDED: Kind.REFERRAL_DECIDED, S.ACCEPTED: Kind.REFERRAL_ACCEPTED,
-                  S.DECLINED: Kind.REFERRAL_DECLINED, S.CLOSED: Kind.REFERRAL_CLOSED,
-                  S.WITHDRAWN: Kind.REFERRAL_WITHDRAWN}
+KIND_FOR_STATE: dict[str, Kind] = {S.SUBMITTED: Kind.REFERRAL_SUBMITTED, S.SCREENING: Kind.REFERRAL_SCREENING,
+                                    S.DECIDED: Kind.REFERRAL_DECIDED, S.ACCEPTED: Kind.REFERRAL_ACCEPTED,
+                                    S.DECLINED: Kind.REFERRAL_DECLINED, S.CLOSED: Kind.REFERRAL_CLOSED,
+                                    S.WITHDRAWN: Kind.REFERRAL_WITHDRAWN}
 
 
 def _notify(referral: Referral, users: Iterable[User], *, urgent: bool = False) -> None:
