@@ -111,6 +111,7 @@ def _referrals(user: Any, subject: Subject) -> list[ChronologyItem]:
     """Made, decided and closed or withdrawn: what the viewer may see of each referral (a referrer's side
     sees its status and decision, ``Referral.access_rule``)."""
     decisions, states = dict(ReferralDecision.choices), dict(ReferralState.choices)
+    shows_mash = capabilities.sees_cross_agency_risk(user)
     items = []
     for referral in (Referral.objects.restrict(user, "view").filter(subject=subject)
                      .select_related("from_agency", "to_agency")):
@@ -118,8 +119,10 @@ def _referrals(user: Any, subject: Subject) -> list[ChronologyItem]:
         made = "raised automatically on reaching high" if referral.automatic else "made to the MASH"
         items.append(ChronologyItem(referral.received_at, REFERRAL, KINDS[REFERRAL], referral.from_agency_id,
                                     referral.from_agency.name, f"{referral.reference}: {made}", url))
-        mash_id = referral.to_agency_id
-        mash_name = referral.to_agency.name if referral.to_agency is not None else ""
+        # Which MASH decided says which borough she lives in by the record (another agency's word): the
+        # referrer's side sees the decision, not who made it (DESIGN.md §5.6a; the recorder oracle).
+        mash_id = referral.to_agency_id if shows_mash else None
+        mash_name = referral.to_agency.name if shows_mash and referral.to_agency is not None else ""
         if referral.decided_at is not None and referral.decision:
             items.append(ChronologyItem(referral.decided_at, REFERRAL, KINDS[REFERRAL], mash_id, mash_name,
                                         f"{referral.reference}: {decisions.get(referral.decision, '').lower()}",

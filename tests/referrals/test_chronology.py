@@ -70,7 +70,10 @@ def test_a_dsl_sees_their_agencys_concern_and_their_referral_and_its_decision_ne
     mine = new_concern(world, "teacher_lambeth", given="Dslview", family="Chronocase", dob=dt.date(2010, 6, 6),
                        borough="Lambeth", indicators=("absent-from-school",))
     referral = advance_referral(world, new_referral(world, mine.subject), "accepted")
-    dsl = {(item.kind, item.summary) for item in chronology.items_for(world.user("dsl_lambeth"), mine.subject)}
+    dsl_items = chronology.items_for(world.user("dsl_lambeth"), mine.subject)
+    # Which MASH decided would say where her record puts her: the referrer's side is not told.
+    assert {item.agency_name for item in dsl_items} == {"Lambeth Test Academy", ""}
+    dsl = {(item.kind, item.summary) for item in dsl_items}
     assert ("referral", f"{referral.reference}: made to the MASH") in dsl
     assert ("referral", f"{referral.reference}: referred on to a service") in dsl
     assert {kind for kind, _ in dsl} == {"concern", "referral"}
