@@ -24,7 +24,7 @@ class Notification(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    reference = models.CharField(max_length=20, help_text="The case's reference number, never a name.")
+    reference = models.CharField(max_length=40, help_text="The case's reference number (or a UUID), never a name.")
     url = models.CharField(max_length=200, help_text="A path of this service, built from reference numbers.")
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField()

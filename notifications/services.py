@@ -26,9 +26,10 @@ from audit.choices import Action, ObjectType
 from notifications.choices import EMAILS, ONCE_PER_REFERENCE, Kind
 from notifications.models import Notification
 
-# A case reference (``S-4KQ7-M2XD``, ``R-…``, ``T-…``): never a name. A path of this service, not a URL
-# elsewhere (no scheme, no host, no ``//``).
-REFERENCE = re.compile(r"^[A-Z]{1,3}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+# A case reference (``S-4KQ7-M2XD``, ``R-…``, ``T-…``) or a record's UUID: never a name. A path of this
+# service, not a URL elsewhere (no scheme, no host, no ``//``).
+REFERENCE = re.compile(r"^(?:[A-Z]{1,3}-[0-9A-Z]{4}-[0-9A-Z]{4}"
+                       r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 PATH = re.compile(r"^/(?!/)[A-Za-z0-9/_.\-?=&]{0,199}$")
 
 

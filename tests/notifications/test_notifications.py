@@ -225,3 +225,10 @@ def test_a_stale_notification_leads_to_a_404_not_to_her_record(world, client_for
     client = client_for("teacher_lambeth")
     assert note.url in client.get(reverse("notification-list")).content.decode()
     assert client.get(note.url).status_code == 404
+
+
+def test_a_record_named_by_uuid_is_accepted_as_a_reference(world):
+    """Records without a reference number (an action, a meeting) are named by their UUID: not a name."""
+    key = "6f1c7a52-3c1e-4a7e-9d0a-2b8f7e0c1d11"
+    services.notify([world.user("teacher_lambeth")], kind=Kind.ACTION_ASSIGNED, reference=key, url=f"/actions/{key}/")
+    assert Notification.objects.get().kind == Kind.ACTION_ASSIGNED
