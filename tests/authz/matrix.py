@@ -1099,7 +1099,9 @@ grid("notification-read", "POST", """
     administrator_2             404
     dpo                         404
 """)
-rows("notification-read", MEMBER_PERSONAS, "teacher_note", "GET", 405)
+for _relation in ["teacher_note", *RELATIONS]:
+    rows("notification-read", MEMBER_PERSONAS, _relation, "GET", 405)  # POST only, before any lookup
+rows("notification-read", ["teacher_lambeth"], "shared", "POST", 302)  # her own, about a girl she cannot see
 rows("notification-read", OUTSIDERS, "teacher_note", "POST", 302)
 for _name, _relation, _method in [("notification-list", "-", "GET"), ("notification-read-all", "-", "POST"),
                                   ("notification-read", "teacher_note", "POST")]:
