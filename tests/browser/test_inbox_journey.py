@@ -37,7 +37,8 @@ def test_the_mash_lead_works_through_the_inbox_and_reads_a_chronology(journey) -
 
     page.go_back()
     unread_before = page.locator(".app-notifications__item--unread").count()
-    page.locator(".app-notifications__item--unread").first.get_by_role("button", name=re.compile("Mark as read")).click()
+    unread = page.locator(".app-notifications__item--unread").first
+    unread.get_by_role("button", name=re.compile("Mark as read")).click()
     expect(page.locator(".app-notifications__item--unread")).to_have_count(unread_before - 1)
     journey.check("one-marked-read")
 
