@@ -17,9 +17,11 @@ def unread_notifications(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated or getattr(request, "membership", None) is None:
         return {}
 
-    def count() -> int:
-        if not hasattr(request, _CACHE):
-            setattr(request, _CACHE, unread_count(user))
-        return int(getattr(request, _CACHE))
+    return {"unread_notifications": SimpleLazyObject(lambda: cached_unread_count(request))}
 
-    return {"unread_notifications": SimpleLazyObject(count)}
+
+def cached_unread_count(request: HttpRequest) -> int:
+    """The request's user's unread count, asked of the database once per request."""
+    if not hasattr(request, _CACHE):
+        setattr(request, _CACHE, unread_count(request.user))  # type: ignore[arg-type]  # a signed-in member
+    return int(getattr(request, _CACHE))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.http import CaseRequest
 from audit.api import audit_exempt
 from notifications import services
+from notifications.context_processors import cached_unread_count
 from notifications.forms import MarkReadForm
 from notifications.models import Notification
 
@@ -41,7 +42,7 @@ def notification_list(request: CaseRequest) -> HttpResponse:
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/notification_list.html", {
         "page": page, "notifications": list(page.object_list),
-        "unread": services.unread_count(request.user),
+        "unread": cached_unread_count(request),  # the header's count: one query for both
     })
 
 

@@ -212,6 +212,10 @@ def test_the_header_count_costs_one_query_per_request(world, client_for):
         html = client.get(reverse("home")).content.decode()
     assert '<span class="app-notification-badge">1<span class="govuk-visually-hidden"> unread</span>' in html
     assert sum('"notifications_notification"' in q["sql"] for q in queries.captured_queries) == 1
+    # The inbox page shares the header's count: the unread count, the paginator's count, the page's rows.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("notification-list"))
+    assert sum('"notifications_notification"' in q["sql"] for q in queries.captured_queries) == 3
     services.do_mark_all_notifications_read(actor=teacher)
     html = client.get(reverse("home")).content.decode()
     assert "app-notification-badge" not in html and ">Notifications</a>" in html
