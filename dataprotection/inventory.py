@@ -562,8 +562,9 @@ MODELS["notifications.Notification"] = ModelEntry(
           "number, a link (a path built from the reference), whether urgent, when, and when read.",
     subjects=(STAFF, GIRL + ", by reference number only"), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
     who_sees="The recipient only (their own inbox); the link's page applies its own access check.",
-    retention="Kept while the recipient's account is (deleted with it). It holds no name, narrative or level: "
-              "after her erasure it says only that a reference was mentioned to someone. " + CLEAR_AFTER_ERASURE,
+    retention="Deleted `NOTIFICATION_RETENTION_DAYS` (default 180) days after it was made, read or not, by "
+              "`purge_notifications` (daily), and with the recipient's account. It holds no name, narrative or "
+              "level: after her erasure it says only that a reference was mentioned to someone.",
     trail=(ObjectType.NOTIFICATION,),
     recipients=(EMAIL_REF + " to the recipient, after commit",),
 )

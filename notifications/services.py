@@ -9,6 +9,7 @@ not a read of case data either; marking notifications as read is a change, recor
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -155,4 +156,17 @@ def do_mark_all_notifications_read(*, actor: User) -> int:
     if count:
         record(Action.UPDATE, actor=actor, object_type=ObjectType.NOTIFICATION, purpose="All notifications read",
                detail={"count": count})
+    return count
+
+
+@audit_service
+@transaction.atomic
+def do_purge_notifications(*, now: dt.datetime | None = None, actor: User | None = None) -> int:
+    """Delete every notification made more than ``NOTIFICATION_RETENTION_DAYS`` ago, read or not (a set-based
+    job: notifications are not tracked by simple-history); one event with how many, none when none."""
+    before = (now or timezone.now()) - dt.timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
+    count, _by_model = Notification.objects.filter(created_at__lt=before).delete()
+    if count:
+        record(Action.ERASE, actor=actor, object_type=ObjectType.NOTIFICATION, purpose="Notification retention",
+               detail={"notifications": count, "days": settings.NOTIFICATION_RETENTION_DAYS})
     return count

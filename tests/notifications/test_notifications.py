@@ -5,6 +5,7 @@ page lists a member's own notifications, newest first, paginated; marking as rea
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.conf import settings
@@ -236,3 +237,17 @@ def test_a_record_named_by_uuid_is_accepted_as_a_reference(world):
     key = "6f1c7a52-3c1e-4a7e-9d0a-2b8f7e0c1d11"
     services.notify([world.user("teacher_lambeth")], kind=Kind.ACTION_ASSIGNED, reference=key, url=f"/actions/{key}/")
     assert Notification.objects.get().kind == Kind.ACTION_ASSIGNED
+
+
+def test_notifications_past_their_retention_are_deleted_with_one_event(world, settings):
+    settings.NOTIFICATION_RETENTION_DAYS = 30
+    teacher = world.user("teacher_lambeth")
+    old, recent = _tell(teacher, new_subject(world).reference), _tell(teacher, new_subject(world).reference)
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    audit_checkpoint()
+    call_command("purge_notifications", stdout=io.StringIO())
+    assert list(Notification.objects.filter(recipient=teacher)) == [recent]
+    event = assert_audit("erase", object_type="notification", service="do_purge_notifications", only=True)
+    assert event.detail["notifications"] == 1
+    assert services.do_purge_notifications() == 0
+    assert new_audit_events() == []
