@@ -56,6 +56,7 @@ class ObjectType(models.TextChoices):
     MAP_LINK = "map_link", "Map link"
     MAP_LINK_FORM = "map_link_form", "Map link form"
     MEMBERSHIP = "membership", "Membership"
+    NOTIFICATION = "notification", "Notification (the user's own inbox)"
     PATHWAY_CATALOGUE = "pathway_catalogue", "Pathway catalogue"
     PLACE = "place", "Place (association map)"
     PROTECTIVE_FACTOR = "protective_factor", "Protective factor"

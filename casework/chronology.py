@@ -6,25 +6,14 @@ integrator then imports it from there."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import Action, MaceDiscussion, Outcome, StrategyDiscussion
+from referrals.chronology import ChronologyItem
 from referrals.models import Subject
-
-
-@dataclass(frozen=True)
-class ChronologyItem:
-    when: dt.datetime          # aware
-    kind: str                  # "strategy_discussion", "mace_discussion", "action", "outcome"
-    kind_label: str            # plain English
-    agency_id: int | None
-    agency_name: str
-    summary: str               # plain English, only what this viewer may see
-    url: str | None
 
 
 def _day(day: dt.date) -> dt.datetime:

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
     "casework",
+    # The in-app inbox (issue 19): low in the layers, so risk and referrals can tell people.
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +140,7 @@ TEMPLATES = [
                 "agencies.context_processors.membership",
                 "dataprotection.context_processors.break_glass",
                 "agencies.context_processors.session_timeout",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -434,4 +437,7 @@ BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 # Drafts (drafts/): a form posted after the session ended is kept, encrypted under a key of its own, for
 # this many hours; the binding token its page carries is good for this long after the page was shown.
 DRAFT_HOURS = env_int("DRAFT_HOURS", 24)
+# The inbox (issue 19): notifications are deleted this many days after they were made, read or not
+# (`manage.py purge_notifications`, daily); the case itself keeps its own record of what happened.
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180)
 DRAFT_BINDING_HOURS = env_int("DRAFT_BINDING_HOURS", 12)

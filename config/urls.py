@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("operations.urls")),
     # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
     path("", include("casework.urls")),
+    path("", include("notifications.urls")),
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

@@ -659,6 +659,25 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+# --- The in-app inbox (issue 19): a block of its own ----------------------------------------------------
+PROJECT_APPS.append("notifications")
+MODELS["notifications.Notification"] = ModelEntry(
+    about="That a member of staff was told something happened to a case: a kind (code), the case's reference "
+          "number, a link (a path built from the reference), whether urgent, when, and when read.",
+    subjects=(STAFF, GIRL + ", by reference number only"), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
+    who_sees="The recipient only (their own inbox); the link's page applies its own access check.",
+    retention="Deleted `NOTIFICATION_RETENTION_DAYS` (default 180) days after it was made, read or not, by "
+              "`purge_notifications` (daily), and with the recipient's account. It holds no name, narrative or "
+              "level: after her erasure it says only that a reference was mentioned to someone.",
+    trail=(ObjectType.NOTIFICATION,),
+    recipients=(EMAIL_REF + " to the recipient, after commit",),
+)
+FIELDS["notifications.Notification"] = {
+    "recipient": "who was told (staff)", "kind": "code", "reference": "a case reference number, never a name",
+    "url": "a path of the service built from reference numbers", "urgent": "flag", "created_at": "date",
+    "read_at": "date"}
+
+
 def project_models() -> list[type[models.Model]]:
     """The live (not historical) models of the project's apps, in app then definition order."""
     return [model for app in PROJECT_APPS for model in apps.get_app_config(app).get_models()

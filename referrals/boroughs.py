@@ -23,10 +23,8 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -39,6 +37,8 @@ from audit.api import audit_service, record
 from audit.choices import Action, ObjectType
 from audit.history import set_history_user
 from config.text import require_plain_text
+from notifications.choices import Kind
+from notifications.services import notify
 from referrals import services
 from referrals.choices import (
     HARM_BOROUGH_MAX_DAYS,
@@ -77,14 +77,10 @@ def _mash_leads(borough_id: int) -> list[User]:
         user__is_active=True, roles__code=RoleCode.MASH_LEAD).select_related("user")]
 
 
-def _notify(users: Iterable[User], title: str, headline: str) -> None:
-    """A reference and a link, after commit: never a name, a reason or a note."""
-    recipients = sorted({u.email for u in users if u.email})
-    if not recipients:
-        return
-    link = settings.SITE_URL.rstrip("/") + reverse("borough-transfer-list")
-    body = f"{headline}\n\nSign in to see it: {link}\n\nThis email deliberately contains no personal details."
-    transaction.on_commit(lambda: send_mail(title, body, None, recipients, fail_silently=True))
+def _notify(users: Iterable[User], kind: str, transfer: BoroughTransfer) -> None:
+    """In their inbox and by email after commit: the reference and a link, never a name, a reason or a note."""
+    notify(users, kind=kind, reference=transfer.reference,
+           url=reverse("borough-transfer-detail", kwargs={"reference": transfer.reference}))
 
 
 def _note(text: str, *, required: bool, what: str) -> str | None:
@@ -140,9 +136,7 @@ def do_start_borough_transfer(*, subject: Subject, to_borough: Borough, reason: 
     except IntegrityError:  # two submits at once: the other one won the one pending move
         raise ValidationError("Her record is already waiting for another borough to accept it.") from None
     _both_trails(Action.CREATE, transfer, actor, BoroughTransferStatus.PENDING)
-    _notify(_mash_leads(to_borough.pk), f"Borough transfer {transfer.reference}",
-            f"Another borough's MASH asks your MASH to take on a young person ({transfer.reference}). "
-            "Accept or decline it.")
+    _notify(_mash_leads(to_borough.pk), Kind.BOROUGH_TRANSFER_ASKED, transfer)
     return transfer, True
 
 
@@ -186,8 +180,7 @@ def do_accept_borough_transfer(*, transfer: BoroughTransfer, actor: User) -> Bor
     set_history_user(transfer, actor)
     transfer.save()
     _both_trails(Action.UPDATE, transfer, actor, BoroughTransferStatus.ACCEPTED)
-    _notify(_mash_leads(transfer.from_borough_id), f"Borough transfer {transfer.reference}",
-            f"The other borough's MASH has accepted the transfer {transfer.reference}.")
+    _notify(_mash_leads(transfer.from_borough_id), Kind.BOROUGH_TRANSFER_ACCEPTED, transfer)
     return transfer
 
 
@@ -203,8 +196,7 @@ def do_decline_borough_transfer(*, transfer: BoroughTransfer, note: str, actor: 
     set_history_user(transfer, actor)
     transfer.save()
     _both_trails(Action.UPDATE, transfer, actor, BoroughTransferStatus.DECLINED)
-    _notify(_mash_leads(transfer.from_borough_id), f"Borough transfer {transfer.reference}",
-            f"The other borough's MASH has declined the transfer {transfer.reference}.")
+    _notify(_mash_leads(transfer.from_borough_id), Kind.BOROUGH_TRANSFER_DECLINED, transfer)
     return transfer
 
 

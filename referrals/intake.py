@@ -26,9 +26,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Borough
+from agencies.choices import RoleCode
+from agencies.models import Borough, Membership
 from agencies.permissions import active_membership
 from audit.api import audit_service, batched, record
 from audit.choices import Action, ObjectType
@@ -37,6 +39,8 @@ from config.text import require_plain_text
 from encryption import services as encryption
 from encryption.blind_index import blind_index, phonetic_codes
 from encryption.exceptions import KeyShreddedError
+from notifications.choices import Kind
+from notifications.services import notify
 from referrals import routing
 from referrals.choices import MERGE_PURPOSE, ActionTaken, IdentityIndex, Judgement, SubjectStatus, TransferStatus
 from referrals.models import Concern, SchoolTransfer, Subject, SubjectShare
@@ -308,12 +312,24 @@ def _record_concern(
            borough=subject.home_borough, detail={"subject": subject.reference})
     if not Concern.objects.restrict(actor, "view").filter(pk=concern.pk).exists():
         raise PermissionDenied("The concern would not be visible to the person recording it.")
+    _tell_agency_dsls(concern, actor)
     # A new concern re-assesses her at once, in this transaction. A subject created just now has this
     # concern and nothing else: the assessment need not read back what was just written.
     assessed = do_assess_subject(subject, actor=actor, reason="concern", first_concern=concern if created else None,
                                  indicators=indicators)
     follow_up_level_change(assessed.change)
     return concern
+
+
+def _tell_agency_dsls(concern: Concern, actor: User) -> None:
+    """The recorder's DSLs are told that their agency recorded a concern: what their own agency did, and
+    nothing that depends on what others know of her (never that she went on the register, nor her level:
+    DESIGN.md §5.6a, proved by the recorder oracle). The recorder is not told of their own concern."""
+    dsls = [m.user for m in Membership.objects.filter(
+        agency_id=concern.agency_id, is_active=True, user__is_active=True, roles__code=RoleCode.DSL,
+    ).exclude(user_id=actor.pk).select_related("user").order_by("user_id")]
+    notify(dsls, kind=Kind.AGENCY_CONCERN, reference=concern.reference,
+           url=reverse("concern-detail", kwargs={"reference": concern.reference}))
 
 
 @audit_service

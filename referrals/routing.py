@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -31,6 +30,8 @@ from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
 from config.text import require_plain_text
+from notifications.choices import Kind
+from notifications.services import notify
 from referrals import clocks, services
 from referrals.choices import (
     LIVE_PATHWAY_STATUSES,
@@ -203,19 +204,20 @@ def open_referral_visible_to(subject: Subject, user: User) -> Referral | None:
             .order_by("received_at").first())
 
 
+# Which notification each state of a referral raises (the email's wording is the kind's).
+KIND_FOR_STATE: dict[str, Kind] = {S.SUBMITTED: Kind.REFERRAL_SUBMITTED, S.SCREENING: Kind.REFERRAL_SCREENING,
+                                    S.DECIDED: Kind.REFERRAL_DECIDED, S.ACCEPTED: Kind.REFERRAL_ACCEPTED,
+                                    S.DECLINED: Kind.REFERRAL_DECLINED, S.CLOSED: Kind.REFERRAL_CLOSED,
+                                    S.WITHDRAWN: Kind.REFERRAL_WITHDRAWN}
+
+
 def _notify(referral: Referral, users: Iterable[User], *, urgent: bool = False) -> None:
-    """Email a reference and a link, after commit: never a name, a narrative or a reason. ``urgent``: a
-    pathway routed to the recipients must be acted on the same day or within hours."""
-    recipients = sorted({u.email for u in users if getattr(u, "email", "")})
-    if not recipients:
-        return
-    link = settings.SITE_URL.rstrip("/") + reverse("referral-detail", kwargs={"reference": referral.reference})
-    subject_line = (f"URGENT: referral {referral.reference} needs action today" if urgent
-                    else f"Referral {referral.reference}: {referral.get_state_display().lower()}")
-    body = (f"There is an update on referral {referral.reference}.\n\n"
-            f"Sign in to see it: {link}\n\n"
-            "This email deliberately contains no personal details.")
-    transaction.on_commit(lambda: send_mail(subject_line, body, None, recipients, fail_silently=True))
+    """Tell them in their inbox and by email after commit: a reference and a link, never a name, a
+    narrative or a reason. ``urgent``: a pathway routed to the recipients must be acted on the same day or
+    within hours."""
+    notify(users, kind=Kind.PATHWAY_URGENT if urgent else KIND_FOR_STATE[referral.state],
+           reference=referral.reference, url=reverse("referral-detail", kwargs={"reference": referral.reference}),
+           urgent=urgent)
 
 
 def _members(agency_ids: Iterable[int], role: str) -> list[User]:

@@ -17,10 +17,8 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -32,6 +30,8 @@ from agencies.models import Agency, Membership
 from audit.api import audit_service, record
 from audit.choices import Action, ObjectType
 from audit.history import set_history_user
+from notifications.choices import Kind
+from notifications.services import Item, link_to, notify, notify_digest
 from referrals import services
 from referrals.choices import (
     SCHOOL_TRANSFER_PURPOSE,
@@ -64,26 +64,22 @@ def _school_dsls(agency_ids: Iterable[int]) -> list[User]:
     ).select_related("user")]
 
 
-def _email_after_commit(title: str, body: str, recipients: list[str]) -> None:
-    transaction.on_commit(lambda: send_mail(title, body, None, recipients, fail_silently=True))
-
-
-def notify_school_dsls(transfers: list[SchoolTransfer], headline: str) -> int:
-    """Email the receiving schools' DSLs the references and a link to the transfers page, after commit:
-    never a name. Returns how many emails were sent (one per school)."""
+def notify_school_dsls(transfers: list[SchoolTransfer], headline: str, *,
+                       kind: str = Kind.SCHOOL_TRANSFER_ASKED) -> int:
+    """Tell the receiving schools' DSLs, in their inbox (one notification per transfer) and by one email
+    per school after commit, the references and a link to the transfers page: never a name. Returns how
+    many emails were sent."""
     by_school: dict[int, list[SchoolTransfer]] = {}
     for transfer in transfers:
         by_school.setdefault(transfer.to_agency_id, []).append(transfer)
-    link = settings.SITE_URL.rstrip("/") + reverse("school-transfer-list")
+    url = reverse("school-transfer-list")
     sent = 0
     for agency_id, items in by_school.items():
-        recipients = sorted({u.email for u in _school_dsls([agency_id]) if u.email})
-        if not recipients:
-            continue
         references = "\n".join(f"- {t.reference} (due {t.due_on:%d %B %Y})" for t in items)
-        _email_after_commit(f"{len(items)} child-protection file transfer(s)",
-                            f"{headline}\n\n{references}\n\nOpen your school's transfers: {link}\n", recipients)
-        sent += 1
+        sent += notify_digest(
+            _school_dsls([agency_id]), items=[Item(kind, t.reference, url) for t in items],
+            subject=f"{len(items)} child-protection file transfer(s)",
+            body=f"{headline}\n\n{references}\n\nOpen your school's transfers: {link_to(url)}\n")
     return sent
 
 
@@ -162,6 +158,9 @@ def do_accept_school_transfer(*, transfer: SchoolTransfer, actor: User) -> Schoo
            detail={"subject": subject.reference, "status": TransferStatus.ACCEPTED})
     if not Subject.objects.restrict(actor, "view").filter(pk=subject.pk).exists():
         raise PermissionDenied("The new school would not see her file after accepting it.")
+    # The old school's receipt: its DSLs are told (they see the transfer, never her record at the new one).
+    notify(_school_dsls([transfer.from_agency_id]), kind=Kind.SCHOOL_TRANSFER_ACCEPTED,
+           reference=transfer.reference, url=reverse("school-transfer-list"))
     return transfer
 
 

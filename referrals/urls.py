@@ -2,6 +2,7 @@ from django.urls import path
 
 from referrals import views
 from referrals import views_boroughs as borough_views
+from referrals import views_chronology as chronology_views
 from referrals import views_referrals as referral_views
 from referrals import views_rights as rights_views
 from referrals import views_search as search_views
@@ -37,4 +38,6 @@ urlpatterns = [
     path("borough-transfers/", borough_views.borough_transfer_list, name="borough-transfer-list"),
     path("borough-transfers/<borough_transfer_ref:reference>/", borough_views.borough_transfer_detail,
          name="borough-transfer-detail"),
+    path("subjects/<subject_ref:reference>/chronology/", chronology_views.subject_chronology,
+         name="subject-chronology"),
 ]

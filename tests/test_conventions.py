@@ -208,8 +208,14 @@ SERVICE_MODULES = [
 ]
 
 
+# The in-app inbox (issue 19): its rows are the recipient's own, restricted like case data.
+CASE_APPS += ["notifications"]
+SERVICE_MODULES += ["notifications.services"]
+SERVICE_APPS = ["notifications"]
+
+
 def _service_modules_found() -> set[str]:
-    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework"]
+    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework", *SERVICE_APPS]
     found = set()
     for app in apps_dirs:
         for path in Path(app).rglob("*.py"):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["config", "operations", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection",
-            "bench", "casework"]
+            "bench", "casework", "notifications"]
 
 # (layer, module patterns), bottom to top.
 LAYERS: list[tuple[str, list[str]]] = [
@@ -34,6 +34,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("encryption", ["encryption", "encryption.*"]),
     ("audit", ["audit", "audit.*"]),
     ("agencies", ["agencies", "agencies.*"]),
+    # The in-app inbox: above tenancy (it reads memberships), below everything that tells people.
+    ("notifications", ["notifications", "notifications.*"]),
     ("case core", ["referrals", "referrals.models", "referrals.choices", "referrals.references",
                    "referrals.apps", "referrals.migrations.*"]),
     # Forms kept as encrypted drafts when the session ended: above the case core (a draft may be about a
@@ -47,8 +49,8 @@ LAYERS: list[tuple[str, list[str]]] = [
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their
 # patterns win over the app-wide ones).
-ORDER = ["config helpers", "operations", "encryption", "audit", "agencies", "case core", "drafts", "risk",
-         "referral use cases", "casework", "data protection", "entry points"]
+ORDER = ["config helpers", "operations", "encryption", "audit", "agencies", "notifications", "case core", "drafts",
+         "risk", "referral use cases", "casework", "data protection", "entry points"]
 
 # Within the risk and map packages, read-only query modules sit below the services that write.
 NO_SERVICES_FROM = ["*.queries", "*.map.queries", "*.models", "*.map.models", "*.scoring"]

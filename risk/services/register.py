@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +23,8 @@ from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
 from config.text import require_plain_text
+from notifications.choices import Kind
+from notifications.services import notify
 from referrals.models import Subject
 from risk import queries
 from risk.models import RegisterEntry, RegisterReview, RegisterStatus, ReviewOutcome, ScoringModel, SubjectRisk
@@ -83,33 +83,25 @@ def on_level_change(subject: Subject, old_level: str, new_level: str, *, actor: 
     return happened
 
 
+REGISTER_KINDS = {"added": Kind.REGISTER_ADDED, "reinstated": Kind.REGISTER_REINSTATED,
+                  "updated": Kind.REGISTER_LEVEL_ROSE}
+
+
 def _notify_mash_leads(entry: RegisterEntry, what: str) -> None:
-    """Email the borough's MASH leads after commit: the reference and a link, nothing else."""
-    reference, borough_id = entry.subject.reference, entry.borough_id
-    link = settings.SITE_URL.rstrip("/") + reverse("register-entry", kwargs={"reference": reference})
-    subjects = {"added": "added to the risk register", "reinstated": "back on the risk register",
-                "updated": "risk level has risen"}
-
-    def send() -> None:
-        recipients = mash_lead_emails(borough_id)
-        if recipients:
-            send_mail(
-                subject=f"{reference}: {subjects[what]}",
-                message=(f"Young person {reference} is {subjects[what]} in your borough.\n\n"
-                         f"Open the register entry to see the level and plan a review:\n{link}\n"),
-                from_email=None, recipient_list=recipients,
-            )
-
-    transaction.on_commit(send)
+    """Tell the borough's MASH leads, in their inbox and by email after commit: the reference and a link,
+    nothing else. Nobody else is told: that she is on the register is cross-agency risk (DESIGN.md §5.6a)."""
+    reference = entry.subject.reference
+    notify(mash_leads(entry.borough_id), kind=REGISTER_KINDS[what], reference=reference,
+           url=reverse("register-entry", kwargs={"reference": reference}))
 
 
-def mash_lead_emails(borough_id: int) -> list[str]:
-    """The email addresses of the active MASH leads of a borough (one query)."""
-    return sorted(
+def mash_leads(borough_id: int) -> list[User]:
+    """The active MASH leads of a borough (one query)."""
+    return list(
         get_user_model().objects.filter(
             is_active=True, membership__is_active=True, membership__agency__is_active=True,
             membership__agency__borough_id=borough_id, membership__roles__code=RoleCode.MASH_LEAD,
-        ).exclude(email="").values_list("email", flat=True).distinct()
+        ).distinct().order_by("pk")
     )
 
 

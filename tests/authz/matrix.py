@@ -1274,3 +1274,65 @@ for _name, _relation in [("casework-subject", "cw"), ("strategy-discussion-creat
         rows(_name, [_persona], _relation, "GET", 302)
         if _name not in ("casework-subject", "strategy-discussion-detail", "action-list", "mace-minutes"):
             rows(_name, [_persona], _relation, "POST", 403)
+
+# ---------------------------------------------------------------------------------------------------
+# Notifications (issue 19): every member has an inbox of their own; marking as read is POST only, and
+# another person's notification is not found (404). tests/notifications/cases.py puts one notification in
+# teacher_lambeth's inbox (relation teacher_note). Unverified sessions: sent to verify, refused.
+# ---------------------------------------------------------------------------------------------------
+from tests.notifications.cases import extend as _extend_with_notifications  # noqa: E402
+
+CASE_EXTENSIONS.append(_extend_with_notifications)
+URL_OBJECTS["notification-read"] = "notifications"
+rows("notification-list", MEMBER_PERSONAS, "-", "GET", 200)
+rows("notification-list", MEMBER_PERSONAS, "-", "POST", 405)
+rows("notification-list", OUTSIDERS, "-", "GET", 302)
+rows("notification-read-all", MEMBER_PERSONAS, "-", "POST", 302)
+rows("notification-read-all", MEMBER_PERSONAS, "-", "GET", 405)
+rows("notification-read-all", OUTSIDERS, "-", "POST", 302)
+grid("notification-read", "POST", """
+                       teacher_note
+    teacher_lambeth             302
+    gp_lambeth                  404
+    police_lambeth              404
+    dsl_lambeth                 404
+    mash_lambeth                404
+    csc_lambeth                 404
+    teacher_southwark           404
+    yot_southwark               404
+    mash_southwark              404
+    auditor                     404
+    administrator               404
+    administrator_2             404
+    dpo                         404
+""")
+for _relation in ["teacher_note", *RELATIONS]:
+    rows("notification-read", MEMBER_PERSONAS, _relation, "GET", 405)  # POST only, before any lookup
+rows("notification-read", ["teacher_lambeth"], "shared", "POST", 302)  # her own, about a girl she cannot see
+rows("notification-read", OUTSIDERS, "teacher_note", "POST", 302)
+for _name, _relation, _method in [("notification-list", "-", "GET"), ("notification-read-all", "-", "POST"),
+                                  ("notification-read", "teacher_note", "POST")]:
+    rows(_name, UNVERIFIED_PERSONAS, _relation, _method, 302 if _method == "GET" else 403)
+
+# Her chronology (issue 19): whoever may see her page, each seeing only their own rows (tests/referrals/
+# test_chronology.py); a read of her record like her page.
+URL_OBJECTS["subject-chronology"] = "subjects"
+grid("subject-chronology", "GET", """
+                       lambeth_school  lambeth_gp  southwark_school  shared  share_revoked
+    teacher_lambeth               200         404               404     404            404
+    gp_lambeth                    404         200               404     404            404
+    police_lambeth                404         404               404     404            404
+    dsl_lambeth                   200         404               404     404            404
+    mash_lambeth                  200         200               404     404            404
+    csc_lambeth                   404         404               404     200            404
+    teacher_southwark             404         404               200     404            404
+    yot_southwark                 404         404               404     200            200
+    mash_southwark                404         404               200     200            200
+    auditor                       404         404               404     404            404
+    administrator                 404         404               404     404            404
+    administrator_2               404         404               404     404            404
+    dpo                           404         404               404     404            404
+""")
+rows("subject-chronology", MEMBER_PERSONAS, "lambeth_school", "POST", 405)
+rows("subject-chronology", OUTSIDERS, "lambeth_school", "GET", 302)
+rows("subject-chronology", UNVERIFIED_PERSONAS, "lambeth_school", "GET", 302)

@@ -738,3 +738,31 @@ TARGETS += [
 ]
 
 BY_NAME = {target.name: target for target in TARGETS}
+
+
+# Notifications (issue 19): marking as read reads only the page to come back to; each request marks a new
+# notification (one already read is read again, which changes nothing and is still done).
+def _teacher_note(ctx: Context) -> str:
+    def make() -> Any:
+        from notifications.choices import Kind
+        from notifications.models import Notification
+        from notifications.services import notify
+
+        subject = fresh_subject(ctx.world)
+        teacher = ctx.world.user("teacher_lambeth")
+        notify([teacher], kind=Kind.REFERRAL_DECIDED, reference=subject.reference,
+               url=reverse("subject-detail", kwargs={"reference": subject.reference}))
+        return Notification.objects.filter(recipient=teacher, reference=subject.reference).get()
+
+    return reverse("notification-read", kwargs={"reference": ctx.fresh("note", make, reuse=False).pk})
+
+
+from notifications.forms import MarkReadForm  # noqa: E402
+
+TARGETS += [
+    Target("notification-read", "notification-read", "teacher_lambeth", url=_teacher_note,
+           data=lambda ctx: {"page": "1"}, form_class=MarkReadForm, consumes=True),
+    Target("notification-read-all", "notification-read-all", "teacher_lambeth",
+           url=lambda ctx: reverse("notification-read-all"), data=lambda ctx: {"page": "2"}, form_class=MarkReadForm),
+]
+BY_NAME = {target.name: target for target in TARGETS}

@@ -28,6 +28,7 @@ GET_FORMS = {
     "my-referrals": ("dsl_lambeth", ["page"]),
     "concern-create": ("teacher_lambeth", ["subject"]),
 }
+GET_FORMS["notification-list"] = ("teacher_lambeth", ["page"])  # the inbox (issue 19)
 # Extra values that matter for these parameters: dates at the calendar's edges, cursors, page numbers.
 GET_EXTRA = ["date_min", "date_zero", "date_year_10000", "int_bigint_edge", "int_4301_digits", "zero",
              "negative_huge", "sql_like", "reference_like", "unicode_spaces"]

@@ -127,6 +127,9 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
     get("list", reverse("subject-list"))
     get("home", reverse("home"))
     get("my referrals", reverse("my-referrals"))
+    # Issue 19: her inbox and her chronology say nothing more about a known girl than about a new one.
+    get("notifications", reverse("notification-list"))
+    get("chronology", reverse("subject-chronology", kwargs=ref))
     if recorder.startswith("dsl"):
         get("refer form", reverse("referral-create", kwargs=ref))
         response = client.post(reverse("referral-create", kwargs=ref), {
@@ -149,6 +152,8 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
         get("subject after decision", reverse("subject-detail", kwargs=ref))
         get("refer form after decision", reverse("referral-create", kwargs=ref))
         get("my referrals after decision", reverse("my-referrals"))
+        get("notifications after decision", reverse("notification-list"))
+        get("chronology after decision", reverse("subject-chronology", kwargs=ref))
     for message in mail.outbox:
         if user.email in message.to:
             seen.append(("email", _normalise(f"{message.subject}\n{message.body}")))

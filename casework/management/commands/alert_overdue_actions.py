@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from casework import services
+from operations.runs import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
+    job = "alert_overdue_actions"
     help = "Mark actions past their due date overdue and notify their owners and the MASH."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run(self, *args: Any, **options: Any) -> dict[str, int] | None:
         marked = services.do_mark_overdue_actions()
         self.stdout.write(f"{len(marked)} action(s) marked overdue.")
+        return {"marked": len(marked)}

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from notifications.choices import Kind
 from operations.runs import ScheduledCommand
 from referrals import transfers
 
@@ -24,6 +25,7 @@ class Command(ScheduledCommand):
         with transaction.atomic():
             sent = transfers.notify_school_dsls(
                 overdue, "These child-protection files were sent to your school more than 5 school days ago "
-                         "and have not been accepted. Accept each one to confirm receipt:")
+                         "and have not been accepted. Accept each one to confirm receipt:",
+                kind=Kind.SCHOOL_TRANSFER_OVERDUE)
         self.stdout.write(f"Chased {len(overdue)} transfer(s) in {sent} email(s).")
         return {"transfers": len(overdue), "emails": sent}
