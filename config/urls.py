@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("risk.map.urls")),
     path("", include("dataprotection.urls")),
     path("", include("drafts.urls")),
+    # The API for agency systems (issue 22), and its administration pages (before Django admin's catch-all).
+    path("", include("api.urls")),
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(
