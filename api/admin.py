@@ -2,8 +2,13 @@
 there without a second administrator. Clients are registered only through ``api.services``."""
 
 from django.contrib import admin
-from oauth2_provider.models import get_access_token_model, get_application_model, get_grant_model, \
-    get_id_token_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 
 for model in (get_application_model(), get_access_token_model(), get_grant_model(), get_id_token_model(),
               get_refresh_token_model()):

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from agencies.permissions import active_membership
-from api.choices import ROLE_FOR_SCOPE
+from api.choices import ROLE_FOR_SCOPE, Scope
 from api.models import ApiClient
 from audit.context import get_current_request
 
@@ -49,12 +49,14 @@ class ClientScopes(BaseScopes):
     """Scopes per client: a token may carry only the client's live scopes (all of them by default)."""
 
     def get_all_scopes(self) -> dict[str, str]:
-        return dict(settings.OAUTH2_PROVIDER["SCOPES"])
+        return {str(code): str(label) for code, label in Scope.choices}
 
-    def get_available_scopes(self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any) -> list[str]:
+    def get_available_scopes(self, application: Any = None, request: Any = None, *args: Any,
+                             **kwargs: Any) -> list[str]:
         return live_scopes(client_of(application))
 
-    def get_default_scopes(self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any) -> list[str]:
+    def get_default_scopes(self, application: Any = None, request: Any = None, *args: Any,
+                           **kwargs: Any) -> list[str]:
         return live_scopes(client_of(application))
 
 
@@ -91,8 +93,8 @@ class ClientAuthentication(OAuth2Authentication):
         scopes = live_scopes(client)
         if client is None or not scopes:
             raise exceptions.AuthenticationFailed("This client is revoked, expired or not approved.")
-        request._request.api_client = client  # type: ignore[attr-defined]  # for the views and the trail
-        request._request.api_scopes = [s for s in token.scope.split() if s in scopes]  # type: ignore[attr-defined]
+        request._request.api_client = client  # for the views and the trail
+        request._request.api_scopes = [s for s in token.scope.split() if s in scopes]
         return client.account, token
 
 
@@ -113,6 +115,11 @@ class ClientRateThrottle(SimpleRateThrottle):
     address. Counts live in the cache (per process with the default local-memory cache)."""
 
     scope = "api_client"
+
+    def get_rate(self) -> str:
+        # Read at each call (not once at import, REST framework's default), so a deployment's setting wins.
+        rate: str = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+        return rate
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         client = getattr(request._request, "api_client", None)

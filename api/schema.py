@@ -8,10 +8,10 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
-class ClientCredentialsScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ClientCredentialsScheme(OpenApiAuthenticationExtension):
     target_class = "api.auth.ClientAuthentication"
     name = "agencySystem"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         return {"type": "oauth2", "flows": {"clientCredentials": {
-            "tokenUrl": "/api/oauth/token/", "scopes": dict(settings.OAUTH2_PROVIDER["SCOPES"])}}}
+            "tokenUrl": "/api/oauth/token/", "scopes": settings.OAUTH2_PROVIDER["SCOPES"]}}}

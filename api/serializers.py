@@ -10,10 +10,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from referrals.choices import ActionTaken, Judgement, ReferralDecision, ReferralState
-from referrals.forms import NAME_MAX, NARRATIVE_MAX
 
 
-class YoungPersonIn(serializers.Serializer):  # type: ignore[type-arg]
+# The concern form's limits (referrals.forms, which sits above this layer; tests/api checks they agree).
+NAME_MAX = 100
+NARRATIVE_MAX = 10_000
+# Codes (signs, boroughs) are slugs: anything else is refused here, before it reaches a query.
+CODE = r"^[a-z0-9][a-z0-9_-]{0,59}$"
+
+
+class YoungPersonIn(serializers.Serializer):
     """Who the concern is about, as the sending system holds her details. Used to match her record; never
     returned by any operation."""
 
@@ -26,16 +32,18 @@ class YoungPersonIn(serializers.Serializer):  # type: ignore[type-arg]
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     nhs_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
     unique_pupil_number = serializers.CharField(max_length=13, required=False, allow_blank=True)
-    home_borough = serializers.CharField(max_length=60, help_text="The borough she lives in, as its slug "
-                                                                  "(e.g. 'lambeth', 'city-of-london').")
+    home_borough = serializers.RegexField(CODE, max_length=60, error_messages={
+        "invalid": "Choose a London borough: its slug, like 'lambeth' or 'city-of-london'."},
+        help_text="The borough she lives in, as its slug (e.g. 'lambeth', 'city-of-london').")
 
 
-class ConcernIn(serializers.Serializer):  # type: ignore[type-arg]
+class ConcernIn(serializers.Serializer):
     """A concern, as the concern form takes it."""
 
     young_person = YoungPersonIn()
     observed_on = serializers.DateField(help_text="When the signs were seen (within the last 5 years).")
-    indicators = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=60,
+    indicators = serializers.ListField(child=serializers.RegexField(CODE, max_length=60, error_messages={
+        "invalid": "Choose signs from the indicator catalogue, by their codes."}), required=False, max_length=60,
                                        help_text="Codes from the indicator catalogue (GET /api/v1/indicators/).")
     narrative = serializers.CharField(max_length=NARRATIVE_MAX, required=False, allow_blank=True,
                                       help_text="What was seen or heard. Needed when no indicator is given.")
@@ -44,18 +52,18 @@ class ConcernIn(serializers.Serializer):  # type: ignore[type-arg]
                                           required=False, max_length=len(ActionTaken.choices))
 
 
-class ConcernAccepted(serializers.Serializer):  # type: ignore[type-arg]
+class ConcernAccepted(serializers.Serializer):
     """The answer to a submitted concern: its reference, and nothing learned from matching her record."""
 
     reference = serializers.CharField()
 
 
-class PathwayOut(serializers.Serializer):  # type: ignore[type-arg]
+class PathwayOut(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
 
 
-class ReferralOut(serializers.Serializer):  # type: ignore[type-arg]
+class ReferralOut(serializers.Serializer):
     """A referral the agency made, as its designated safeguarding lead sees it."""
 
     reference = serializers.CharField()
@@ -72,7 +80,7 @@ class ReferralOut(serializers.Serializer):  # type: ignore[type-arg]
     changed_at = serializers.DateTimeField()
 
 
-class ConcernOut(serializers.Serializer):  # type: ignore[type-arg]
+class ConcernOut(serializers.Serializer):
     """A concern the agency recorded and what became of its referrals about her."""
 
     reference = serializers.CharField()
@@ -84,17 +92,17 @@ class ConcernOut(serializers.Serializer):  # type: ignore[type-arg]
     referrals = ReferralOut(many=True)
 
 
-class ConcernPage(serializers.Serializer):  # type: ignore[type-arg]
+class ConcernPage(serializers.Serializer):
     items = ConcernOut(many=True)
     next_cursor = serializers.CharField(allow_null=True, help_text="Send as since= to get what changed after.")
 
 
-class ReferralPage(serializers.Serializer):  # type: ignore[type-arg]
+class ReferralPage(serializers.Serializer):
     items = ReferralOut(many=True)
     next_cursor = serializers.CharField(allow_null=True, help_text="Send as since= to get what changed after.")
 
 
-class IndicatorOut(serializers.Serializer):  # type: ignore[type-arg]
+class IndicatorOut(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
     hint = serializers.CharField(allow_blank=True)
@@ -105,13 +113,13 @@ class IndicatorOut(serializers.Serializer):  # type: ignore[type-arg]
     retired_in = serializers.IntegerField(allow_null=True)
 
 
-class IndicatorCatalogueOut(serializers.Serializer):  # type: ignore[type-arg]
+class IndicatorCatalogueOut(serializers.Serializer):
     version = serializers.IntegerField()
     title = serializers.CharField(allow_blank=True)
     indicators = IndicatorOut(many=True)
 
 
-class PathwaySpecOut(serializers.Serializer):  # type: ignore[type-arg]
+class PathwaySpecOut(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
     hint = serializers.CharField(allow_blank=True)
@@ -119,13 +127,13 @@ class PathwaySpecOut(serializers.Serializer):  # type: ignore[type-arg]
     clock = serializers.CharField()
 
 
-class PathwayCatalogueOut(serializers.Serializer):  # type: ignore[type-arg]
+class PathwayCatalogueOut(serializers.Serializer):
     version = serializers.IntegerField()
     title = serializers.CharField(allow_blank=True)
     pathways = PathwaySpecOut(many=True)
 
 
-class ProblemOut(serializers.Serializer):  # type: ignore[type-arg]
+class ProblemOut(serializers.Serializer):
     """RFC 9457 problem details."""
 
     type = serializers.CharField()
@@ -136,7 +144,7 @@ class ProblemOut(serializers.Serializer):  # type: ignore[type-arg]
                                    help_text="Field path → messages, for a concern that could not be accepted.")
 
 
-class TokenOut(serializers.Serializer):  # type: ignore[type-arg]
+class TokenOut(serializers.Serializer):
     access_token = serializers.CharField()
     token_type = serializers.CharField()
     expires_in = serializers.IntegerField()

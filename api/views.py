@@ -43,7 +43,6 @@ from api.serializers import (
 from audit.api import AuditedViewMixin, audit_exempt, run_audited
 from audit.choices import Action, ObjectType
 from referrals.forms import ConcernForm
-from referrals.intake import SubjectDetails
 
 PAGE_MAX = 100
 KEY_MAX = 200
@@ -105,7 +104,7 @@ class ApiView(AuditedViewMixin, APIView):
     def as_view(cls, **initkwargs: Any) -> Any:
         view = super().as_view(**initkwargs)
         # Bearer tokens, not sessions: no sign-in page, no second factor, no CSRF (REST framework exempts it).
-        view.login_required = False
+        view.login_required = False  # type: ignore[attr-defined]  # read by LoginRequiredMiddleware
         return view
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -113,7 +112,7 @@ class ApiView(AuditedViewMixin, APIView):
         return super().dispatch(request, *args, **kwargs)
 
     def client(self, request: Request) -> ApiClient:
-        client: ApiClient = request._request.api_client  # type: ignore[attr-defined]  # set by ClientAuthentication
+        client: ApiClient = request._request.api_client  # set by ClientAuthentication
         return client
 
 
@@ -128,8 +127,8 @@ def _cursor(request: Request) -> queries.Cursor | None:
 
 
 def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "")
-    if raw == "":
+    raw = request.query_params.get("limit")
+    if raw is None:
         return 50
     if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
         raise exceptions.ValidationError({"limit": [f"Give a whole number from 1 to {PAGE_MAX}."]})
@@ -172,8 +171,8 @@ def _form_errors(form: ConcernForm) -> dict[str, list[str]]:
     for field, messages in form.errors.items():
         path = FORM_FIELDS.get(field, "body")
         for message in messages:
-            if message not in errors.setdefault(path, []):
-                errors[path].append(message)
+            if str(message) not in errors.setdefault(path, []):
+                errors[path].append(str(message))
     return errors
 
 
@@ -226,7 +225,7 @@ class ConcernsView(ApiView):
         except PermissionDenied:
             raise exceptions.PermissionDenied("This client may not record concerns.") from None
         if not created:
-            request._request.audit_detail = {"replay": True}  # type: ignore[attr-defined]
+            request._request.audit_detail = {"replay": True}
         response = Response({"reference": concern.reference}, status=201 if created else 200)
         response["Location"] = reverse("api-concern-detail", kwargs={"reference": concern.reference})
         return response
@@ -285,7 +284,7 @@ class ReferralsView(ApiView):
         labels, codes = queries.pathway_labels(), queries.routed_codes(referrals)
         items = [queries.referral_row(r, labels, codes) for r in referrals]
         last = referrals[-1] if referrals else None
-        cursor = queries.Cursor(last.changed_at, last.reference).encode() if last else (  # type: ignore[attr-defined]
+        cursor = queries.Cursor(getattr(last, "changed_at"), last.reference).encode() if last else (  # noqa: B009
             request.query_params.get("since") or None)
         return Response(ReferralPage({"items": items, "next_cursor": cursor}).data)
 
@@ -345,7 +344,7 @@ class TokenView(AuditedViewMixin, OAuthTokenView):
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
         view = super().as_view(**initkwargs)
-        view.login_required = False  # the client's credentials are its sign-in
+        view.login_required = False  # type: ignore[attr-defined]  # the client's credentials are its sign-in
         return view
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies import capabilities
-from agencies.models import RoleGrantRequest
 from agencies.choices import RequestStatus
+from agencies.models import RoleGrantRequest
 from agencies.two_factor import step_up_redirect
 from api import services
 from api.auth import live_scopes
