@@ -11,7 +11,6 @@ from rest_framework import serializers
 
 from referrals.choices import ActionTaken, Judgement, ReferralDecision, ReferralState
 
-
 # The concern form's limits (referrals.forms, which sits above this layer; tests/api checks they agree).
 NAME_MAX = 100
 NARRATIVE_MAX = 10_000

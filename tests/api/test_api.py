@@ -147,8 +147,8 @@ def test_a_known_girls_answers_equal_a_new_girls(world):
     """The same system sends the same concern about a girl other agencies have put at high (register,
     automatic referral) and about a girl nobody knows: every answer it can get is the same."""
     signs = ("older-boyfriend-or-associate", "missing-from-home-or-care")
-    known = dict(given="Knownapi", family="Oracle", dob=dt.date(2011, 2, 3), borough="Lambeth", indicators=signs,
-                 seriously_worried=True)
+    known = {"given": "Knownapi", "family": "Oracle", "dob": dt.date(2011, 2, 3), "borough": "Lambeth",
+             "indicators": signs, "seriously_worried": True}
     new_concern(world, "gp_lambeth", **known)
     new_concern(world, "police_lambeth", **known)
     assert Referral.objects.filter(automatic=True, subject__concerns__recorded_by=world.user("gp_lambeth")).exists()
@@ -226,7 +226,8 @@ def test_registration_needs_a_second_administrator_and_the_secret_is_stored_hash
 
 def test_only_administrators_register_and_revoke(world):
     with pytest.raises(PermissionDenied):
-        services.do_register_api_client(agency=world.agencies["lambeth_school"], name="Sneaky", scopes=["concerns:write"],
+        services.do_register_api_client(agency=world.agencies["lambeth_school"], name="Sneaky",
+                                        scopes=["concerns:write"],
                                         expires_on=timezone.localdate() + dt.timedelta(days=5),
                                         actor=world.user("dsl_lambeth"))
     registered = register(world)

@@ -9,6 +9,7 @@ from django.urls import get_resolver, reverse
 from tests.agencies.account_cases import ACCOUNT_RELATIONS
 from tests.authz.matrix import (
     ACCOUNT_URL_OBJECTS,
+    API_CLIENT_RELATIONS,
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
     COVERED_BY_ADMIN_SITE,
@@ -34,6 +35,11 @@ pytestmark = pytest.mark.django_db
 READS_NO_INPUT = {
     "admin_login_redirect": "Sends every method on to the sign-in page.",
     "session-keep-alive": "Stay signed in: the request itself restarts the idle clock; it reads no field.",
+    # The API's JSON operations take no session and no form post: their bodies go through the concern form
+    # itself (api.views), Schemathesis fuzzes them against the schema (tests/api/test_schemathesis.py) and
+    # tests/api/test_hostile.py sends them this suite's corpus.
+    "api-concerns": "JSON with a bearer token; see tests/api.",
+    "api-token": "OAuth client credentials; see tests/api.",
 }
 # Django's admin site: its forms are Django's own ModelForms behind the administrator check, and the
 # fields an administrator can change go through agencies.services (tests/agencies).
@@ -53,6 +59,8 @@ def _reachable_row(url_name: str) -> tuple[str, str] | None:
 def _url(url_name: str, relation: str, cases, referral_cases) -> str:
     if relation == "-":
         return reverse(url_name)
+    if relation in API_CLIENT_RELATIONS:
+        return reverse(url_name, kwargs={"reference": cases.api_clients[relation].reference})
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})
