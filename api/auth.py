@@ -85,7 +85,9 @@ class ClientAuthentication(OAuth2Authentication):
     www_authenticate_realm = "safeguarding-api"
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        found = super().authenticate(request)
+        # The Django request, not REST framework's: reading the token must never parse the body (which
+        # would answer a form post 415 before it is told it needs a token).
+        found = super().authenticate(request._request)
         if found is None:
             return None
         token = found[1]

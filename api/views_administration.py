@@ -53,7 +53,7 @@ def client_register(request: HttpRequest) -> HttpResponse:
     stale = step_up_redirect(request)
     if stale is not None:
         return stale
-    form = ApiClientForm(request.POST or None)
+    form = ApiClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -80,7 +80,7 @@ def client_revoke(request: HttpRequest, reference: str) -> HttpResponse:
         "K", reference) else None
     if client is None:
         raise Http404
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.do_revoke_api_client(client, actor=request.user)  # type: ignore[arg-type]

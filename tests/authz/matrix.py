@@ -1088,7 +1088,7 @@ for _relation in RELATIONS:
     rows("api-concern-detail", API_EVERYONE, _relation, "GET", 401)
 for _relation in REFERRAL_RELATIONS:
     rows("api-referral-detail", API_EVERYONE, _relation, "GET", 401)
-rows("api-token", API_EVERYONE, "-", "POST", 401)  # no client credentials
+rows("api-token", API_EVERYONE, "-", "POST", 400)  # an empty request: no grant type (RFC 6749 invalid_request)
 rows("api-token", API_EVERYONE, "-", "GET", 405)
 for _name in ["api-schema", "api-docs"]:
     rows(_name, API_EVERYONE, "-", "GET", 200)

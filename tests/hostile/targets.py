@@ -663,7 +663,7 @@ def _api_forms() -> tuple[type[forms.Form], type[forms.Form]]:
 TARGETS += [
     Target("api-client-register", "api-client-register", "administrator",
            url=lambda ctx: reverse("api-client-register"), data=_api_client_data, form_class=_api_forms()[0],
-           probe="name"),
+           probe="name", success_markers=("govuk-panel--confirmation",)),
     Target("api-client-revoke", "api-client-revoke", "administrator",
            url=lambda ctx: reverse("api-client-revoke", kwargs={"reference": _api_client(ctx).reference}),
            data=lambda ctx: {"confirm": "on"}, form_class=_api_forms()[1], consumes=True),
