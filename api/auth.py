@@ -9,7 +9,7 @@ at the next call even while a token is still unexpired.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -120,8 +120,8 @@ class ClientRateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str:
         # Read at each call (not once at import, REST framework's default), so a deployment's setting wins.
-        rate: str = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
-        return rate
+        rates = cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+        return rates[self.scope]
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         client = getattr(request._request, "api_client", None)
