@@ -44,7 +44,11 @@ def call(method: str, path: str, *, token: str | None = None, body: Any = None, 
             if error.code == 429 and attempt + 1 < attempts:
                 time.sleep(int(error.headers.get("Retry-After", "1")))
                 continue
-            return error.code, json.loads(error.read() or b"null")
+            raw = error.read()
+            try:
+                return error.code, json.loads(raw or b"null")
+            except ValueError:  # not the API's JSON (a proxy's error page): say what came back
+                return error.code, {"detail": raw[:200].decode("utf-8", "replace")}
         except urllib.error.URLError:
             if attempt + 1 == attempts:
                 raise

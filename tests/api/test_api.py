@@ -379,3 +379,15 @@ def test_the_docs_page_loads_nothing_from_elsewhere_and_runs_no_inline_script(cl
 
 def test_basic_helper_encodes():
     assert basic("a", "b") == "Basic YTpi"
+
+
+def test_the_token_endpoint_and_the_operations_need_no_csrf_cookie(world):
+    """A system holds no session and no CSRF cookie: its posts must not be refused as a stale form."""
+    registered = register(world)
+    http = Client(enforce_csrf_checks=True)
+    response = token_response(http, registered)
+    assert response.status_code == 200, response.content
+    token = response.json()["access_token"]
+    submitted = http.post(reverse("api-concerns"), concern_body(), content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert submitted.status_code == 201

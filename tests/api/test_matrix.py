@@ -37,16 +37,17 @@ ROWS = [(line.split()[0], line.split()[1], dict(zip(COLUMNS, map(int, line.split
 
 
 def _objects(world) -> dict[str, str]:
-    """The relations: a Lambeth school's own concern and referral; the same girl's GP concern and a referral
-    the Lambeth MASH made about her; a Southwark school's concern."""
+    """The relations: a Lambeth school's own concern and referral; the same girl's GP concern; a Southwark
+    school's concern; a referral the Lambeth MASH made (about a girl a GP worried about)."""
     own = new_concern(world, "teacher_lambeth", given="Matrixown", family="Apicase")
     gp = new_concern(world, "gp_lambeth", given="Matrixown", family="Apicase")
     southwark = new_concern(world, "teacher_southwark", given="Matrixother", family="Apicase", borough="Southwark")
+    elsewhere = new_concern(world, "gp_lambeth", given="Matrixgp", family="Apicase")
     return {
         "concern:own": own.reference, "concern:other_agency": gp.reference,
         "concern:other_borough": southwark.reference, "concern:missing": "C-AAAA-AAAA",
         "referral:own": new_referral(world, own.subject).reference,
-        "referral:other_agency": new_referral(world, gp.subject, actor="mash_lambeth").reference,
+        "referral:other_agency": new_referral(world, elsewhere.subject, actor="mash_lambeth").reference,
     }
 
 
