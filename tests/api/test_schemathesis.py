@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -35,7 +37,16 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler(
 def bearer(world, settings):
     # The rate limit has its own test; here every generated request must reach the operation.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_client": "100000/min"}}
-    return ApiCaller(register(world)).token
+    token = ApiCaller(register(world)).token
+    # Django's test client keeps the test's database connection open across its requests by disconnecting
+    # ``close_old_connections`` (and connects it again after each); Schemathesis calls the WSGI handler
+    # itself, so the same is done here, after the last test-client request (on PostgreSQL the connection,
+    # and the test's transaction with it, would otherwise close at the first generated request).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield token
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
