@@ -7,7 +7,7 @@ import threading
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -30,8 +30,6 @@ def test_ten_parallel_submits_with_one_key_create_one_concern(settings):
     answers: list[tuple[int, str]] = []
 
     def submit() -> None:
-        from django.db import connection as thread_connection
-
         try:
             http = Client()
             barrier.wait(timeout=20)
@@ -39,7 +37,7 @@ def test_ten_parallel_submits_with_one_key_create_one_concern(settings):
                                  **api.headers(HTTP_IDEMPOTENCY_KEY=key))
             answers.append((response.status_code, response.json().get("reference", "")))
         finally:
-            thread_connection.close()
+            connections.close_all()  # this thread's connections to both databases
 
     threads = [threading.Thread(target=submit) for _ in range(COPIES)]
     for thread in threads:
