@@ -88,6 +88,12 @@ INSTALLED_APPS = [
     "casework",
     # The in-app inbox (issue 19): low in the layers, so risk and referrals can tell people.
     "notifications",
+    # The API for agencies' own systems (issue 22): REST framework, its OpenAPI schema, OAuth 2.0 clients.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -394,7 +400,7 @@ elif not DEBUG and AUDIT_ANCHOR_KEY.startswith(DEVELOPMENT_SECRET_KEY_PREFIX):
     raise ImproperlyConfigured("AUDIT_ANCHOR_KEY is the development key; production needs its own.")
 
 # Apps whose every URL must record an audit event (checked by audit.E001 and a test).
-AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection", "drafts"]
+AUDIT_REQUIRED_APPS = ["audit", "referrals", "risk", "encryption", "dataprotection", "drafts", "api"]
 
 # Anomaly rules for the auditors' page. Times are in TIME_ZONE (London).
 AUDIT_ANOMALY_RULES: dict[str, Any] = {
@@ -441,3 +447,40 @@ DRAFT_HOURS = env_int("DRAFT_HOURS", 24)
 # (`manage.py purge_notifications`, daily); the case itself keeps its own record of what happened.
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180)
 DRAFT_BINDING_HOURS = env_int("DRAFT_BINDING_HOURS", 12)
+
+# --- The API for agencies' own systems (api app, issue 22) ---------------------------------------------
+# Clients are agency systems holding OAuth 2.0 client credentials (django-oauth-toolkit): secrets stored
+# hashed, short-lived bearer tokens, scopes limited per client (api.auth.ClientScopes).
+OAUTH2_PROVIDER = {
+    "SCOPES": {"concerns:write": "Submit concerns", "outcomes:read": "Read what happened to the agency's concerns"},
+    "DEFAULT_SCOPES": ["concerns:write", "outcomes:read"],
+    "SCOPES_BACKEND_CLASS": "api.auth.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "api.auth.ClientValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("API_TOKEN_SECONDS", 900),
+}
+# Named here because ApiClient points at the application model (a swappable model's migrations need it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {"api_client": env_str("API_RATE", "120/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Safeguarding risk register: API for agency systems",
+    "DESCRIPTION": "Concerns in, outcomes back. OAuth 2.0 client credentials; errors as RFC 9457 problem details.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# The largest request body the API reads (bytes): a concern with its longest narrative fits many times over.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
+# A client is registered for at most this many days; it is registered again (a new secret) after that.
+API_CLIENT_MAX_DAYS = env_int("API_CLIENT_MAX_DAYS", 730)

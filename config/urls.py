@@ -20,6 +20,8 @@ urlpatterns = [
     # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
     path("", include("casework.urls")),
     path("", include("notifications.urls")),
+    # The API for agency systems (issue 22), and its administration pages (before Django admin's catch-all).
+    path("", include("api.urls")),
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

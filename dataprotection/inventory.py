@@ -33,7 +33,7 @@ from audit.choices import ObjectType
 from encryption.fields import EncryptedField
 
 PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts", "operations",
-                "casework"]
+                "casework", "api"]
 
 # Data subjects.
 GIRL = "the young person at risk (the subject)"
@@ -382,6 +382,15 @@ MODELS: dict[str, ModelEntry] = {
         retention="Expires undecided after {APPROVAL_REQUEST_DAYS} days; the row is kept (no purge job).",
         trail=(ObjectType.ROLE_GRANT,),
     ),
+    "api.ApiClient": ModelEntry(
+        about="An agency's system registered to use the API (issue 22): its name, agency, scopes, expiry, "
+              "its OAuth client and its account, and which administrators registered and revoked it.",
+        subjects=(STAFF,), lawful_basis=STAFF_BASIS, condition=NO_SPECIAL,
+        who_sees="Administrators (the agency systems page); the auditors see its calls on the trail under its "
+                 "account's username.",
+        retention="Kept while registered; revoking or expiry ends its use, the row stays (no purge job).",
+        trail=(ObjectType.API_CLIENT,),
+    ),
     "agencies.TwoFactorResetRequest": ModelEntry(
         about="An administrator's request to reset a user's second factor, and the second administrator's "
               "decision.",
@@ -452,11 +461,25 @@ THIRD_PARTY: dict[str, str] = {
     "django_tasks_database.DBTaskResult": "staff: queued notification emails (a reference, a link, staff email "
                                           "addresses); sent ones deleted after TASK_RESULTS_KEEP_DAYS "
                                           "(prune_task_results, daily); failed ones kept until sent again",
+    "oauth2_provider.Application": "agency systems' OAuth clients (client id, hashed secret, name); kept "
+                                   "with the system's registration (api.ApiClient)",
+    "oauth2_provider.AccessToken": "agency systems' bearer tokens; expire after API_TOKEN_SECONDS, deleted on "
+                                   "revocation; expired rows stay until `cleartokens` runs (not scheduled)",
+    "oauth2_provider.RefreshToken": "unused: client credentials issue no refresh tokens",
+    "oauth2_provider.Grant": "unused: no authorization-code grant is allowed",
+    "oauth2_provider.IDToken": "unused: OpenID Connect is off",
+    "oauth2_provider.DeviceGrant": "unused: no device-authorization grant is allowed",
 }
 
 # Why each field of the project's models is kept in clear. Encrypted fields and primary keys need none.
 _WHO = "a member of staff (user id): who did it"
 FIELDS: dict[str, dict[str, str]] = {
+    "api.ApiClient": {
+        "reference": "reference number", "name": "the name of an agency's software system (not a person)",
+        "agency": "the agency whose system it is", "application": "its OAuth client (client id, hashed secret)",
+        "account": "its own account (a system, not a person)", "scopes": "scope codes",
+        "registered_by": _WHO, "registered_at": "date", "expires_at": "date", "revoked_at": "date",
+        "revoked_by": _WHO},
     "agencies.Borough": {
         "ons_code": "ONS code of a London borough", "name": "borough name", "slug": "borough slug"},
     "agencies.Agency": {

@@ -205,6 +205,7 @@ SERVICE_MODULES = [
     "risk.services.pathways", "risk.services.register",
     "risk.map.services",
     "casework.services",
+    "api.services",
 ]
 
 
@@ -215,7 +216,7 @@ SERVICE_APPS = ["notifications"]
 
 
 def _service_modules_found() -> set[str]:
-    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework", *SERVICE_APPS]
+    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework", "api", *SERVICE_APPS]
     found = set()
     for app in apps_dirs:
         for path in Path(app).rglob("*.py"):

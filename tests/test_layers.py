@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["config", "operations", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection",
-            "bench", "casework", "notifications"]
+            "bench", "casework", "notifications", "api"]
 
 # (layer, module patterns), bottom to top.
 LAYERS: list[tuple[str, list[str]]] = [
@@ -46,11 +46,13 @@ LAYERS: list[tuple[str, list[str]]] = [
     # Case work after the decision (issue 19): above the referral use cases it follows on from.
     ("casework", ["casework", "casework.*"]),
     ("data protection", ["dataprotection", "dataprotection.*"]),
+    # The API for agency systems (issue 22): its views and urls are entry points (above).
+    ("api", ["api", "api.*"]),
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their
 # patterns win over the app-wide ones).
 ORDER = ["config helpers", "operations", "encryption", "audit", "agencies", "notifications", "case core", "drafts",
-         "risk", "referral use cases", "casework", "data protection", "entry points"]
+         "risk", "referral use cases", "casework", "data protection", "api", "entry points"]
 
 # Within the risk and map packages, read-only query modules sit below the services that write.
 NO_SERVICES_FROM = ["*.queries", "*.map.queries", "*.models", "*.map.models", "*.scoring"]

@@ -1336,3 +1336,50 @@ grid("subject-chronology", "GET", """
 rows("subject-chronology", MEMBER_PERSONAS, "lambeth_school", "POST", 405)
 rows("subject-chronology", OUTSIDERS, "lambeth_school", "GET", 302)
 rows("subject-chronology", UNVERIFIED_PERSONAS, "lambeth_school", "GET", 302)
+# The API for agency systems (issue 22). Sessions reach none of its operations: every persona, signed in
+# or not, verified or not, gets 401 (a bearer token of a client is the only way in; what a client may do by
+# scope and relation is the API matrix in tests/api/test_matrix.py). The contract and its docs are public.
+# Registering and revoking clients: administrators only.
+# ---------------------------------------------------------------------------------------------------
+from tests.referral_cases import REFERRAL_RELATIONS  # noqa: E402
+
+API_OPERATIONS = ["api-concerns", "api-referrals", "api-indicators", "api-pathways"]
+API_EVERYONE = [*ALL_PERSONAS, *UNVERIFIED_PERSONAS]
+URL_OBJECTS["api-concern-detail"] = "concerns"
+REFERRAL_URL_OBJECTS["api-referral-detail"] = "referrals"
+API_CLIENT_RELATIONS = ["api_client"]
+for _name in API_OPERATIONS:
+    rows(_name, API_EVERYONE, "-", "GET", 401)
+rows("api-concerns", API_EVERYONE, "-", "POST", 401)
+for _relation in RELATIONS:
+    rows("api-concern-detail", API_EVERYONE, _relation, "GET", 401)
+for _relation in REFERRAL_RELATIONS:
+    rows("api-referral-detail", API_EVERYONE, _relation, "GET", 401)
+rows("api-token", API_EVERYONE, "-", "POST", 400)  # an empty request: no grant type (RFC 6749 invalid_request)
+rows("api-token", API_EVERYONE, "-", "GET", 405)
+for _name in ["api-schema", "api-docs"]:
+    rows(_name, API_EVERYONE, "-", "GET", 200)
+for _name in ["api-client-list", "api-client-register"]:
+    rows(_name, ADMINISTRATORS, "-", "GET", 200)
+    rows(_name, NOT_ADMINISTRATORS, "-", "GET", 404)
+    rows(_name, OUTSIDERS, "-", "GET", 302)
+    rows(_name, UNVERIFIED_PERSONAS, "-", "GET", 302)
+rows("api-client-list", MEMBER_PERSONAS, "-", "POST", 405)
+rows("api-client-register", ADMINISTRATORS, "-", "POST", 200)  # nothing filled in: errors on the form
+rows("api-client-register", NOT_ADMINISTRATORS, "-", "POST", 404)
+rows("api-client-register", UNVERIFIED_PERSONAS, "-", "POST", 403)
+for _method, _admin in [("GET", 200), ("POST", 200)]:  # POST without confirming: the form again
+    rows("api-client-revoke", ADMINISTRATORS, "api_client", _method, _admin)
+    rows("api-client-revoke", NOT_ADMINISTRATORS, "api_client", _method, 404)
+rows("api-client-revoke", OUTSIDERS, "api_client", "GET", 302)
+rows("api-client-revoke", UNVERIFIED_PERSONAS, "api_client", "GET", 302)
+rows("api-client-revoke", UNVERIFIED_PERSONAS, "api_client", "POST", 403)
+
+
+def _extend_with_api_clients(world, built) -> None:
+    from tests.api.clients import register
+
+    built.api_clients = {"api_client": register(world).client}
+
+
+CASE_EXTENSIONS.append(_extend_with_api_clients)

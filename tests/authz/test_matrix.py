@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.agencies.account_cases import ACCOUNT_RELATIONS
 from tests.authz.matrix import (
     ACCOUNT_URL_OBJECTS,
+    API_CLIENT_RELATIONS,
     AUTOMATIC_REFERRAL_ACTIONS,
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
@@ -88,6 +89,8 @@ def _url(url_name: str, relation: str, request) -> str:
         if url_name == "mace-discuss":
             kwargs["item"] = casework.subject.reference
         return reverse(url_name, kwargs=kwargs)
+    if relation in API_CLIENT_RELATIONS:
+        return reverse(url_name, kwargs={"reference": cases.api_clients[relation].reference})
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})

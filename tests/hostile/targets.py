@@ -765,4 +765,33 @@ TARGETS += [
     Target("notification-read-all", "notification-read-all", "teacher_lambeth",
            url=lambda ctx: reverse("notification-read-all"), data=lambda ctx: {"page": "2"}, form_class=MarkReadForm),
 ]
+
+
+# The API's administration (issue 22): an administrator registers an agency system, and revokes one.
+def _api_client(ctx: Context) -> Any:
+    from tests.api.clients import register
+
+    return ctx.fresh("api_client", lambda: register(ctx.world).client, reuse=False)
+
+
+def _api_client_data(ctx: Context) -> dict[str, Any]:
+    return {"agency": str(ctx.world.agencies["lambeth_school"].pk), "name": f"Hostile system {next(_numbers)}",
+            "scopes": ["concerns:write"], "expires_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat()}
+
+
+def _api_forms() -> tuple[type[forms.Form], type[forms.Form]]:
+    from api.forms import ApiClientForm, RevokeForm
+
+    return ApiClientForm, RevokeForm
+
+
+TARGETS += [
+    Target("api-client-register", "api-client-register", "administrator",
+           url=lambda ctx: reverse("api-client-register"), data=_api_client_data, form_class=_api_forms()[0],
+           probe="name", success_markers=("govuk-panel--confirmation",)),
+    Target("api-client-revoke", "api-client-revoke", "administrator",
+           url=lambda ctx: reverse("api-client-revoke", kwargs={"reference": _api_client(ctx).reference}),
+           data=lambda ctx: {"confirm": "on"}, form_class=_api_forms()[1], consumes=True),
+]
+
 BY_NAME = {target.name: target for target in TARGETS}

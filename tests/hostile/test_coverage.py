@@ -9,6 +9,7 @@ from django.urls import get_resolver, reverse
 from tests.agencies.account_cases import ACCOUNT_RELATIONS
 from tests.authz.matrix import (
     ACCOUNT_URL_OBJECTS,
+    API_CLIENT_RELATIONS,
     BOROUGH_URL_OBJECTS,
     CASE_EXTENSIONS,
     CASEWORK_URL_OBJECTS,
@@ -38,6 +39,11 @@ READS_NO_INPUT = {
     "session-keep-alive": "Stay signed in: the request itself restarts the idle clock; it reads no field.",
     "metrics": "GET only, for a scraper with the bearer token (404 without one): tests/operations/test_jobs.py.",
 }
+# The API's operations answer a bearer token, never a session, and take JSON, never a form post: their
+# bodies go through the concern form itself (api.views), Schemathesis fuzzes every operation against the
+# schema (tests/api/test_schemathesis.py) and tests/api/test_hostile.py sends them this suite's corpus.
+BEARER_ONLY = {"api-token", "api-concerns", "api-concern-detail", "api-referrals", "api-referral-detail",
+               "api-indicators", "api-pathways"}
 # Django's admin site: its forms are Django's own ModelForms behind the administrator check, and the
 # fields an administrator can change go through agencies.services (tests/agencies).
 NOT_COVERED_PREFIXES = (COVERED_BY_ADMIN_SITE,)
@@ -62,6 +68,8 @@ def _url(url_name: str, relation: str, cases, referral_cases) -> str:
         if url_name == "mace-discuss":
             kwargs["item"] = cases.casework_cases.subject.reference
         return reverse(url_name, kwargs=kwargs)
+    if relation in API_CLIENT_RELATIONS:
+        return reverse(url_name, kwargs={"reference": cases.api_clients[relation].reference})
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})
@@ -85,7 +93,7 @@ def test_every_url_that_accepts_post_is_a_hostile_target(client_for, world):
     referral_cases = build_referral_cases(world)
     accepts_post, unreachable = set(), []
     for url_name in sorted(_url_names(get_resolver())):
-        if url_name.startswith(NOT_COVERED_PREFIXES) or url_name in READS_NO_INPUT:
+        if url_name.startswith(NOT_COVERED_PREFIXES) or url_name in READS_NO_INPUT or url_name in BEARER_ONLY:
             continue
         found = _reachable_row(url_name)
         if found is None:
