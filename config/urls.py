@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("risk.map.urls")),
     path("", include("dataprotection.urls")),
     path("", include("drafts.urls")),
+    path("", include("partnership.urls")),  # partnership statistics (issue 21)
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

@@ -32,7 +32,7 @@ from django.db import models
 from audit.choices import ObjectType
 from encryption.fields import EncryptedField
 
-PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts"]
+PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts", "partnership"]
 
 # Data subjects.
 GIRL = "the young person at risk (the subject)"
@@ -552,6 +552,16 @@ FIELDS: dict[str, dict[str, str]] = {
         "subject": "whom it is about, when she is on record (so her erasure ends it)",
         "data_key": "the draft's own data key (in the key store)", "saved_at": "date", "expires_at": "date",
         "resumed_at": "date: she chose Continue"},
+    # Partnership statistics (issue 21): aggregates after disclosure control, about no one.
+    "partnership.StatisticsRun": {
+        "started_at": "date", "finished_at": "date", "first_period": "date", "last_day": "date",
+        "threshold": "the suppression threshold", "rounding_base": "the rounding base",
+        "cells": "how many figures", "suppressed": "how many withheld"},
+    "partnership.PublishedCell": {
+        "run": "which computation", "measure": "code", "borough": "the area (empty: London)",
+        "period": "a month or quarter code (2026-03, 2026-Q1)",
+        "category": "a category code of the measure (an agency kind, a level, an age band)",
+        "value": "an aggregate after suppression and rounding (empty where withheld)"},
 }
 
 

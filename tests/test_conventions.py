@@ -204,11 +204,12 @@ SERVICE_MODULES = [
     "risk.services.decisions",
     "risk.services.pathways", "risk.services.register",
     "risk.map.services",
+    "partnership.services",
 ]
 
 
 def _service_modules_found() -> set[str]:
-    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk"]
+    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "partnership"]
     found = set()
     for app in apps_dirs:
         for path in Path(app).rglob("*.py"):

@@ -15,7 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["config", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection", "bench"]
+PACKAGES = ["config", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection", "bench",
+            "partnership"]
 
 # (layer, module patterns), bottom to top.
 LAYERS: list[tuple[str, list[str]]] = [
@@ -39,11 +40,13 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("risk", ["risk", "risk.*"]),
     ("referral use cases", ["referrals.*"]),
     ("data protection", ["dataprotection", "dataprotection.*"]),
+    # Partnership statistics (issue 21): aggregates read from every layer below, beside data protection.
+    ("statistics", ["partnership", "partnership.*"]),
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their
 # patterns win over the app-wide ones).
 ORDER = ["config helpers", "encryption", "audit", "agencies", "case core", "drafts", "risk", "referral use cases",
-         "data protection", "entry points"]
+         "data protection", "statistics", "entry points"]
 
 # Within the risk and map packages, read-only query modules sit below the services that write.
 NO_SERVICES_FROM = ["*.queries", "*.map.queries", "*.models", "*.map.models", "*.scoring"]
