@@ -51,7 +51,8 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Hackney", AgencyKind.ADULT_SOCIAL_CARE, "Hackney Adult Social Care (Safeguarding Adults)", ""),
     ("City of London", AgencyKind.GOVERNANCE, "London Safeguarding Information Governance", ""),
     # Partnership statistics (issue 21): a borough's safeguarding partnership, and MOPAC for all London.
-    ("Lambeth", AgencyKind.SAFEGUARDING_PARTNERSHIP, "Lambeth Safeguarding Children Partnership", ""),
+    # Lewisham: where the statistics demo's year of history is (partnership/demo.py).
+    ("Lewisham", AgencyKind.SAFEGUARDING_PARTNERSHIP, "Lewisham Safeguarding Children Partnership", ""),
     ("City of London", AgencyKind.MOPAC, "Mayor's Office for Policing And Crime", ""),
 ]
 
@@ -100,7 +101,7 @@ DEMO_USERS: list[DemoUser] = [
         (RoleCode.DATA_PROTECTION_OFFICER,),
     ),
     DemoUser(
-        "analyst.lambeth", "Esther", "Lindqvist", "Lambeth Safeguarding Children Partnership",
+        "analyst.lewisham", "Esther", "Lindqvist", "Lewisham Safeguarding Children Partnership",
         (RoleCode.PARTNERSHIP_ANALYST,),
     ),
     DemoUser(
@@ -158,7 +159,7 @@ DEMO_TOTP_SECRETS: dict[str, str] = {
     "admin": "JKYBKKYHQT3DEBL7RBQHTZPDFVP6CA6M",
     "admin2": "DTRMD6HUHJFI64HA53UUNOLIBMY57FBG",
     "dpo": "ZF5KLPGMNCQQDALUOVJ7RODGEB3TLTFX",
-    "analyst.lambeth": "6EZWJSZ7LG5PUZ5FVN6N6CLT3TID7HYR",
+    "analyst.lewisham": "6EZWJSZ7LG5PUZ5FVN6N6CLT3TID7HYR",
     "analyst.london": "5R56Q6UKQW3JI4GZGAM24QH6ABDTMIRV",
 }
 

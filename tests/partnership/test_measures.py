@@ -39,7 +39,8 @@ def dataset(world):
     """Six girls in Lambeth and one in Southwark:
 
     * A (school, 14): signs seen 10 days ago; two more concerns today about going missing (GP, school),
-      which put her on the register at medium; referred by the school's DSL today, routed by the MASH to a child in need assessment today.
+      which put her on the register at medium; referred by the school's DSL today, routed by the MASH to a
+      child in need assessment today.
     * B (GP, 14): signs seen 4 days ago; referred by the MASH lead, routed today.
     * C (police, 16): signs seen 2 days ago; no referral.
     * D (Southwark youth offending, 16): no referral.
