@@ -359,6 +359,11 @@ NOT_PERSONAL: dict[str, str] = {
     "risk.Indicator": "reference data: the indicators",
     "risk.ScoringModel": "reference data: weights and thresholds",
     "risk.PathwayCatalogue": "reference data: the referral pathways and their recommendation rules",
+    # Partnership statistics (issue 21): only figures already through disclosure control are stored.
+    "partnership.StatisticsRun": "one nightly computation of the statistics: dates, rules and counts",
+    "partnership.PublishedCell": ("aggregates after disclosure control (counts at or above the threshold, "
+                                  "10 by default, rounded, or withheld; medians of groups at least that "
+                                  "large): about no one"),
 }
 
 # Third-party tables (outside the project's apps): whom they are about and what ends them.

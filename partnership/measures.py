@@ -120,13 +120,14 @@ SPECS: dict[str, MeasureSpec] = {spec.code: spec for spec in [
     MeasureSpec(
         Measure.DAYS_TO_DECISION, "Are they referred too late?",
         "For girls whose first MASH decision was made in the period, the median and 90th percentile of the "
-        "days from her first concern to that decision (published for groups of at least the threshold).",
+        "days from the day the signs of her earliest concern were seen to that decision (published for groups "
+        "of at least the threshold).",
         kind=DAYS, chart=LINE),
     MeasureSpec(
         Measure.DAYS_TO_PATHWAY, "How long until a specialist service is asked to act?",
         "For girls whose first specialist pathway (any pathway of a MASH decision but early help, and not "
-        "one left out) was decided in the period, the median and 90th percentile of the days from her "
-        "first concern to it.",
+        "one left out) was decided in the period, the median and 90th percentile of the days from the day "
+        "the signs of her earliest concern were seen to it.",
         kind=DAYS, chart=LINE),
     MeasureSpec(
         Measure.REFERRAL_DECISIONS, "Does the MASH decide within one working day?",
@@ -174,8 +175,8 @@ SPECS: dict[str, MeasureSpec] = {spec.code: spec for spec in [
         categories=(("on_time", "On time"), ("late", "Late")), chart=STACKED, by="the register's borough"),
     MeasureSpec(
         Measure.REPEAT_MISSING, "How many go missing again and again?",
-        "Girls with two or more concerns in the period whose signs include going missing from home or care "
-        "(seen in the period).",
+        "Girls with two or more concerns whose signs include going missing from home or care, seen in the "
+        "same calendar month (counted in that month; a quarter adds up its months).",
         chart=LINE),
     MeasureSpec(
         Measure.CONTEXTS, "Where is harm shared between girls?",
