@@ -126,3 +126,46 @@ def test_a_page_costs_the_same_queries_whatever_the_data(client_for, world):
     # Session, user, membership and roles, the second factor, the area, the areas to choose from, the run, its
     # cells, the trail: the same 14 with 3 girls or 15 (or 100,000: see the benchmark in README.md).
     assert few == 14, few
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_analysts_pages_and_downloads_name_no_girl_of_the_demo(monkeypatch):
+    """The whole demo (its year of history too): every young person's reference and name, and every case
+    agency's name, is absent from every analyst page and download."""
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    from agencies.models import Agency
+    from tests.personas import ensure_reference_data
+    from tests.two_factor_helpers import ensure_authenticator, mark_session_verified
+
+    ensure_reference_data()
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-the-scan")
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    forbidden = set()
+    for subject in Subject._base_manager.all():
+        forbidden |= {subject.reference, subject.given_name or "", subject.family_name or ""}
+    forbidden |= set(Concern._base_manager.values_list("reference", flat=True))
+    forbidden |= {name for name, kind in Agency.objects.values_list("name", "kind")
+                  if kind not in {"safeguarding_partnership", "mopac", "governance"}}
+    forbidden.discard("")
+    pattern = re.compile("|".join(rf"\b{re.escape(word)}\b" for word in sorted(forbidden, key=len, reverse=True)))
+    from django.contrib.auth import get_user_model
+
+    for username, areas in (("analyst.london", ["london", "lewisham", "lambeth", "croydon"]),
+                            ("analyst.lewisham", ["london", "lewisham"])):
+        user = get_user_model().objects.get(username=username)
+        client = Client()
+        client.force_login(user, backend="agencies.backends.RoleBackend")
+        mark_session_verified(client, ensure_authenticator(user))
+        for area in areas:
+            for name in ("statistics-area", "statistics-csv", "statistics-ods"):
+                response = client.get(reverse(name, kwargs={"area": area}))
+                assert response.status_code == 200, (username, name, area)
+                body = response.content
+                if name == "statistics-ods":
+                    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                        body = archive.read("content.xml")
+                found = pattern.findall(body.decode())
+                assert found == [], (username, name, area, sorted(set(found))[:5])
