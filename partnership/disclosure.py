@@ -29,6 +29,10 @@ DEFAULT_THRESHOLD = 10
 DEFAULT_ROUNDING_BASE = 5
 # A Mersenne prime: arithmetic modulo it decides whether a hidden cell is determined by the relations.
 _PRIME = (1 << 61) - 1
+# The exact check solves each group of linked relations at once; its cost grows with the cube of the group.
+# Larger groups (a measure where most cells are small all across London) keep the two-per-relation rule
+# and rounding only: a known limit, README.md "Partnership statistics".
+EXACT_CHECK_LIMIT = 5000
 
 Key = Hashable
 
@@ -162,18 +166,30 @@ def protect(counts: Mapping[Key, int], relations: Iterable[Relation], *, thresho
     """Primary and secondary suppression, then rounding, of one table of counts with its relations."""
     relations = [r for r in relations if r.parts]
     hidden = {key for key, value in counts.items() if primary_suppressed(value, threshold)}
+    relations_of: dict[Key, list[Relation]] = {}
+    for relation in relations:
+        for cell in (relation.total, *relation.parts):
+            relations_of.setdefault(cell, []).append(relation)
     while True:
         _one_per_relation(relations, counts, hidden)
         pinned: set[Key] = set()
         for group in _components(relations, hidden):
-            pinned |= determined_cells(group, hidden)
+            if len(group) <= EXACT_CHECK_LIMIT:
+                pinned |= determined_cells(group, hidden)
         if not pinned:
             break
+        progress = False
         for cell in sorted(pinned, key=str):
-            relation = next(r for r in relations if cell == r.total or cell in r.parts)
-            extra = _complement(relation, counts, hidden)
-            if extra is not None:
-                hidden.add(extra)
+            # Hide one more cell of a relation through this one that still has a published cell. A cell
+            # pinned by relations that are all hidden already is pinned by zeros alone: it is zero.
+            for relation in relations_of.get(cell, ()):
+                extra = _complement(relation, counts, hidden)
+                if extra is not None:
+                    hidden.add(extra)
+                    progress = True
+                    break
+        if not progress:
+            break
     return Published({key: None if key in hidden else round_to_base(value, rounding_base)
                       for key, value in counts.items()})
 
