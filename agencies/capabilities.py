@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 RECORDERS = frozenset({RoleCode.PRACTITIONER, RoleCode.DSL})
 CASE_ROLES = frozenset({
     RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER, RoleCode.AUDITOR,
-    RoleCode.DATA_PROTECTION_OFFICER,
+    RoleCode.DATA_PROTECTION_OFFICER, RoleCode.PARTNERSHIP_ANALYST,
 })
 SUBJECT_READERS = frozenset({RoleCode.PRACTITIONER, RoleCode.DSL, RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER})
 # Who sees across agencies (identity as the record holds it, scores, explanations): DESIGN.md §5.6a.
@@ -331,6 +331,40 @@ def can_decide_request(user: Any, request: Any) -> bool:
         and user.pk != request.requested_by_id
         and user.pk != request.user_id
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Partnership statistics (issue 21): aggregates only, with small numbers suppressed
+# ---------------------------------------------------------------------------------------------------
+LONDON = "london"
+
+
+def statistics_scope(user: Any) -> str | int | None:
+    """What a partnership analyst may see: ``LONDON`` (every borough and London) at MOPAC, their agency's
+    borough (id, beside London's totals) at a borough's safeguarding partnership, None for everyone else.
+    A MASH lead, a DSL or any other role sees no statistics pages: they have their own registers."""
+    membership = active_membership(user)
+    if membership is None or RoleCode.PARTNERSHIP_ANALYST not in membership.role_codes:
+        return None
+    if membership.agency.kind == AgencyKind.MOPAC:
+        return LONDON
+    if membership.agency.kind == AgencyKind.SAFEGUARDING_PARTNERSHIP:
+        return int(membership.agency.borough_id)
+    return None
+
+
+def can_see_statistics(user: Any) -> bool:
+    """The partnership's statistics pages and their downloads."""
+    return statistics_scope(user) is not None
+
+
+def can_see_borough_statistics(user: Any, borough_id: int | None) -> bool:
+    """One area's figures: London's (``None``) for every analyst; a borough's for MOPAC and that borough's
+    own partnership."""
+    scope = statistics_scope(user)
+    if scope is None:
+        return False
+    return borough_id is None or scope in (LONDON, borough_id)
 
 
 def can_break_glass(user: Any) -> bool:

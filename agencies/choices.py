@@ -19,6 +19,9 @@ class AgencyKind(models.TextChoices):
     MASH = "mash", "Multi-agency safeguarding hub (MASH)"
     # Where auditors and administrators belong: never a referral pathway, so never sent a share.
     GOVERNANCE = "governance", "Information governance and administration"
+    # Where partnership analysts belong (issue 21): aggregates only, never a referral pathway or a share.
+    SAFEGUARDING_PARTNERSHIP = "safeguarding_partnership", "Borough safeguarding children partnership"
+    MOPAC = "mopac", "Mayor's Office for Policing And Crime (London-wide)"
 
 
 class RoleCode(models.TextChoices):
@@ -31,6 +34,7 @@ class RoleCode(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
     DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
+    PARTNERSHIP_ANALYST = "partnership_analyst", "Partnership analyst"
 
 
 class RequestStatus(models.TextChoices):

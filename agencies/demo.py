@@ -50,6 +50,10 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Hackney", AgencyKind.VOLUNTARY_SECTOR, "East London Young Women's Project", ""),
     ("Hackney", AgencyKind.ADULT_SOCIAL_CARE, "Hackney Adult Social Care (Safeguarding Adults)", ""),
     ("City of London", AgencyKind.GOVERNANCE, "London Safeguarding Information Governance", ""),
+    # Partnership statistics (issue 21): a borough's safeguarding partnership, and MOPAC for all London.
+    # Lewisham: where the statistics demo's year of history is (partnership/demo.py).
+    ("Lewisham", AgencyKind.SAFEGUARDING_PARTNERSHIP, "Lewisham Safeguarding Children Partnership", ""),
+    ("City of London", AgencyKind.MOPAC, "Mayor's Office for Policing And Crime", ""),
 ]
 
 
@@ -95,6 +99,14 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "dpo", "Farah", "Qureshi", "London Safeguarding Information Governance",
         (RoleCode.DATA_PROTECTION_OFFICER,),
+    ),
+    DemoUser(
+        "analyst.lewisham", "Esther", "Lindqvist", "Lewisham Safeguarding Children Partnership",
+        (RoleCode.PARTNERSHIP_ANALYST,),
+    ),
+    DemoUser(
+        "analyst.london", "Kwame", "Asante", "Mayor's Office for Policing And Crime",
+        (RoleCode.PARTNERSHIP_ANALYST,),
     ),
 ]
 
@@ -147,6 +159,8 @@ DEMO_TOTP_SECRETS: dict[str, str] = {
     "admin": "JKYBKKYHQT3DEBL7RBQHTZPDFVP6CA6M",
     "admin2": "DTRMD6HUHJFI64HA53UUNOLIBMY57FBG",
     "dpo": "ZF5KLPGMNCQQDALUOVJ7RODGEB3TLTFX",
+    "analyst.lewisham": "6EZWJSZ7LG5PUZ5FVN6N6CLT3TID7HYR",
+    "analyst.london": "5R56Q6UKQW3JI4GZGAM24QH6ABDTMIRV",
 }
 
 

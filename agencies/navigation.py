@@ -45,6 +45,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Emergency access", "break-glass", capabilities.can_break_glass),
     NavItem("Subject access", "subject-access", capabilities.can_answer_subject_access),
     NavItem("Erasure forecast", "erasure-forecast", capabilities.can_see_erasure_forecast),
+    # Partnership analysts: aggregates only (issue 21).
+    NavItem("Statistics", "statistics", capabilities.can_see_statistics),
 ]
 
 

@@ -36,6 +36,10 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
         "Answer subject access requests with everything held about one young person, and see what the "
         "retention period will erase soon. Every export is recorded."
     ),
+    RoleCode.PARTNERSHIP_ANALYST: (
+        "See the partnership's statistics for your borough (or, at MOPAC, for all of London): aggregates "
+        "with small numbers suppressed, never a reference, a name or a case page."
+    ),
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -68,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "dataprotection.view_erasure_forecast",
         }
     ),
+    RoleCode.PARTNERSHIP_ANALYST: frozenset(),
 }
 
 

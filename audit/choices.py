@@ -71,6 +71,7 @@ class ObjectType(models.TextChoices):
     SCHOOL_TRANSFER = "school_transfer", "School transfer (child-protection file)"
     RISK_DECISION = "risk_decision", "Risk decision (sign explained, level reviewed)"
     SCORING_MODEL = "scoring_model", "Scoring model"
+    STATISTICS = "statistics", "Partnership statistics (aggregates)"
     SUBJECT = "subject", "Young person"
     SUBJECT_MAP = "subject_map", "Young person's map"
     TOTP_DEVICE = "totp_device", "Authenticator"

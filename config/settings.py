@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "referrals",
     "risk",
     "dataprotection",
+    "partnership",
     "drafts",
     "operations",
     "django_prometheus",
@@ -322,7 +323,8 @@ SERVICE_NAME = "Safeguarding risk register"
 # second factor after their password; everyone else may choose to. Codes from an authenticator app
 # (TOTP), or a single-use recovery code.
 OTP_REQUIRED_ROLES = env_list(
-    "OTP_REQUIRED_ROLES", ["dsl", "mash_lead", "auditor", "administrator", "data_protection_officer"]
+    "OTP_REQUIRED_ROLES", ["dsl", "mash_lead", "auditor", "administrator", "data_protection_officer",
+                           "partnership_analyst"]
 )
 OTP_TOTP_ISSUER = SERVICE_NAME
 # Wrong codes double the wait before the next try (1, 2, 4, 8... seconds times this factor).
@@ -425,6 +427,11 @@ SUBJECT_RETENTION_YEARS = env_int("SUBJECT_RETENTION_YEARS", 25)
 # The association map.
 # A place, person or group linked (actively) to at least this many young people is a context of concern.
 MAP_CONTEXT_THRESHOLD = env_int("MAP_CONTEXT_THRESHOLD", 2)
+
+# Partnership statistics (issue 21): counts from 1 to one less than the threshold are suppressed, the others
+# rounded to a multiple of the base (ONS / NHS Digital practice; README.md "Partnership statistics").
+STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 10)
+STATISTICS_ROUNDING_BASE = env_int("STATISTICS_ROUNDING_BASE", 5)
 # At most this many links are followed from any one node when drawing a neighbourhood (hubs are capped).
 MAP_FANOUT_CAP = env_int("MAP_FANOUT_CAP", 25)
 # A link stops counting this many days after it was last seen, unless an earlier expiry is set.

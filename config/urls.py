@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     # The API for agency systems (issue 22), and its administration pages (before Django admin's catch-all).
     path("", include("api.urls")),
+    path("", include("partnership.urls")),  # partnership statistics (issue 21)
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

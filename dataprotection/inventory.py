@@ -33,7 +33,7 @@ from audit.choices import ObjectType
 from encryption.fields import EncryptedField
 
 PROJECT_APPS = ["agencies", "encryption", "audit", "referrals", "risk", "dataprotection", "drafts", "operations",
-                "casework", "api"]
+                "casework", "api", "partnership"]
 
 # Data subjects.
 GIRL = "the young person at risk (the subject)"
@@ -435,6 +435,11 @@ NOT_PERSONAL: dict[str, str] = {
     "risk.ScoringModel": "reference data: weights and thresholds",
     "risk.PathwayCatalogue": "reference data: the referral pathways and their recommendation rules",
     "operations.JobRun": "runs of the scheduled jobs: times, outcomes, counts (numbers only), an exception's class",
+    # Partnership statistics (issue 21): only figures already through disclosure control are stored.
+    "partnership.StatisticsRun": "one nightly computation of the statistics: dates, rules and counts",
+    "partnership.PublishedCell": ("aggregates after disclosure control (counts at or above the threshold, "
+                                  "10 by default, rounded, or withheld; medians of groups at least that "
+                                  "large): about no one"),
 }
 
 # Third-party tables (outside the project's apps): whom they are about and what ends them.
@@ -679,6 +684,16 @@ FIELDS: dict[str, dict[str, str]] = {
         "subject": "whom it is about, when she is on record (so her erasure ends it)",
         "data_key": "the draft's own data key (in the key store)", "saved_at": "date", "expires_at": "date",
         "resumed_at": "date: she chose Continue"},
+    # Partnership statistics (issue 21): aggregates after disclosure control, about no one.
+    "partnership.StatisticsRun": {
+        "started_at": "date", "finished_at": "date", "first_period": "date", "last_day": "date",
+        "threshold": "the suppression threshold", "rounding_base": "the rounding base",
+        "cells": "how many figures", "suppressed": "how many withheld"},
+    "partnership.PublishedCell": {
+        "run": "which computation", "measure": "code", "borough": "the area (empty: London)",
+        "period": "a month or quarter code (2026-03, 2026-Q1)",
+        "category": "a category code of the measure (an agency kind, a level, an age band)",
+        "value": "an aggregate after suppression and rounding (empty where withheld)"},
 }
 
 

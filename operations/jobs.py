@@ -46,6 +46,8 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         "Mark plan actions past their due date overdue; tell their owners and the MASH."),
     Job("purge_notifications", "purge_notifications", DAY, 6 * HOUR, "*-*-* 04:30:00", "30 4 * * *",
         "Delete in-app notifications older than NOTIFICATION_RETENTION_DAYS."),
+    Job("aggregate_statistics", "aggregate_statistics", DAY, 6 * HOUR, "*-*-* 02:00:00", "0 2 * * *",
+        "Compute the partnership statistics, under disclosure control, into the tables their pages read."),
     Job("prune_task_results", "prune_task_results", DAY, 6 * HOUR, "*-*-* 04:00:00", "0 4 * * *",
         "Delete the records of background tasks (sent emails) that succeeded more than a week ago."),
     Job("anchor_audit", "anchor_audit", HOUR, 30 * dt.timedelta(minutes=1), "*-*-* *:00:00", "0 * * * *",

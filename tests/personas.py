@@ -30,6 +30,9 @@ AGENCIES = {
     "southwark_yot": ("Southwark", AgencyKind.YOUTH_OFFENDING_TEAM, "Southwark Test YOT"),
     "southwark_mash": ("Southwark", AgencyKind.MASH, "Southwark Test MASH"),
     "governance": ("City of London", AgencyKind.GOVERNANCE, "Test Information Governance"),
+    # Partnership statistics (issue 21): a borough's safeguarding partnership and MOPAC (London-wide).
+    "lambeth_partnership": ("Lambeth", AgencyKind.SAFEGUARDING_PARTNERSHIP, "Lambeth Test Partnership"),
+    "mopac": ("City of London", AgencyKind.MOPAC, "Test MOPAC"),
 }
 
 # persona name: (agency key, roles)
@@ -49,7 +52,11 @@ PERSONAS: dict[str, tuple[str, tuple[str, ...]]] = {
     # approves (four eyes, DESIGN.md §6).
     "administrator_2": ("governance", (RoleCode.ADMINISTRATOR,)),
     "dpo": ("governance", (RoleCode.DATA_PROTECTION_OFFICER,)),
+    # Aggregates only: refused every case page (the authorization matrix gives them 404 on each).
+    "analyst_lambeth": ("lambeth_partnership", (RoleCode.PARTNERSHIP_ANALYST,)),
+    "analyst_london": ("mopac", (RoleCode.PARTNERSHIP_ANALYST,)),
 }
+ANALYST_PERSONAS = ["analyst_lambeth", "analyst_london"]
 
 MEMBER_PERSONAS = list(PERSONAS)
 # Personas who must reach nothing: anonymous is not a user at all.
@@ -79,6 +86,7 @@ def ensure_reference_data() -> None:
     if not Borough.objects.exists():
         import_module("agencies.migrations.0002_boroughs_and_roles").load(apps, None)
         import_module("agencies.migrations.0004_data_protection_officer_role").load(apps, None)
+        import_module("agencies.migrations.0007_partnership_analyst").load(apps, None)
         import_module("risk.migrations.0002_catalogue_v1").load(apps, None)
     from risk.models import ScoringModel
 

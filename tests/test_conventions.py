@@ -206,6 +206,7 @@ SERVICE_MODULES = [
     "risk.map.services",
     "casework.services",
     "api.services",
+    "partnership.services",
 ]
 
 
@@ -216,7 +217,8 @@ SERVICE_APPS = ["notifications"]
 
 
 def _service_modules_found() -> set[str]:
-    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework", "api", *SERVICE_APPS]
+    apps_dirs = ["agencies", "audit", "dataprotection", "drafts", "referrals", "risk", "casework", "api", "partnership",
+                 *SERVICE_APPS]
     found = set()
     for app in apps_dirs:
         for path in Path(app).rglob("*.py"):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["config", "operations", "encryption", "audit", "agencies", "referrals", "drafts", "risk", "dataprotection",
-            "bench", "casework", "notifications", "api"]
+            "bench", "casework", "notifications", "api", "partnership"]
 
 # (layer, module patterns), bottom to top.
 LAYERS: list[tuple[str, list[str]]] = [
@@ -48,11 +48,13 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("data protection", ["dataprotection", "dataprotection.*"]),
     # The API for agency systems (issue 22): its views and urls are entry points (above).
     ("api", ["api", "api.*"]),
+    # Partnership statistics (issue 21): aggregates read from every layer below, beside data protection.
+    ("statistics", ["partnership", "partnership.*"]),
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their
 # patterns win over the app-wide ones).
 ORDER = ["config helpers", "operations", "encryption", "audit", "agencies", "notifications", "case core", "drafts",
-         "risk", "referral use cases", "casework", "data protection", "api", "entry points"]
+         "risk", "referral use cases", "casework", "data protection", "api", "statistics", "entry points"]
 
 # Within the risk and map packages, read-only query modules sit below the services that write.
 NO_SERVICES_FROM = ["*.queries", "*.map.queries", "*.models", "*.map.models", "*.scoring"]

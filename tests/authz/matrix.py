@@ -11,7 +11,7 @@ per persona and a column per relation (``grid``), read as (persona, relation) â†
 
 from __future__ import annotations
 
-from tests.personas import LOCKED_OUT_PERSONAS, MEMBER_PERSONAS
+from tests.personas import ANALYST_PERSONAS, LOCKED_OUT_PERSONAS, MEMBER_PERSONAS
 
 ALL_PERSONAS = ["anonymous", *MEMBER_PERSONAS, *LOCKED_OUT_PERSONAS]
 ADMINISTRATORS = ["administrator", "administrator_2"]
@@ -33,6 +33,11 @@ def grid(url_names: str | tuple[str, ...], method: str, table: str, columns: dic
     header, *lines = (line.split() for line in table.strip().splitlines())
     relations = [(columns or {}).get(label, label) for label in header]
     personas = [persona for persona, *_statuses in lines]
+    # Partnership analysts (issue 21) see no case page: a table that leaves them out refuses them (404) in
+    # every column. A table may still give them lines of their own.
+    if not set(ANALYST_PERSONAS) & set(personas):
+        lines = [*lines, *([analyst, *(["404"] * len(relations))] for analyst in ANALYST_PERSONAS)]
+        personas = [*personas, *ANALYST_PERSONAS]
     if sorted(personas) != sorted(MEMBER_PERSONAS):
         raise ValueError(f"{names} {method}: the table's personas are not the member personas")
     for persona, *statuses in lines:
@@ -117,7 +122,7 @@ VISIBLE: dict[str, set[str]] = {
     "administrator_2": set(),
     "dpo": set(),                                           # exports only, through its own pages
 }
-CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "dpo", *ADMINISTRATORS}]
+CASE_ROLES = [p for p in MEMBER_PERSONAS if p not in {"auditor", "dpo", *ADMINISTRATORS, *ANALYST_PERSONAS}]
 RECORDERS = ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
              "yot_southwark"]
 MASH_LEADS = ["mash_lambeth", "mash_southwark"]
@@ -571,7 +576,8 @@ for _method in ["GET", "POST"]:
 # ---------------------------------------------------------------------------------------------------
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX  # noqa: E402
 
-TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", *ADMINISTRATORS, "dpo"]
+TWO_FACTOR_PERSONAS = ["dsl_lambeth", "mash_lambeth", "mash_southwark", "auditor", *ADMINISTRATORS, "dpo",
+                       *ANALYST_PERSONAS]
 OPTIONAL_TWO_FACTOR = [p for p in MEMBER_PERSONAS if p not in TWO_FACTOR_PERSONAS]
 # Sessions that gave the password but not yet the code, of members who must give one.
 UNVERIFIED_PERSONAS = [
@@ -1383,3 +1389,63 @@ def _extend_with_api_clients(world, built) -> None:
 
 
 CASE_EXTENSIONS.append(_extend_with_api_clients)
+# Partnership statistics (issue 21): partnership analysts only, aggregates only. The borough analyst sees
+# London and Lambeth, MOPAC's analyst London and every borough; everyone else 404. Relations of the area
+# URLs are the area's slug ("atlantis" names no borough). A run is computed when the world is built.
+# ---------------------------------------------------------------------------------------------------
+def _extend_with_statistics(world, built) -> None:
+    from partnership.services import do_aggregate_statistics
+
+    do_aggregate_statistics()
+
+
+CASE_EXTENSIONS.append(_extend_with_statistics)
+STATISTICS_AREA_URLS = ("statistics-area", "statistics-csv", "statistics-ods")
+_NOT_ANALYSTS = [p for p in MEMBER_PERSONAS if p not in ANALYST_PERSONAS]
+rows("statistics", ANALYST_PERSONAS, "-", "GET", 200)
+rows("statistics", _NOT_ANALYSTS, "-", "GET", 404)
+rows("statistics", MEMBER_PERSONAS, "-", "POST", 405)
+rows("statistics", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
+grid(STATISTICS_AREA_URLS, "GET", """
+                       london  lambeth  southwark  atlantis
+    teacher_lambeth       404      404        404       404
+    gp_lambeth            404      404        404       404
+    police_lambeth        404      404        404       404
+    dsl_lambeth           404      404        404       404
+    mash_lambeth          404      404        404       404
+    csc_lambeth           404      404        404       404
+    teacher_southwark     404      404        404       404
+    yot_southwark         404      404        404       404
+    mash_southwark        404      404        404       404
+    auditor               404      404        404       404
+    administrator         404      404        404       404
+    administrator_2       404      404        404       404
+    dpo                   404      404        404       404
+    analyst_lambeth       200      200        404       404
+    analyst_london        200      200        200       404
+""")
+for _name in STATISTICS_AREA_URLS:
+    rows(_name, MEMBER_PERSONAS, "london", "POST", 405)
+    rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], "london", "GET", 302)
+for _name in ("statistics", *STATISTICS_AREA_URLS):
+    # The generated unverified rows above were made before this block: written out here.
+    _relation = "-" if _name == "statistics" else "london"
+    rows(_name, UNVERIFIED_PERSONAS, _relation, "GET", 302)
+    rows(_name, UNVERIFIED_PERSONAS, _relation, "POST", 403)
+
+# Where a page refuses before asking who the member is, analysts are answered as everyone else is: the
+# admin site sends non-staff to sign in; a GET-only page refuses POST (405) before looking at roles.
+for _name in ("admin:agencies_agency_changelist", "admin:agencies_membership_changelist",
+              "admin:auth_user_changelist"):
+    rows(_name, ANALYST_PERSONAS, "-", "GET", 302)
+for _name in ("break-glass-list", "contexts"):
+    rows(_name, ANALYST_PERSONAS, "-", "POST", 405)
+
+# Analysts are refused every other page (404) unless a row above says otherwise: for each URL, relation and
+# method that member personas have rows for, the analysts get 404 where no row names them. Kept last, so it
+# covers every block above; tests/authz/test_matrix.py checks no URL is left without analyst rows.
+_analysed = {(row[0], row[1], row[2], row[3]) for row in ROWS if row[1] in ANALYST_PERSONAS}
+for _url, _relation, _method in sorted({(row[0], row[2], row[3]) for row in ROWS if row[1] in MEMBER_PERSONAS}):
+    for _analyst in ANALYST_PERSONAS:
+        if (_url, _analyst, _relation, _method) not in _analysed:
+            ROWS.append((_url, _analyst, _relation, _method, 404))

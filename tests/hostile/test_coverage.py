@@ -17,6 +17,7 @@ from tests.authz.matrix import (
     PATHWAY_URL_OBJECTS,
     REFERRAL_URL_OBJECTS,
     ROWS,
+    STATISTICS_AREA_URLS,
     TRANSFER_URL_OBJECTS,
     URL_KWARGS,
     URL_OBJECTS,
@@ -70,6 +71,8 @@ def _url(url_name: str, relation: str, cases, referral_cases) -> str:
         return reverse(url_name, kwargs=kwargs)
     if relation in API_CLIENT_RELATIONS:
         return reverse(url_name, kwargs={"reference": cases.api_clients[relation].reference})
+    if url_name in STATISTICS_AREA_URLS:  # partnership statistics: the relation is the area's slug
+        return reverse(url_name, kwargs={"area": relation})
     if relation in ACCOUNT_RELATIONS:
         collection = getattr(cases, ACCOUNT_URL_OBJECTS[url_name])
         return reverse(url_name, kwargs={URL_KWARGS.get(url_name, "reference"): collection[relation].reference})

@@ -27,6 +27,7 @@ GET_FORMS = {
     "referral-list": ("mash_lambeth", ["tab", "page"]),
     "my-referrals": ("dsl_lambeth", ["page"]),
     "concern-create": ("teacher_lambeth", ["subject"]),
+    "statistics": ("analyst_london", ["by"]),  # partnership statistics (issue 21): by quarter or month
 }
 GET_FORMS["notification-list"] = ("teacher_lambeth", ["page"])  # the inbox (issue 19)
 # Extra values that matter for these parameters: dates at the calendar's edges, cursors, page numbers.

@@ -43,6 +43,10 @@ class Command(BaseCommand):
             from casework.demo import seed_casework  # a plan, outcomes and a MACE meeting with minutes
 
             seed_casework()
+
+            from partnership.demo import seed_statistics_history  # a year of history for the statistics
+
+            history = seed_statistics_history()
             # Published authenticator keys only where the published password would be allowed too.
             authenticators = seed_authenticators() if settings.DEBUG else []
         if created:
@@ -54,6 +58,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Recorded {concerns} demo concerns.")
         if referrals:
             self.stdout.write(f"Made {referrals} demo referrals.")
+        if history:
+            from partnership.services import do_aggregate_statistics
+
+            do_aggregate_statistics()
+            self.stdout.write(f"Loaded a year of statistics history ({history} girls in Lewisham, Greenwich "
+                              "and Croydon) and computed the statistics.")
         if authenticators:
             self.stdout.write(f"Installed the demo authenticators of: {', '.join(authenticators)} "
                               "(keys in README.md; `python manage.py demo_totp USERNAME` prints a code).")
