@@ -464,6 +464,20 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "api.auth.ClientScopes",
     "OAUTH2_VALIDATOR_CLASS": "api.auth.ClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("API_TOKEN_SECONDS", 900),
+    # RFC 9700 (OAuth 2.0 Security BCP): the compliant behaviour everywhere (no implicit or password grant,
+    # S256 PKCE only, bearer tokens only in the Authorization header, iss in authorisation responses). Only
+    # client credentials are used here anyway.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # Tokens hashed at rest: a copy of the database gives nobody a working token.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+    "PKCE_REQUIRED": True,
 }
 # Named here because ApiClient points at the application model (a swappable model's migrations need it).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -80,13 +80,12 @@ def _write(people: Sequence[User], items: Sequence[Item]) -> int:
 
 
 def _email(people: Sequence[User], subject: str, body: str, *, send_now: bool) -> bool:
-    """Queue the email in the current transaction (``operations.tasks``: a worker sends it, with retries).
-    ``send_now`` is kept for the scheduled jobs' digests, which run outside a transaction: the email is
-    queued at once either way."""
+    """Queue the email in the current transaction (``operations.tasks``: a worker sends it, with retries);
+    ``send_now`` for the scheduled jobs' digests, which belong to no change."""
     addresses = sorted({user.email for user in people if user.email})
     if not addresses:
         return False
-    queue_email(subject, body, addresses)
+    queue_email(subject, body, addresses, now=send_now)
     return True
 
 
@@ -106,6 +105,8 @@ def notify(recipients: Iterable[User], *, kind: str, reference: str, url: str, u
         return
     _write(people, [item])
     subject, body = EMAILS[kind].render(reference, link_to(url))
+    if urgent and not subject.startswith("URGENT"):
+        subject = f"URGENT: {subject}"
     _email(people, subject, body, send_now=False)
 
 

@@ -49,13 +49,14 @@ def durable_queue() -> bool:
     return isinstance(send_notification_email.get_backend(), DatabaseBackend)
 
 
-def queue_email(subject: str, body: str, recipients: Iterable[str]) -> None:
+def queue_email(subject: str, body: str, recipients: Iterable[str], *, now: bool = False) -> None:
     """Queue a notification email to ``recipients`` (empty addresses dropped) as part of the current
-    transaction."""
+    transaction. ``now``: a scheduled job's digest, which belongs to no change: without a worker it is sent
+    at once rather than at the end of whatever transaction the caller may be in."""
     to = sorted({address for address in recipients if address})
     if not to:
         return
-    if durable_queue():
+    if durable_queue() or now:
         send_notification_email.enqueue(subject, body, to)
     else:
         transaction.on_commit(lambda: send_notification_email.enqueue(subject, body, to))
