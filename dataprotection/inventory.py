@@ -355,6 +355,7 @@ NOT_PERSONAL: dict[str, str] = {
     "encryption.BlindIndex": "keyed hashes for matching, in the key store; deleted with the key",
     "encryption.ErasureRecord": "the erasure ledger: data key ids, dates and reason codes",
     "audit.VerificationRun": "runs of the chain verifier: counts, hashes, and who ran it (a staff username)",
+    "audit.ChainCheckpoint": "each chain's verified head (sequence, hash, event id) after a verification run",
     "risk.CatalogueVersion": "reference data: the indicator catalogue's versions",
     "risk.Indicator": "reference data: the indicators",
     "risk.ScoringModel": "reference data: weights and thresholds",
@@ -431,7 +432,11 @@ FIELDS: dict[str, dict[str, str]] = {
     "audit.VerificationRun": {
         "started_at": "date", "finished_at": "date", "run_by": "staff user name or job name",
         "intact": "flag", "events_checked": "count", "chains_checked": "count",
-        "problem": "the verifier's own message: sequence numbers and hashes", "anchor_used": "flag"},
+        "problem": "the verifier's own message: sequence numbers and hashes", "anchor_used": "flag",
+        "full": "flag"},
+    "audit.ChainCheckpoint": {
+        "run": "the verification run", "chain": "chain name (a borough code)", "sequence": "position in the chain",
+        "hash": "hash", "event_id": "the access event's id"},
     "referrals.Subject": {
         "reference": "reference number", "data_key": "her data key's id (the key is in the key store)",
         "home_borough": "routing: which MASH", "status": "code (active, merged, erased)",
