@@ -370,6 +370,11 @@ def _load_trail(rng: random.Random, events: int, boroughs: list[Borough], ds: Da
     references = list(Subject.objects.values_list("reference", flat=True)[:50_000]) or ["S-0000-0000"]
     start_time = timezone.now() - dt.timedelta(days=365)
     step = dt.timedelta(days=365) / max(events, 1)
+    if connection.vendor == "postgresql":  # the year's monthly partitions, as the scheduled job keeps them
+        from audit import partitions
+
+        with connection.cursor() as cursor:
+            partitions.ensure_months(cursor, start_time.date(), timezone.now().date())
     actions = [Action.VIEW] * 8 + [Action.LIST, Action.CREATE, Action.SEARCH]
     written = 0
     while written < events:
