@@ -228,11 +228,17 @@ def _walk(chain: str, after: int) -> Iterator[tuple[Any, ...]]:
             .values_list("id", "hash", *CANONICAL_COLUMNS).iterator(chunk_size=5000))
 
 
-def verify_chain(chain: str, start: Checkpoint | None = None) -> tuple[int, Checkpoint | None, Problem | None]:
-    """Walk one chain, from its first event or from the event after ``start`` (whose event must still
-    be there with the same id and hash); return (events checked, the last good event as a checkpoint or
-    None, the first problem or None)."""
+def verify_chain(chain: str, start: Checkpoint | None = None,
+                 floor: Checkpoint | None = None) -> tuple[int, Checkpoint | None, Problem | None]:
+    """Walk one chain, from its first event, or from the event after ``start`` (whose event must still
+    be there with the same id and hash), or after ``floor`` (its last event in an archived month, no
+    longer in the table); return (events checked, the last good event as a checkpoint or None, the
+    first problem or None)."""
     expected_sequence, expected_prev, checked, last_id = 1, GENESIS_HASH, 0, 0
+    if start is not None and floor is not None and start.sequence <= floor.sequence:
+        start = None  # the checkpointed event has been archived
+    if start is None and floor is not None:
+        expected_sequence, expected_prev = floor.sequence + 1, floor.hash
     if start is not None:
         found = (AccessEvent.objects.filter(chain=chain, sequence=start.sequence)
                  .values_list("id", "hash").first())
@@ -244,7 +250,7 @@ def verify_chain(chain: str, start: Checkpoint | None = None) -> tuple[int, Chec
         expected_sequence, expected_prev, last_id = start.sequence + 1, start.hash, start.event_id
 
     def head() -> Checkpoint | None:
-        return Checkpoint(chain, expected_sequence - 1, expected_prev, last_id) if last_id else None
+        return Checkpoint(chain, expected_sequence - 1, expected_prev, last_id) if expected_sequence > 1 else None
 
     sha256 = hashlib.sha256
     for row in _walk(chain, expected_sequence - 1):
@@ -289,7 +295,8 @@ def _still_there(checkpoint: Checkpoint, head: Checkpoint | None) -> Problem | N
 
 
 def verify_all(anchor: Mapping[str, Any] | None = None,
-               checkpoints: Mapping[str, Checkpoint] | None = None, *, full: bool = True) -> Report:
+               checkpoints: Mapping[str, Checkpoint] | None = None, *, full: bool = True,
+               floors: Mapping[str, Checkpoint] | None = None) -> Report:
     """Walk every chain; with a (signature-checked) anchor also check no anchored event has gone.
 
     ``checkpoints`` (chain -> the head a previous run verified): unless ``full``, each checkpointed chain
@@ -298,7 +305,7 @@ def verify_all(anchor: Mapping[str, Any] | None = None,
     take a shortened or rewritten chain as its new starting point. A chain that has disappeared while it
     has a checkpoint is reported either way.
     """
-    checkpoints = checkpoints or {}
+    checkpoints, floors = checkpoints or {}, floors or {}
     chains = sorted(set(chain_names()) | set(checkpoints))
     heads: dict[str, tuple[int, str]] = {}
     verified: dict[str, Checkpoint] = {}
@@ -306,20 +313,25 @@ def verify_all(anchor: Mapping[str, Any] | None = None,
     total = 0
     for chain in chains:
         checkpoint = checkpoints.get(chain)
-        checked, head, problem = verify_chain(chain, None if full else checkpoint)
+        floor = floors.get(chain)
+        checked, head, problem = verify_chain(chain, None if full else checkpoint, floor)
+        if floor is not None and checkpoint is not None and checkpoint.sequence <= floor.sequence:
+            checkpoint = None  # archived since
         if full and checkpoint is not None and problem is None:
             problem = _still_there(checkpoint, head)
         total += checked
         heads[chain] = (head.sequence, head.hash) if head else (0, GENESIS_HASH)
         if problem:
             problems.append(problem)
-        elif head is not None:
+        elif head is not None and head.event_id:
             verified[chain] = head
     if anchor is not None:
         for chain, anchored in sorted(anchor["chains"].items()):
             sequence, digest = int(anchored["sequence"]), anchored["hash"]
             if any(p.chain == chain for p in problems):
                 continue
+            if chain in floors and sequence <= floors[chain].sequence:
+                continue  # archived: the signed archive file is the proof of that part
             head_sequence = heads.get(chain, (0, GENESIS_HASH))[0]
             if head_sequence < sequence:
                 problems.append(Problem(

@@ -104,3 +104,26 @@ class ChainCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}#{self.sequence}"
+
+
+class ArchivedPartition(models.Model):
+    """One month of the trail exported as a signed file and detached (retention, PostgreSQL).
+
+    ``heads`` keeps each chain's last archived event (sequence and hash): verification of what remains
+    starts from it, and the signed file proves it.
+    """
+
+    name = models.CharField(max_length=63, unique=True)
+    range_start = models.DateTimeField()
+    range_end = models.DateTimeField()
+    events = models.PositiveBigIntegerField()
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    heads = models.JSONField(default=dict)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["range_start"]
+
+    def __str__(self) -> str:
+        return self.name

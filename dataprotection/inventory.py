@@ -356,6 +356,7 @@ NOT_PERSONAL: dict[str, str] = {
     "encryption.ErasureRecord": "the erasure ledger: data key ids, dates and reason codes",
     "audit.VerificationRun": "runs of the chain verifier: counts, hashes, and who ran it (a staff username)",
     "audit.ChainCheckpoint": "each chain's verified head (sequence, hash, event id) after a verification run",
+    "audit.ArchivedPartition": "months of the trail exported as signed files and detached: names, counts, hashes",
     "risk.CatalogueVersion": "reference data: the indicator catalogue's versions",
     "risk.Indicator": "reference data: the indicators",
     "risk.ScoringModel": "reference data: weights and thresholds",
@@ -437,6 +438,10 @@ FIELDS: dict[str, dict[str, str]] = {
     "audit.ChainCheckpoint": {
         "run": "the verification run", "chain": "chain name (a borough code)", "sequence": "position in the chain",
         "hash": "hash", "event_id": "the access event's id"},
+    "audit.ArchivedPartition": {
+        "name": "partition name (a month)", "range_start": "date", "range_end": "date", "events": "count",
+        "file_name": "archive file name (the month)", "file_sha256": "hash",
+        "heads": "each chain's last archived sequence and hash", "archived_at": "date"},
     "referrals.Subject": {
         "reference": "reference number", "data_key": "her data key's id (the key is in the key store)",
         "home_borough": "routing: which MASH", "status": "code (active, merged, erased)",

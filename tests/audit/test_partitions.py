@@ -5,6 +5,7 @@ the scheduled job creates next month's partition. SQLite keeps one table (checke
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.management import call_command
@@ -14,10 +15,11 @@ from django.utils import timezone
 from agencies.models import Borough
 from audit import chain, partitions
 from audit.api import record
-from audit.models import AccessEvent, VerificationRun
+from audit.models import AccessEvent, ArchivedPartition, VerificationRun
 from operations.models import JobRun, RunOutcome
 from tests.audit.tampering import raw, triggers_off
 from tests.audit.test_chain import verify
+from tests.audit_helpers import assert_audit
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +148,53 @@ def test_the_job_creates_next_months_partition_and_records_its_run(capsys):
     call_command("create_audit_partitions", "--months-ahead", "2")
     assert JobRun.objects.filter(job="create_audit_partitions").order_by("-id")[0].counts["created"] == 0
     capsys.readouterr()
+
+
+@postgresql_only
+def test_retention_exports_signed_months_detaches_them_and_what_remains_still_verifies(settings, tmp_path, capsys):
+    settings.AUDIT_TRAIL_RETENTION_MONTHS, settings.AUDIT_ARCHIVE_DIR = 6, str(tmp_path)
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    with connection.cursor() as cursor:
+        partitions.ensure_months(cursor, long_ago.date(), long_ago.date())
+    old = [_dated(long_ago + dt.timedelta(minutes=n)) for n in range(3)]
+    recent = _events(2)
+    anchor_path = tmp_path / "anchor.json"
+    call_command("anchor_audit", stdout=anchor_path.open("w"))
+    assert verify().startswith("OK")
+    name = partitions.partition_name(long_ago.date())
+
+    call_command("create_audit_partitions")
+    assert name not in _partitions()
+    archived = ArchivedPartition.objects.get(name=name)
+    assert archived.events == 3 and archived.heads["E09000022"]["last_sequence"] == 3
+    assert_audit(action="erase", service="do_archive_trail", reference=str(archived.pk))
+    assert JobRun.objects.get(job="create_audit_partitions").counts["archived"] == 1
+    assert not AccessEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
+    # What remains starts at sequence 4 and links to the archived head: full, incremental, anchored.
+    assert verify("--full").startswith("OK") and verify().startswith("OK")
+    assert verify("--anchor", str(anchor_path)).startswith("OK")
+    assert [e.sequence for e in recent] == [4, 5]
+
+    manifest = tmp_path / f"{name}.manifest.json"
+    assert verify("--archive", str(manifest)) == "OK Intact: 3 archived events match the signed manifest.\n"
+    lines = (tmp_path / f"{name}.jsonl").read_text().splitlines()
+    (tmp_path / f"{name}.jsonl").write_text("\n".join([lines[0].replace("SUB-0100", "SUB-0999"), *lines[1:]]) + "\n")
+    result = verify("--archive", str(manifest))
+    assert result.startswith("FAILED") and "line 1" in result and "edited" in result, result
+    document = json.loads(manifest.read_text())
+    document["events"] = 2
+    manifest.write_text(json.dumps(document))
+    assert "signature does not match" in verify("--archive", str(manifest))
+    capsys.readouterr()
+
+
+@postgresql_only
+def test_without_a_retention_setting_nothing_is_archived(settings, tmp_path):
+    settings.AUDIT_TRAIL_RETENTION_MONTHS, settings.AUDIT_ARCHIVE_DIR = 0, str(tmp_path)
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    with connection.cursor() as cursor:
+        partitions.ensure_months(cursor, long_ago.date(), long_ago.date())
+    _dated(long_ago)
+    call_command("create_audit_partitions")
+    assert partitions.partition_name(long_ago.date()) in _partitions()
+    assert not ArchivedPartition.objects.exists() and not list(tmp_path.iterdir())

@@ -1,4 +1,5 @@
-"""Create the access trail's partitions for this month and the next (PostgreSQL; SQLite has one table)."""
+"""Create the access trail's partitions for this month and the next, and archive the months past the
+trail's retention (PostgreSQL; SQLite has one table)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import partitions
+from audit.services import do_archive_trail
 from operations.runs import ScheduledCommand
 
 
@@ -16,7 +18,9 @@ class Command(ScheduledCommand):
     job = "create_audit_partitions"
     help = (
         "Create the monthly partitions of the access trail for this month and the next, each with the "
-        "append-only triggers and the trail's grants, so appends never wait for one. Nothing on SQLite."
+        "append-only triggers and the trail's grants, so appends never wait for one; then, when "
+        "AUDIT_TRAIL_RETENTION_MONTHS is set, export each older month as a signed file to AUDIT_ARCHIVE_DIR "
+        "and detach it. Nothing on SQLite."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,4 +46,7 @@ class Command(ScheduledCommand):
         self.stdout.write(f"Partitions exist to the end of {last:%B %Y}.")
         if with_rows:
             self.stderr.write(f"{with_rows} events are in the default partition (outside every month).")
-        return {"created": len(created), "default_partition_rows": with_rows}
+        archived = do_archive_trail(now=timezone.now())
+        for row in archived:
+            self.stdout.write(f"Archived {row.name}: {row.events} events, {row.file_name}.")
+        return {"created": len(created), "default_partition_rows": with_rows, "archived": len(archived)}

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.archive import verify_archive
 from audit.chain import AnchorError, check_anchor
 from audit.services import anchor_key, do_verify_trail
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--anchor", type=Path, help="A signed anchor file written by anchor_audit.")
+        parser.add_argument("--archive", type=Path,
+                            help="Check an archived month instead: its signed manifest (.manifest.json).")
         parser.add_argument(
             "--full", action="store_true",
             help="Walk every chain from its first event. Without it each chain is walked from the head the "
@@ -29,6 +32,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["archive"] is not None:
+            checked, problems = verify_archive(options["archive"], anchor_key())
+            if problems:
+                for line in problems:
+                    self.stderr.write(f"BROKEN {line}")
+                raise CommandError(f"The archived month does not verify. First problem: {problems[0]}")
+            self.stdout.write(f"Intact: {checked} archived events match the signed manifest.")
+            return
         anchor = None
         if options["anchor"] is not None:
             try:
