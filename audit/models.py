@@ -75,9 +75,55 @@ class VerificationRun(models.Model):
     chains_checked = models.PositiveIntegerField(default=0)
     problem = models.TextField(blank=True, help_text="The first bad event and its chain, when not intact.")
     anchor_used = models.BooleanField(default=False)
+    # False for an incremental run: it re-checked each chain's last checkpoint and walked only what follows.
+    full = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'}"
+
+
+class ChainCheckpoint(models.Model):
+    """One chain's head as a verification run found it intact: where the next incremental run starts.
+
+    An incremental run re-reads the checkpointed event and requires the same hash, then walks only the
+    events after it; a rewrite of events before the checkpoint is for ``verify_audit --full`` and anchors.
+    """
+
+    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="checkpoints")
+    chain = models.CharField(max_length=16)
+    sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    event_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["chain", "-id"], name="checkpoint_chain_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.sequence}"
+
+
+class ArchivedPartition(models.Model):
+    """One month of the trail exported as a signed file and detached (retention, PostgreSQL).
+
+    ``heads`` keeps each chain's last archived event (sequence and hash): verification of what remains
+    starts from it, and the signed file proves it.
+    """
+
+    name = models.CharField(max_length=63, unique=True)
+    range_start = models.DateTimeField()
+    range_end = models.DateTimeField()
+    events = models.PositiveBigIntegerField()
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    heads = models.JSONField(default=dict)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["range_start"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -197,10 +197,12 @@ def chain_status(request: CaseRequest) -> HttpResponse:
 @auditor_only
 @require_POST
 def verify_now(request: CaseRequest) -> HttpResponse:
-    """Walk every chain now, as this auditor, and show the result on the chain-status page."""
+    """Verify every chain now (incrementally, from the last checkpoints), as this auditor, and show the
+    result on the chain-status page."""
     report, _run = do_verify_trail(run_by=request.user.get_username(), actor=request.user)
     if report.intact:
-        messages.success(request, f"The trail is intact: {report.events_checked} events checked.")
+        messages.success(request, f"The trail is intact: {report.events_checked} events checked since the "
+                                  "last verified checkpoints.")
     else:
         messages.error(request, f"The trail has been altered: {report.problems[0]}")
     return redirect("audit-chain")

@@ -363,13 +363,19 @@ def _load_trail(rng: random.Random, events: int, boroughs: list[Borough], ds: Da
     """Valid per-borough chains: hashes computed here exactly as ``audit.chain.append`` does."""
     # Chains already hold the events written while the agencies and users were set up.
     heads: dict[str, tuple[int, str]] = {}
-    for chain_key in AccessEvent.objects.values_list("chain", flat=True).distinct():
+    # chain_names(): the model's default ordering (-id) would turn a .distinct() into one row per event.
+    for chain_key in audit_chain.chain_names():
         last = AccessEvent.objects.filter(chain=chain_key).order_by("-sequence").values_list("sequence", "hash")[0]
         heads[chain_key] = (last[0], last[1])
     users = [user for user, _agency in ds.practitioners]
     references = list(Subject.objects.values_list("reference", flat=True)[:50_000]) or ["S-0000-0000"]
     start_time = timezone.now() - dt.timedelta(days=365)
     step = dt.timedelta(days=365) / max(events, 1)
+    if connection.vendor == "postgresql":  # the year's monthly partitions, as the scheduled job keeps them
+        from audit import partitions
+
+        with connection.cursor() as cursor:
+            partitions.ensure_months(cursor, start_time.date(), timezone.now().date())
     actions = [Action.VIEW] * 8 + [Action.LIST, Action.CREATE, Action.SEARCH]
     written = 0
     while written < events:

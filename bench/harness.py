@@ -444,6 +444,10 @@ def run(subjects: int, events: int, rounds: int) -> dict[str, Any]:
     for measure in EXTRA_MEASURES:
         results += measure(ds, rounds)
     results += g8(rounds)
+    # G9/G10 (bench/trail.py) grow the trail, so they run after everything measured at the loaded size.
+    from bench.trail import g9_g10
+
+    results += g9_g10(ds, rounds)
     return {
         "machine": {"cores": os.cpu_count(), "database": connection.vendor,
                     "database_url": url.rsplit("@", 1)[-1]},
@@ -477,9 +481,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="small scale, for CI (under a minute)")
     parser.add_argument("--json", help="also write the report as JSON to this file")
+    # G9/G10 (bench/trail.py): how many times the loaded trail grows, and the new events per incremental run.
+    parser.add_argument("--trail-growth", type=int, default=10, help="G9/G10: the large trail is N × --events")
+    parser.add_argument("--new-events", type=int, default=10_000, help="G9: new events before each incremental run")
     args = parser.parse_args(argv)
     if args.quick:
         args.subjects, args.events, args.rounds = 1_000, 10_000, 20
+        args.trail_growth, args.new_events = 2, 1_000
+    from bench import trail
+
+    trail.GROWTH, trail.NEW_EVENTS = max(2, args.trail_growth), max(1, args.new_events)
+    trail.APPENDS = 40 if args.quick else trail.APPENDS
     report = run(args.subjects, args.events, args.rounds)
     print_table(report)
     if args.json:

@@ -419,6 +419,11 @@ AUDIT_ANOMALY_RULES: dict[str, Any] = {
 }
 AUDIT_PAGE_SIZE = 50
 
+# The access trail's retention (PostgreSQL, where it is partitioned by month): months wholly older than
+# this many months are exported as signed files to AUDIT_ARCHIVE_DIR, then detached. 0 keeps everything.
+AUDIT_TRAIL_RETENTION_MONTHS = env_int("AUDIT_TRAIL_RETENTION_MONTHS", 0)
+AUDIT_ARCHIVE_DIR = env_str("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "var" / "audit-archive"))
+
 # Subjects: the service is for children and young people up to this age; records are kept until
 # date of birth plus the retention period, unless on legal hold.
 SUBJECT_MAX_AGE = env_int("SUBJECT_MAX_AGE", 25)

@@ -430,6 +430,8 @@ NOT_PERSONAL: dict[str, str] = {
     "encryption.BlindIndex": "keyed hashes for matching, in the key store; deleted with the key",
     "encryption.ErasureRecord": "the erasure ledger: data key ids, dates and reason codes",
     "audit.VerificationRun": "runs of the chain verifier: counts, hashes, and who ran it (a staff username)",
+    "audit.ChainCheckpoint": "each chain's verified head (sequence, hash, event id) after a verification run",
+    "audit.ArchivedPartition": "months of the trail exported as signed files and detached: names, counts, hashes",
     "risk.CatalogueVersion": "reference data: the indicator catalogue's versions",
     "risk.Indicator": "reference data: the indicators",
     "risk.ScoringModel": "reference data: weights and thresholds",
@@ -529,7 +531,15 @@ FIELDS: dict[str, dict[str, str]] = {
     "audit.VerificationRun": {
         "started_at": "date", "finished_at": "date", "run_by": "staff user name or job name",
         "intact": "flag", "events_checked": "count", "chains_checked": "count",
-        "problem": "the verifier's own message: sequence numbers and hashes", "anchor_used": "flag"},
+        "problem": "the verifier's own message: sequence numbers and hashes", "anchor_used": "flag",
+        "full": "flag"},
+    "audit.ChainCheckpoint": {
+        "run": "the verification run", "chain": "chain name (a borough code)", "sequence": "position in the chain",
+        "hash": "hash", "event_id": "the access event's id"},
+    "audit.ArchivedPartition": {
+        "name": "partition name (a month)", "range_start": "date", "range_end": "date", "events": "count",
+        "file_name": "archive file name (the month)", "file_sha256": "hash",
+        "heads": "each chain's last archived sequence and hash", "archived_at": "date"},
     "operations.JobRun": {
         "job": "code: which scheduled job", "started_at": "date", "finished_at": "date",
         "outcome": "code (running, succeeded, failed)", "counts": "numbers only (text is dropped when recorded)",

@@ -12,14 +12,20 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from audit import triggers
+from audit import partitions, triggers
+
+
+def _tables(cursor: object) -> list[str]:
+    # The trail and (partitioned, on PostgreSQL) each month: a partition's TRUNCATE trigger is its own.
+    return [triggers.TABLE, *(name for name, _bound in partitions.partitions(cursor))]
 
 
 @contextmanager
 def triggers_off() -> Iterator[None]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {triggers.TABLE} DISABLE TRIGGER USER")
+            for table in _tables(cursor):
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
             for sql in triggers.statements(connection.vendor, install=False):
                 cursor.execute(sql)
@@ -28,7 +34,8 @@ def triggers_off() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(f"ALTER TABLE {triggers.TABLE} ENABLE TRIGGER USER")
+                for table in _tables(cursor):
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             else:
                 for sql in triggers.statements(connection.vendor, install=True):
                     cursor.execute(sql)
