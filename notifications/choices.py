@@ -78,6 +78,10 @@ def _register(phrase: str) -> EmailWording:
                         "Open the register entry to see the level and plan a review:\n{link}\n")
 
 
+def _sentence(subject: str) -> EmailWording:
+    return EmailWording(subject, f"{subject}." + _SIGN_IN)
+
+
 def _plain(label: str) -> EmailWording:
     return EmailWording(f"{label}: {{reference}}", f"{label}: {{reference}}." + _SIGN_IN)
 
@@ -114,8 +118,9 @@ EMAILS: dict[str, EmailWording] = {
         "Borough transfer {reference}", "The other borough's MASH has accepted the transfer {reference}." + _SIGN_IN),
     Kind.BOROUGH_TRANSFER_DECLINED: EmailWording(
         "Borough transfer {reference}", "The other borough's MASH has declined the transfer {reference}." + _SIGN_IN),
-    Kind.ACTION_ASSIGNED: _plain("Action assigned to you"),
-    Kind.ACTION_OVERDUE: _plain("Action overdue"),
-    Kind.MEETING_AGENDA_OUT: _plain("MACE meeting agenda out"),
-    Kind.STRATEGY_DISCUSSION_RECORDED: _plain("Strategy discussion recorded"),
+    # Case work's own wording (casework/notices.py), as its emails said before they reached the inbox.
+    Kind.ACTION_ASSIGNED: _sentence("Action {reference} has been assigned to you"),
+    Kind.ACTION_OVERDUE: _sentence("Action {reference} is overdue"),
+    Kind.MEETING_AGENDA_OUT: _sentence("MACE meeting {reference}: the agenda is out"),
+    Kind.STRATEGY_DISCUSSION_RECORDED: _sentence("Strategy discussion {reference} has been recorded"),
 }

@@ -84,13 +84,18 @@ def test_the_mash_runs_a_mace_meeting_and_an_owner_completes_the_action(journey)
     page.emulate_media(media="screen")
     page.get_by_role("button", name="Sign out").click()
 
-    # The police officer owns one action; he cannot see her record, nor the discussion of her.
+    # The police officer owns one action; he cannot see her record, nor the discussion of her. It is waiting in
+    # his inbox, by its reference.
     journey.sign_in("police.lambeth")
+    police_action = Action.objects.get(meeting=meeting, owner__username="police.lambeth")
+    journey.goto("/notifications/")
+    expect(page.get_by_text(police_action.reference).first).to_be_visible()
+    expect(page.get_by_text("Action assigned to you").first).to_be_visible()
+    journey.check("police-notifications")
     page.get_by_role("link", name="Actions").first.click()
     mine = page.get_by_role("table", name="Your actions")
     expect(mine).to_contain_text(girl.reference)
     journey.check("police-actions")
-    police_action = Action.objects.get(meeting=meeting, owner__username="police.lambeth")
     journey.goto(f"/mace/{meeting.reference}/minutes/")
     expect(page.get_by_text("OFFICIAL-SENSITIVE").first).to_be_visible()
     expect(page.get_by_text(RECORD)).to_have_count(0)

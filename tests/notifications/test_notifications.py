@@ -55,7 +55,7 @@ def test_notify_writes_one_row_per_person_and_emails_a_reference_and_a_link_afte
     assert Notification.objects.filter(reference=subject.reference, urgent=True).count() == 2  # each once
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["teacher@example.test"]  # nobody without an address
     message = mail.outbox[0]
-    assert message.subject == f"Referral {subject.reference}: decided by the mash"
+    assert message.subject == f"URGENT: Referral {subject.reference}: decided by the mash"  # urgent says so
     assert settings.SITE_URL + f"/subjects/{subject.reference}/" in message.body
     for secret in [subject.given_name, subject.family_name]:
         assert secret not in message.subject + message.body
