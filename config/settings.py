@@ -367,6 +367,8 @@ CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 # The health endpoint answers 503 when a scheduled job has not succeeded within its period: on in
 # production, off in the demo (nothing is scheduled there).
 HEALTH_REQUIRES_JOBS = env_bool("HEALTH_REQUIRES_JOBS", not DEBUG)
+# seed_demo loads a year of fictional history (720 girls in three boroughs) so the statistics show something.
+DEMO_STATISTICS_HISTORY = env_bool("DEMO_STATISTICS_HISTORY", True)
 # Prometheus metrics at /metrics/ for a scraper that sends "Authorization: Bearer <METRICS_TOKEN>"; with no
 # token set the URL answers 404. Request counts and latencies by view (never a path with a reference in it),
 # and each scheduled job's last success and lateness.

@@ -32,3 +32,5 @@ HEALTH_REQUIRES_JOBS = False
 # queue itself switch to the database backend).
 TASKS_BACKEND = "immediate"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}}
+# The demo's year of statistics history is loaded only by the tests that look at the statistics.
+DEMO_STATISTICS_HISTORY = False

@@ -11,6 +11,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_london_and_the_borough_analyst_look_at_the_charts(journey) -> None:
+    from partnership.demo import seed_statistics_history
+    from partnership.services import do_aggregate_statistics
+
+    # The demo's year of history (seed_demo loads it unless DEMO_STATISTICS_HISTORY is off, as in the tests).
+    seed_statistics_history()
+    do_aggregate_statistics()
     page = journey.page
     journey.sign_in("analyst.london")
     page.get_by_role("link", name="Statistics").first.click()

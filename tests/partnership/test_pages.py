@@ -141,7 +141,7 @@ def test_the_demo_analysts_pages_and_downloads_name_no_girl_of_the_demo(monkeypa
 
     ensure_reference_data()
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-the-scan")
-    with override_settings(DEBUG=True):
+    with override_settings(DEBUG=True, DEMO_STATISTICS_HISTORY=True):
         call_command("seed_demo", stdout=io.StringIO())
     forbidden = set()
     for subject in Subject._base_manager.all():

@@ -46,7 +46,8 @@ class Command(BaseCommand):
 
             from partnership.demo import seed_statistics_history  # a year of history for the statistics
 
-            history = seed_statistics_history()
+            # A year of bulk-loaded history: for the demo's charts, not for tests that need only the demo's cases.
+            history = seed_statistics_history() if settings.DEMO_STATISTICS_HISTORY else 0
             # Published authenticator keys only where the published password would be allowed too.
             authenticators = seed_authenticators() if settings.DEBUG else []
         if created:
