@@ -1204,8 +1204,10 @@ grid("action-detail", "POST", """
     dpo                   404     404
 """, _ACTION_COLUMNS)
 # The actions page: every case worker (owners can be anyone who works with her); never governance.
-rows("action-list", [p for p in MEMBER_PERSONAS if p not in {"auditor", "dpo", *ADMINISTRATORS}], "-", "GET", 200)
-rows("action-list", ["auditor", "dpo", *ADMINISTRATORS], "-", "GET", 404)
+# Partnership analysts see aggregates only: no case page, this one included.
+rows("action-list", [p for p in MEMBER_PERSONAS if p not in {"auditor", "dpo", *ADMINISTRATORS, *ANALYST_PERSONAS}],
+     "-", "GET", 200)
+rows("action-list", ["auditor", "dpo", *ADMINISTRATORS, *ANALYST_PERSONAS], "-", "GET", 404)
 rows("action-list", MEMBER_PERSONAS, "-", "POST", 405)
 # MACE meetings: the MASH leads (their borough's series).
 rows("mace-list", MASH_LEADS, "-", "GET", 200)
