@@ -12,7 +12,7 @@ from agencies.models import Agency
 from tests.audit.tampering import triggers_off
 from tests.audit_helpers import audit_checkpoint
 from tests.personas import World, build_world
-from tests.rolled_back import rolled_back_everywhere
+from tests.rolled_back import rolled_back_everywhere, settle_deferred_constraints
 from tests.two_factor_helpers import (
     UNVERIFIED_SUFFIX,
     ensure_authenticator,
@@ -131,6 +131,7 @@ def _module_personas(request, django_db_setup, django_db_blocker) -> Iterator[Wo
         with django_db_blocker.unblock():
             stack.enter_context(rolled_back_everywhere())
             built = build_world()
+            settle_deferred_constraints()
         try:
             yield built
         finally:

@@ -20,7 +20,7 @@ from tests.dataprotection.cases import REASON, open_grant
 from tests.factories import new_concern
 from tests.personas import LOCKED_OUT_PERSONAS, MEMBER_PERSONAS, build_world
 from tests.referral_cases import build_referral_cases
-from tests.rolled_back import rolled_back_everywhere
+from tests.rolled_back import rolled_back_everywhere, settle_deferred_constraints
 
 MASH_OF = {"mash_lambeth": {"lambeth_school", "lambeth_gp"},
            "mash_southwark": {"southwark_school", "shared", "share_revoked"}}
@@ -52,7 +52,9 @@ def _shared(django_db_setup, django_db_blocker):
             register_services.do_record_review(
                 entry=RegisterEntry.objects.get(subject=subject), outcome=ReviewOutcome.CONTINUE,
                 notes="Review notes", actor=world.user(lead))
-        yield SimpleNamespace(world=world, cases=cases, referral_cases=build_referral_cases(world))
+        referral_cases = build_referral_cases(world)
+        settle_deferred_constraints()
+        yield SimpleNamespace(world=world, cases=cases, referral_cases=referral_cases)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from tests.referral_cases import REFERRAL_RELATIONS, build_referral_cases
 from tests.referrals.borough_cases import BOROUGH_RELATIONS
 from tests.referrals.pathway_cases import PATHWAY_RELATIONS
 from tests.referrals.transfer_cases import TRANSFER_RELATIONS
-from tests.rolled_back import rolled_back_everywhere
+from tests.rolled_back import rolled_back_everywhere, settle_deferred_constraints
 from tests.two_factor_helpers import UNVERIFIED_SUFFIX
 
 
@@ -49,7 +49,9 @@ def _shared_world(django_db_setup, django_db_blocker):
         built = build_cases(world)
         for extend in CASE_EXTENSIONS:  # later collections (e.g. the association map's nodes)
             extend(world, built)
-        yield SimpleNamespace(world=world, cases=built, referral_cases=build_referral_cases(world))
+        referral_cases = build_referral_cases(world)
+        settle_deferred_constraints()
+        yield SimpleNamespace(world=world, cases=built, referral_cases=referral_cases)
 
 
 @pytest.fixture
