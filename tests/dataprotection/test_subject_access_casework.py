@@ -3,63 +3,35 @@ is there, decrypted; what the same MACE meeting said about another girl never is
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from casework import services
 from dataprotection.export import subject_access_data
 from notifications.models import Notification
-from tests.audit_helpers import assert_audit, audit_checkpoint
-from tests.casework.cases import add_action, routed_girl, strategy_discussion
-from tests.referrals.pathway_cases import high_girl
+from tests.audit_helpers import assert_audit
+from tests.dataprotection.casework_cases import (
+    HER_DECISIONS,
+    HERS,
+    OTHER_ACTION,
+    OTHER_DECISIONS,
+    OTHERS,
+    two_girls_at_one_meeting,
+)
 
 pytestmark = pytest.mark.django_db
 
-HERS = "She was seen getting into a car outside the chicken shop."
-HER_DECISIONS = "Police to disrupt the car; school to keep her attendance up."
-OTHERS = "Her friend Zenobia spoke about a flat on the estate."
-OTHER_DECISIONS = "Refer Zenobia to the specialist service."
-OTHER_ACTION = "Speak to Zenobia's aunt."
-
 
 @pytest.fixture
-def two_girls_at_one_meeting(world):
-    """A Lambeth girl with a strategy discussion, a plan, an outcome, and a held MACE meeting that discussed
-    her and another girl (each with an agreed action)."""
-    mash = world.user("mash_lambeth")
-    referral = routed_girl(world)
-    her = referral.subject
-    other = high_girl(world).subject
-    strategy_discussion(world, referral)
-    add_action(world, her, "dsl_lambeth", text="Keep her attendance up.")
-    services.do_record_outcome(subject=her, kind="back_in_education", occurred_on=timezone.localdate(),
-                               note="Back at school full time.", actor=mash)
-    meeting = services.do_schedule_meeting(meets_on=timezone.localdate(), actor=mash)
-    for girl in (her, other):
-        if not meeting.items.filter(subject=girl).exists():
-            services.do_add_agenda_item(meeting, target=services.Target(subject=girl), actor=mash)
-    due = timezone.localdate() + dt.timedelta(days=14)
-    services.do_record_discussion(meeting, target=services.Target(subject=her), record_text=HERS,
-                                  decisions=HER_DECISIONS, actor=mash, actions=[
-                                      services.AgreedAction("Visit the car park at night.",
-                                                            world.user("police_lambeth"), due)])
-    services.do_record_discussion(meeting, target=services.Target(subject=other), record_text=OTHERS,
-                                  decisions=OTHER_DECISIONS, actor=mash, actions=[
-                                      services.AgreedAction(OTHER_ACTION, world.user("police_lambeth"), due)])
-    meeting.refresh_from_db()
-    services.do_record_minutes(meeting, version=meeting.version, actor=mash)
-    meeting.refresh_from_db()
-    audit_checkpoint()
-    return her, other, meeting
+def two_girls(world):
+    return two_girls_at_one_meeting(world)
 
 
 def test_the_export_holds_her_case_work_decrypted_and_nothing_of_another_girl_at_the_same_meeting(
-        client_for, world, two_girls_at_one_meeting):
-    her, other, meeting = two_girls_at_one_meeting
+        client_for, world, two_girls):
+    her, other, meeting = two_girls
     data = subject_access_data(her)
     [discussion] = data["strategy_discussions"]
     assert discussion["record"] == "Police and school shared what they know; enquiries to start."
@@ -91,8 +63,8 @@ def test_the_export_holds_her_case_work_decrypted_and_nothing_of_another_girl_at
     assert HERS not in f"{event.purpose} {event.detail}"
 
 
-def test_the_json_download_withholds_staff_in_her_case_work_unless_asked(client_for, world, two_girls_at_one_meeting):
-    her, _other, _meeting = two_girls_at_one_meeting
+def test_the_json_download_withholds_staff_in_her_case_work_unless_asked(client_for, world, two_girls):
+    her, _other, _meeting = two_girls
     client = client_for("dpo")
     data = json.loads(client.get(reverse("subject-access-export", args=[her.reference])).content)
     assert {a["owner"] for a in data["actions"]} == {"[name withheld]"}
@@ -107,10 +79,10 @@ def test_the_json_download_withholds_staff_in_her_case_work_unless_asked(client_
     assert event.detail == {"format": "json", "third_parties": "included"}
 
 
-def test_notifications_naming_her_case_are_hers_and_a_meetings_are_not(world, two_girls_at_one_meeting):
+def test_notifications_naming_her_case_are_hers_and_a_meetings_are_not(world, two_girls):
     """A notification holds a kind, a reference and a link: pseudonymised, but tied to her by the controller,
     so those naming her case's references are in her export; a MACE agenda's names a meeting of many."""
-    her, other, meeting = two_girls_at_one_meeting
+    her, other, meeting = two_girls
     data = subject_access_data(her)
     references = {n["reference"] for n in data["notifications"]}
     hers = {a.reference for a in services.Action.objects.filter(subject=her)}
