@@ -22,7 +22,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from audit.models import AccessEvent
-from casework.models import Action, AgendaItem, MaceDiscussion, MaceMeeting, Outcome, StrategyDiscussion
+from casework.models import Action, AgendaItem, MaceDiscussion, MaceMeeting, Outcome, Plan, StrategyDiscussion
 from dataprotection.models import BreakGlassGrant
 from encryption import ERASED
 from encryption.keys import prefetch_data_keys
@@ -187,6 +187,11 @@ def _casework(subject: Subject) -> dict[str, Any]:
             "record": _value(d.record), "recorded_by": _user(d.recorded_by), "recorded_at": _value(d.recorded_at),
         } for d in strategy],
         "mace": mace,
+        "plans": [{
+            "kind": p.get_kind_display(), "borough": p.borough.name, "created_by": _user(p.created_by),
+            "created_at": _value(p.created_at),
+        } for p in Plan._base_manager.filter(subject_id__in=ids).select_related("borough", "created_by")
+            .order_by("created_at")],
         "actions": [{
             "reference": a.reference, "agreed_at": a.get_source_display(),
             "meeting": a.meeting.reference if a.meeting is not None else None,
