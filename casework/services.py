@@ -51,6 +51,7 @@ from casework.choices import (
 from casework.models import Action, AgendaItem, MaceDiscussion, MaceMeeting, Outcome, Plan, StrategyDiscussion
 from casework.notices import notify
 from config.text import require_plain_text
+from notifications.services import forget_references
 from referrals import clocks
 from referrals.choices import LIVE_PATHWAY_STATUSES, PathwayStatus, ReferralState, SubjectStatus
 from referrals.models import ReferralPathway, Subject
@@ -650,3 +651,33 @@ def do_record_minutes(meeting: MaceMeeting, *, version: int, actor: User) -> Mac
     meeting.save()
     _meeting_event(meeting, actor, "MACE minutes", status=meeting.status)
     return meeting
+
+
+# ---------------------------------------------------------------------------------------------------
+# Erasure
+
+def end_casework_of_erased(subjects: list[Subject], actor: User | None) -> dict[str, int]:
+    """Part of erasing a girl (an erasure step, registered by ``casework.apps`` and run inside
+    ``referrals.services.do_erase_subject``'s transaction, whose one ``erase`` event carries these counts).
+
+    What her case work says is under her key and goes with it. What would go on acting on a record nobody
+    can read stops here: her live actions are cancelled (no owner's list, overdue alert or MACE agenda keeps
+    them), her place on agendas not yet held (and not yet discussed) goes, and the notifications naming her
+    actions and strategy discussions are deleted. Held meetings keep her item (a line of their minutes, by
+    reference only)."""
+    ids = [s.pk for s in subjects]
+    now = timezone.now()
+    live = list(Action._base_manager.select_for_update(of=("self",))
+                .filter(subject_id__in=ids, status__in=LIVE_ACTION_STATUSES))
+    for action in live:
+        # "No longer needed": the only reason that is true of every action of an erased record.
+        action.status, action.cancel_reason, action.cancelled_at = ActionStatus.CANCELLED, CancelReason.NOT_NEEDED, now
+        action.version += 1
+        set_history_user(action, actor)
+        action.save(update_fields=["status", "cancel_reason", "cancelled_at", "version"])
+    discussed = MaceDiscussion._base_manager.filter(subject_id__in=ids).values("meeting_id")
+    agenda, _by_model = (AgendaItem._base_manager.filter(subject_id__in=ids)
+                         .exclude(meeting__status=MeetingStatus.HELD).exclude(meeting_id__in=discussed).delete())
+    references = set(Action._base_manager.filter(subject_id__in=ids).values_list("reference", flat=True))
+    references |= set(StrategyDiscussion._base_manager.filter(subject_id__in=ids).values_list("reference", flat=True))
+    return {"actions_cancelled": len(live), "agenda_items": agenda, "notifications": forget_references(references)}

@@ -3,6 +3,12 @@ request), and the forecast of what retention will erase soon.
 
 Read-only queries; the views record one access event per export. Associates' own identities are third
 parties' personal data under their own keys, so the export names them by reference and role only.
+
+Case work (issue 19) is hers too: her strategy discussions, what MACE meetings discussed about her (her
+items only: another girl's discussion, or a place's or group's, at the same meeting is someone else's),
+the actions of her plan and her outcomes, free text decrypted. So are the in-app notifications that name one
+of her case's reference numbers: pseudonymised, but the controller can tie them to her (UK GDPR Art. 4(5),
+Recital 26), and each says that a member of staff was told of a step in her case (``_notifications``).
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from audit.models import AccessEvent
+from casework.models import Action, AgendaItem, MaceDiscussion, MaceMeeting, Outcome, Plan, StrategyDiscussion
 from dataprotection.models import BreakGlassGrant
 from encryption import ERASED
 from encryption.keys import prefetch_data_keys
+from notifications.models import Notification
 from referrals.choices import ActionTaken, SubjectStatus
 from referrals.models import BoroughTransfer, Concern, Referral, SchoolTransfer, Subject, SubjectShare
 from referrals.services import subjects_due_for_erasure
@@ -116,6 +124,7 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
     data["referrals"] = _referrals(subject)
     data["map_links"] = _links(subject)
     data["disclosures"] = _disclosures(subject)
+    data.update(_casework(subject))
     data["emergency_access"] = [{
         "reference": g.reference, "opened_by": _user(g.user), "agency": g.agency.name,
         "opened_at": _value(g.opened_at), "until": _value(g.expires_at), "reason": _value(g.reason),
@@ -129,7 +138,98 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
         .values("actor_agency__name", "action", "outcome").annotate(count=Count("id"), last=Max("occurred_at"))
         .order_by("actor_agency__name", "action", "outcome")
     ]
+    data["notifications"] = _notifications(subject)
     return data
+
+
+def _hers(subject: Subject) -> list[Any]:
+    """Her record and the records merged into her: case work stays on the record it was recorded against
+    (under that record's key, which her erasure shreds too)."""
+    return [subject.pk, *Subject.objects.filter(merged_into=subject).values_list("pk", flat=True)]
+
+
+def _casework(subject: Subject) -> dict[str, Any]:
+    """Her case work (issue 19), every row about her whoever may see it, free text decrypted. MACE: only
+    the items about her (her place on an agenda, her discussion, the actions agreed for her), never the
+    other items of the same meeting, which are other girls' or a place's or group's."""
+    ids = _hers(subject)
+    strategy = (StrategyDiscussion._base_manager.filter(subject_id__in=ids).select_related("borough", "recorded_by")
+                .prefetch_related("agencies").order_by("held_at", "reference"))
+    agenda = {item.meeting_id: item for item in AgendaItem._base_manager.filter(subject_id__in=ids)}
+    discussions = {d.meeting_id: d for d in MaceDiscussion._base_manager.filter(subject_id__in=ids)
+                   .select_related("recorded_by")}
+    meetings = (MaceMeeting._base_manager.filter(pk__in={*agenda, *discussions}).select_related("borough", "chair")
+                .prefetch_related("attendees").order_by("meets_on", "reference"))
+    actions = (Action._base_manager.filter(subject_id__in=ids)
+               .select_related("owner_agency", "owner", "created_by", "meeting", "strategy_discussion")
+               .order_by("created_at", "reference"))
+    outcomes = (Outcome._base_manager.filter(subject_id__in=ids).select_related("agency", "recorded_by")
+                .order_by("occurred_on", "recorded_at"))
+    mace = []
+    for meeting in meetings:
+        item, discussion = agenda.get(meeting.pk), discussions.get(meeting.pk)
+        mace.append({
+            "meeting": meeting.reference, "borough": meeting.borough.name, "meets_on": _value(meeting.meets_on),
+            "meeting_status": meeting.get_status_display(), "chair": _user(meeting.chair),
+            "agencies_present": sorted(a.name for a in meeting.attendees.all()),
+            "on_agenda_because": item.get_reason_display() if item is not None else None,
+            "discussed": discussion is not None,
+            "record": _value(discussion.record) if discussion is not None else None,
+            "decisions": _value(discussion.decisions) if discussion is not None else None,
+            "recorded_by": _user(discussion.recorded_by) if discussion is not None else "",
+            "recorded_at": _value(discussion.recorded_at) if discussion is not None else None,
+        })
+    return {
+        "strategy_discussions": [{
+            "reference": d.reference, "borough": d.borough.name, "held_at": _value(d.held_at),
+            "due_at": _value(d.due_at), "within_clock": d.within_clock,
+            "agencies": sorted(a.name for a in d.agencies.all()), "decision": d.get_decision_display(),
+            "record": _value(d.record), "recorded_by": _user(d.recorded_by), "recorded_at": _value(d.recorded_at),
+        } for d in strategy],
+        "mace": mace,
+        "plans": [{
+            "kind": p.get_kind_display(), "borough": p.borough.name, "created_by": _user(p.created_by),
+            "created_at": _value(p.created_at),
+        } for p in Plan._base_manager.filter(subject_id__in=ids).select_related("borough", "created_by")
+            .order_by("created_at")],
+        "actions": [{
+            "reference": a.reference, "agreed_at": a.get_source_display(),
+            "meeting": a.meeting.reference if a.meeting is not None else None,
+            "strategy_discussion": a.strategy_discussion.reference if a.strategy_discussion is not None else None,
+            "description": _value(a.description), "owner_agency": a.owner_agency.name, "owner": _user(a.owner),
+            "due_on": _value(a.due_on), "status": a.get_status_display(), "created_by": _user(a.created_by),
+            "created_at": _value(a.created_at), "completed_at": _value(a.completed_at),
+            "outcome_note": _value(a.outcome_note), "cancelled_at": _value(a.cancelled_at),
+            "cancel_reason": a.get_cancel_reason_display() if a.cancel_reason else None,
+            "cancel_note": _value(a.cancel_note),
+        } for a in actions],
+        "outcomes": [{
+            "kind": o.get_kind_display(), "occurred_on": _value(o.occurred_on), "agency": o.agency.name,
+            "note": _value(o.note), "recorded_by": _user(o.recorded_by), "recorded_at": _value(o.recorded_at),
+        } for o in outcomes],
+    }
+
+
+def case_references(subject: Subject) -> set[str]:
+    """Every reference number of her case that a notification can name: her record's (and the records merged
+    into her), her concerns', referrals', transfers', strategy discussions' and actions'. A MACE meeting's
+    reference is not hers: a meeting discusses several girls and contexts (her agenda item is in the export)."""
+    ids = _hers(subject)
+    references = set(Subject._base_manager.filter(pk__in=ids).values_list("reference", flat=True))
+    for model in (Concern, Referral, SchoolTransfer, BoroughTransfer, StrategyDiscussion, Action):
+        references |= set(model._base_manager.filter(subject_id__in=ids).values_list("reference", flat=True))
+    return references
+
+
+def _notifications(subject: Subject) -> list[dict[str, Any]]:
+    """Who was told what about her case, and when (the in-app inbox): the kind, the reference, whether
+    urgent and read. The recipient is a member of staff (a third party, withheld by the letter)."""
+    rows = (Notification.objects.filter(reference__in=case_references(subject)).select_related("recipient")
+            .order_by("created_at", "id"))
+    return [{
+        "at": _value(n.created_at), "kind": n.get_kind_display(), "reference": n.reference, "urgent": n.urgent,
+        "recipient": _user(n.recipient), "read_at": _value(n.read_at),
+    } for n in rows]
 
 
 def _register(subject: Subject) -> dict[str, Any] | None:

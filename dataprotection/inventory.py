@@ -87,8 +87,10 @@ class ModelEntry:
 
 
 SAR = "the data protection officer's subject access export (page and JSON), decrypted"
-CASEWORK_SAR_GAP = ("not yet in the subject access export: case work (issue 19) is to be added to "
-                    "dataprotection/export.py")
+# Her erasure ends what her key alone would leave acting (casework.services.end_casework_of_erased), and
+# reapply_erasures does it again after a restore (referrals.services.do_complete_restored_erasures).
+ENDED_AT_ERASURE = ("At her erasure (and again by `reapply_erasures` after a restore) {what} "
+                    "(`casework.services.end_casework_of_erased`). ")
 EMAIL_REF = "email: reference number and link only (never a name or a narrative)"
 
 MODELS: dict[str, ModelEntry] = {
@@ -237,7 +239,7 @@ MODELS: dict[str, ModelEntry] = {
         subjects=(GIRL, THIRD, STAFF), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
         who_sees="Her borough's MASH leads; a service that accepted one of her pathways, while shared.",
         retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.PLAN_ACTION,), exports=(CASEWORK_SAR_GAP,),
+        trail=(ObjectType.PLAN_ACTION,), exports=(SAR + " (her plan and its actions; a context's plan never)",),
     ),
     "casework.StrategyDiscussion": ModelEntry(
         about="A strategy discussion (Children Act 1989 s47): when, against which deadline, the agencies that "
@@ -245,7 +247,7 @@ MODELS: dict[str, ModelEntry] = {
         subjects=(GIRL, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
         who_sees="Her borough's MASH leads; a service that accepted one of her pathways, while shared.",
         retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.STRATEGY_DISCUSSION, ObjectType.REFERRAL), exports=(CASEWORK_SAR_GAP,),
+        trail=(ObjectType.STRATEGY_DISCUSSION, ObjectType.REFERRAL), exports=(SAR,),
         recipients=(EMAIL_REF + " to the services holding her live pathways",),
         key_owner="her (the subject's key, held on the row)",
     ),
@@ -256,14 +258,17 @@ MODELS: dict[str, ModelEntry] = {
         retention="Kept while the borough's MACE series is kept: no purge job yet (the discussions and actions "
                   "in it go with each girl's record).",
         trail=(ObjectType.MACE_MEETING,),
+        exports=(SAR + " (date, borough, status, chair withheld, agencies present: meetings she was on the "
+                       "agenda of only)",),
         recipients=(EMAIL_REF + " to the MASH and the invited agencies when the agenda is sent",),
     ),
     "casework.AgendaItem": ModelEntry(
         about="That she (or a place or a group) is on a MACE agenda, and why (a code).",
         subjects=(GIRL, THIRD), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
         who_sees="The meeting's borough's MASH leads only.",
-        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.MACE_MEETING,), exports=(CASEWORK_SAR_GAP,),
+        retention=ERASED_WITH_HER + ". " + ENDED_AT_ERASURE.format(
+            what="her place on an agenda not yet held and not yet discussed is deleted") + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.MACE_MEETING,), exports=(SAR + " (why she was on each agenda; never another item)",),
     ),
     "casework.MaceDiscussion": ModelEntry(
         about="What a MACE meeting discussed about her (or a place or a group): the record and the decisions.",
@@ -271,7 +276,9 @@ MODELS: dict[str, ModelEntry] = {
         who_sees="The meeting's borough's MASH leads; a service that accepted one of her pathways; the DSLs of "
                  "an agency present that recorded concerns about her (the minutes). Contexts: the MASH only.",
         retention=ERASED_WITH_HER + " (a context's with the place's or group's key). " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.MACE_MEETING,), exports=(CASEWORK_SAR_GAP,),
+        trail=(ObjectType.MACE_MEETING,),
+        exports=(SAR + " (her own discussions only: never another girl's, a place's or a group's at the same "
+                       "meeting)",),
         key_owner="hers, or the place's or group's (held on the row)",
     ),
     "casework.Action": ModelEntry(
@@ -280,8 +287,10 @@ MODELS: dict[str, ModelEntry] = {
         subjects=(GIRL, ASSOCIATE, THIRD, STAFF), lawful_basis=CASE_BASIS, condition=CASE_CONDITION,
         who_sees="Its owner; the owning agency's DSLs and practitioners; her borough's MASH leads; a service that "
                  "accepted one of her pathways.",
-        retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.PLAN_ACTION,), exports=(CASEWORK_SAR_GAP,),
+        retention=ERASED_WITH_HER + ". " + ENDED_AT_ERASURE.format(
+            what="her open and overdue actions are cancelled (no owner's list, overdue alert or agenda keeps "
+                 "them)") + CLEAR_AFTER_ERASURE,
+        trail=(ObjectType.PLAN_ACTION,), exports=(SAR + " (her plan's actions; a context's never)",),
         recipients=(EMAIL_REF + " to its owner when assigned and when overdue, and to the MASH when overdue",),
         key_owner="hers, or the place's or group's (held on the row)",
     ),
@@ -291,7 +300,7 @@ MODELS: dict[str, ModelEntry] = {
         who_sees="Her borough's MASH leads; a service that accepted one of her pathways; the recording agency's "
                  "DSLs; the practitioner who recorded it.",
         retention=ERASED_WITH_HER + ". " + CLEAR_AFTER_ERASURE,
-        trail=(ObjectType.OUTCOME,), exports=(CASEWORK_SAR_GAP,),
+        trail=(ObjectType.OUTCOME,), exports=(SAR,),
         key_owner="her (the subject's key, held on the row)",
     ),
     # --- The association map -------------------------------------------------------------------------
@@ -715,9 +724,13 @@ MODELS["notifications.Notification"] = ModelEntry(
     subjects=(STAFF, GIRL + ", by reference number only"), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
     who_sees="The recipient only (their own inbox); the link's page applies its own access check.",
     retention="Deleted `NOTIFICATION_RETENTION_DAYS` (default 180) days after it was made, read or not, by "
-              "`purge_notifications` (daily), and with the recipient's account. It holds no name, narrative or "
-              "level: after her erasure it says only that a reference was mentioned to someone.",
+              "`purge_notifications` (daily), and with the recipient's account. Those naming her case's "
+              "references (hers, her concerns', referrals', transfers', actions', strategy discussions') are "
+              "deleted at her erasure (`notifications.services.forget_references`), and again by "
+              "`reapply_erasures` after a restore. It holds no name, narrative or level.",
     trail=(ObjectType.NOTIFICATION,),
+    exports=(SAR + " (those naming her case's references: pseudonymised, still hers, UK GDPR Art. 4(5) and "
+                   "Recital 26; the recipient withheld; a MACE meeting's never)",),
     recipients=(EMAIL_REF + " to the recipient, after commit",),
 )
 FIELDS["notifications.Notification"] = {

@@ -3,7 +3,8 @@ raw codes, and other people's names withheld unless the officer chooses to inclu
 
 ``export.subject_access_data`` stays the complete record (ISO dates, codes); these functions only change
 how it reads. Who is a third party (UK GDPR Art. 15(4); Data Protection Act 2018 Sch. 2 para. 16): the
-members of staff named as having recorded, decided, shared or opened something, and the names of places
+members of staff named as having recorded, decided, shared or opened something (or as owning an action,
+chairing a MACE meeting, or being told of a step in her case), and the names of places
 and groups on her map (associates are named by reference only in the export itself). Free text that
 professionals wrote (what was seen, reasons, notes) is hers and is kept; the officer reads it for other
 people's names before sending, as the page says.
@@ -26,7 +27,7 @@ from risk.map.models import LinkStatus
 WITHHELD = "[name withheld]"
 # Keys whose value names a member of staff (a username), wherever they appear in the export.
 STAFF_KEYS = frozenset({"recorded_by", "decided_by", "started_by", "accepted_by", "referred_by", "by",
-                        "granted_by", "opened_by"})
+                        "granted_by", "opened_by", "owner", "created_by", "chair", "recipient"})
 # Keys whose value is a code with a label to show instead.
 CODE_KEYS = frozenset({"status", "level", "state", "from", "to", "action", "outcome", "change"})
 LABELS: dict[str, str] = {

@@ -160,6 +160,18 @@ def do_mark_all_notifications_read(*, actor: User) -> int:
     return count
 
 
+def forget_references(references: Iterable[str]) -> int:
+    """Delete every notification naming one of ``references`` (a set-based step of erasing a girl, inside
+    the erasure's transaction, whose one ``erase`` event says how many went): once her record is erased, no
+    inbox keeps telling anyone that something happened to her case. Returns how many."""
+    wanted = sorted(set(references))
+    count = 0
+    for start in range(0, len(wanted), 500):
+        deleted, _by_model = Notification.objects.filter(reference__in=wanted[start:start + 500]).delete()
+        count += deleted
+    return count
+
+
 @audit_service
 @transaction.atomic
 def do_purge_notifications(*, now: dt.datetime | None = None, actor: User | None = None) -> int:
