@@ -45,7 +45,8 @@ from referrals.models import Concern, Referral, ReferralPathway, Subject
 from referrals.workdays import working_deadline
 from risk.choices import RemovalReason
 from risk.map.models import Link, LinkStatus, LinkType, Place, PlaceKind
-from risk.models import Indicator, RegisterEntry, RegisterReview, RegisterStatus
+from risk.models import Indicator, RegisterEntry, RegisterReview, RegisterStatus, ScoringModel, SubjectRisk
+from risk.scoring import LEVEL_RANK
 
 User = get_user_model()
 HISTORY_BOROUGHS = ["Lewisham", "Greenwich", "Croydon"]
@@ -141,6 +142,8 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
     history_model = RegisterEntry.history.model
     data_keys, subjects, concerns, referrals, pathways = [], [], [], [], []
     discussions: list[StrategyDiscussion] = []
+    # Her current risk: the register's level while she is on it, low otherwise (never on it, or taken off).
+    levels: dict[Any, tuple[str, dt.datetime]] = {}
     outcomes: list[Outcome] = []
     signs: list[Any] = []
     entries, entry_history, reviews, places, links = [], [], [], [], []
@@ -161,6 +164,7 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
                           retention_date=retention_date_for(SubjectDetails(given, family, dob)),
                           created_at=_at(first_day, 10))
         subjects.append(subject)
+        levels[subject.id] = ("low", _at(first_day, 12))
         later = [min(today, first_day + dt.timedelta(days=rng.randrange(1, 120)))
                  for _ in range(rng.choice([0, 1, 1, 2, 3]))]
         concern_days = sorted([first_day, *later])
@@ -233,6 +237,8 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
             entry_history.append((entry, added_at, "+", RegisterStatus.ON, None))
             if removed:
                 removals.append((entry, removed_at))
+            else:
+                levels[subject.id] = (level, added_at)
             review_due = added_at.date() + dt.timedelta(days=cadence)
             until: dt.date = removed_at.date() if removed else today
             while review_due <= until:
@@ -269,6 +275,7 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
                                             agency_id=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE].pk)
         for d in discussions])
     Outcome._base_manager.bulk_create(outcomes)
+    SubjectRisk._base_manager.bulk_create(_risks(subjects, levels, today))
     RegisterEntry._base_manager.bulk_create(entries)
     history_model.objects.bulk_create([
         history_model(id=entry.pk, subject_id=entry.subject_id, borough_id=entry.borough_id, level=entry.level,
@@ -289,3 +296,17 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
     Place._base_manager.bulk_create(places)
     Link._base_manager.bulk_create(links)
     return len(subjects)
+
+
+def _risks(subjects: list[Subject], levels: dict[Any, tuple[str, dt.datetime]], today: dt.date) -> list[SubjectRisk]:
+    """Every girl's current risk, as the register shows it (a register entry with no risk behind it breaks the
+    register's pages and its invariants): at her entry's level while she is on it, low otherwise. Scores sit
+    at the active model's threshold for the level; the nightly rescore re-assesses them from their concerns
+    once due (in a quarter, so the demo's picture holds meanwhile)."""
+    model = ScoringModel.objects.active()
+    thresholds = model.config["thresholds"]
+    return [SubjectRisk(subject=subject, score=float(thresholds[levels[subject.id][0]]), level=levels[subject.id][0],
+                        level_rank=LEVEL_RANK[levels[subject.id][0]], previous_level="none",
+                        level_changed_at=levels[subject.id][1], model_version=model.version,
+                        assessed_at=levels[subject.id][1], rescore_due_on=today + dt.timedelta(days=91))
+            for subject in subjects]
