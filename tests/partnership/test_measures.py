@@ -206,3 +206,22 @@ def test_exits_recorded_before_reasons_were_coded_count_as_not_recorded(world):
     run = do_aggregate_statistics(threshold=1, rounding_base=1)
     assert _nonzero(_published(run, "register_exits", "Lambeth", month_code(timezone.localdate()))) == {
         "not_recorded": 1, TOTAL: 1}
+
+
+def test_the_same_data_under_the_real_rules_publishes_no_small_number(world, dataset):
+    run = do_aggregate_statistics()
+    assert (run.threshold, run.rounding_base) == (10, 5)
+    counts = PublishedCell.objects.filter(run=run).exclude(category__in=[MEDIAN, P90])
+    assert not counts.filter(value__gt=0, value__lt=10).exists()
+    assert not counts.exclude(value=None).exclude(value=0).exists()  # every figure is below 10 here
+    assert run.suppressed > 0
+    # A group of three decisions gives no median.
+    assert not PublishedCell.objects.filter(run=run, category__in=[MEDIAN, P90]).exclude(value=None).exists()
+    month = month_code(timezone.localdate())
+    assert _published(run, "identified", None, month)[TOTAL] is None
+
+
+def test_a_new_run_replaces_the_old_ones_beyond_three(world):
+    runs = [do_aggregate_statistics(threshold=1, rounding_base=1) for _ in range(4)]
+    assert list(StatisticsRun.objects.values_list("pk", flat=True).order_by("pk")) == [r.pk for r in runs[1:]]
+    assert not PublishedCell.objects.filter(run_id=runs[0].pk).exists()
