@@ -4,9 +4,8 @@ Three boroughs the other demo journeys do not use (Lewisham, Greenwich, Croydon)
 from the borough's previous system": about 240 girls each over the last twelve months, their concerns
 from agencies of every kind, referrals and the MASH's decisions with their pathways, strategy
 discussions, outcomes, register entries, exits (with coded reasons) and reviews, and a few places linked to
-several girls. So the London analyst (MOPAC) and the
-Lewisham analyst see charts with something in them, while Lambeth, Southwark and Hackney stay as small
-as the other journeys expect.
+several girls. So the London analyst (MOPAC) and the Lewisham analyst see charts with something in them,
+while Lambeth, Southwark and Hackney stay as small as the other journeys expect.
 
 Loaded set-based, as the benchmark's dataset is (``bulk_create``; encryption still per value), because a
 year of history cannot be recorded through the services *in the past*: they stamp every row with now.
