@@ -632,7 +632,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "subject": "whom it is about", "borough": "the register's borough", "level": "code",
         "level_rank": "order of the level", "lead_professional": "a member of staff (user id)",
         "review_cadence_days": "days", "next_review_on": "date", "status": "code", "added_at": "date",
-        "removed_at": "date"},
+        "removed_at": "date", "removal_reason_code": "code (why she came off; counted by the statistics)"},
     "risk.RegisterReview": {
         "entry": "link", "data_key": "her data key's id", "reviewed_by": _WHO, "reviewed_at": "date",
         "outcome": "code", "next_review_on": "date"},

@@ -14,12 +14,13 @@ class Measure(models.TextChoices):
     PATHWAYS_CHOSEN = "pathways_chosen", "Pathways chosen"
     STRATEGY_DISCUSSIONS = "strategy_discussions", "Strategy discussions within their clock"
     REGISTER_ENTRIES = "register_entries", "Register entries, by level at entry"
-    REGISTER_EXITS = "register_exits", "Register exits"
+    REGISTER_EXITS = "register_exits", "Register exits, by reason"
     DAYS_ON_REGISTER = "days_on_register", "Days on the register, of those who left it"
     REGISTER_LEVELS = "register_levels", "On the register at the end of the period, by level"
     REGISTER_REVIEWS = "register_reviews", "Register reviews done on time"
     REPEAT_MISSING = "repeat_missing", "Girls with repeat missing episodes"
     CONTEXTS = "contexts", "Contexts of concern, by kind"
+    OUTCOMES = "outcomes", "Outcomes for girls, by kind"
 
 
 CURRENT = "current"  # the period of a snapshot measure (contexts of concern as they stand)

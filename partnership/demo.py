@@ -2,10 +2,10 @@
 
 Three boroughs the other demo journeys do not use (Lewisham, Greenwich, Croydon) get records "migrated
 from the borough's previous system": about 240 girls each over the last twelve months, their concerns
-from agencies of every kind, referrals and the MASH's decisions with their pathways, register entries,
-exits and reviews, and a few places linked to several girls. So the London analyst (MOPAC) and the
-Lewisham analyst see charts with something in them, while Lambeth, Southwark and Hackney stay as small
-as the other journeys expect.
+from agencies of every kind, referrals and the MASH's decisions with their pathways, strategy
+discussions, outcomes, register entries, exits (with coded reasons) and reviews, and a few places linked to
+several girls. So the London analyst (MOPAC) and the Lewisham analyst see charts with something in them,
+while Lambeth, Southwark and Hackney stay as small as the other journeys expect.
 
 Loaded set-based, as the benchmark's dataset is (``bulk_create``; encryption still per value), because a
 year of history cannot be recorded through the services *in the past*: they stamp every row with now.
@@ -27,6 +27,8 @@ from django.utils import timezone
 from agencies import services as agency_services
 from agencies.choices import AgencyKind, RoleCode
 from agencies.models import Agency, Borough
+from casework.choices import OutcomeKind, StrategyDecision
+from casework.models import Outcome, StrategyDiscussion
 from encryption import keys
 from encryption.models import DataKey
 from referrals.choices import (
@@ -40,8 +42,10 @@ from referrals.choices import (
 from referrals.intake import SubjectDetails, retention_date_for
 from referrals.models import Concern, Referral, ReferralPathway, Subject
 from referrals.workdays import working_deadline
+from risk.choices import RemovalReason
 from risk.map.models import Link, LinkStatus, LinkType, Place, PlaceKind
-from risk.models import Indicator, RegisterEntry, RegisterReview, RegisterStatus
+from risk.models import Indicator, RegisterEntry, RegisterReview, RegisterStatus, ScoringModel, SubjectRisk
+from risk.scoring import LEVEL_RANK
 
 User = get_user_model()
 HISTORY_BOROUGHS = ["Lewisham", "Greenwich", "Croydon"]
@@ -64,6 +68,13 @@ AGENCY_NAMES = {
 }
 PATHWAYS = [("csc_assessment", 30), ("early_help", 20), ("specialist_cse", 14), ("csc_strategy", 10),
             ("police_cce", 8), ("sexual_health", 8), ("youth_offending", 5), ("camhs", 5)]
+# What changed for girls, with weights.
+OUTCOMES = [(OutcomeKind.ENGAGED_SPECIALIST, 35), (OutcomeKind.MISSING_STOPPED, 20),
+            (OutcomeKind.BACK_IN_EDUCATION, 18), (OutcomeKind.LEFT_RELATIONSHIP, 10), (OutcomeKind.MOVED_PLACEMENT, 8),
+            (OutcomeKind.PROSECUTION, 4), (OutcomeKind.OTHER, 5)]
+# Why girls came off the register, with weights: mostly because her risk came down.
+EXIT_REASONS = [(RemovalReason.RISK_REDUCED, 55), (RemovalReason.MOVED_AWAY, 15), (RemovalReason.ADULT_SERVICES, 12),
+                (RemovalReason.ANOTHER_PLAN, 10), (RemovalReason.IN_ERROR, 3), (RemovalReason.OTHER, 5)]
 MISSING_CODES = ("missing-from-home-or-care", "missing-overnight-or-found-with-adults")
 
 
@@ -129,6 +140,10 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
     agencies, user = _agencies(borough)
     history_model = RegisterEntry.history.model
     data_keys, subjects, concerns, referrals, pathways = [], [], [], [], []
+    discussions: list[StrategyDiscussion] = []
+    # Her current risk: the register's level while she is on it, low otherwise (never on it, or taken off).
+    levels: dict[Any, tuple[str, dt.datetime]] = {}
+    outcomes: list[Outcome] = []
     signs: list[Any] = []
     entries, entry_history, reviews, places, links = [], [], [], [], []
     removals: list[tuple[RegisterEntry, dt.datetime]] = []
@@ -148,6 +163,7 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
                           retention_date=retention_date_for(SubjectDetails(given, family, dob)),
                           created_at=_at(first_day, 10))
         subjects.append(subject)
+        levels[subject.id] = ("low", _at(first_day, 12))
         later = [min(today, first_day + dt.timedelta(days=rng.randrange(1, 120)))
                  for _ in range(rng.choice([0, 1, 1, 2, 3]))]
         concern_days = sorted([first_day, *later])
@@ -182,11 +198,28 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
                     due = decided + dt.timedelta(days=1 if code == "csc_strategy" else 10)
                     answered = decided + dt.timedelta(hours=rng.choice([4, 20, 40, 100]))
                     status = PathwayStatus.ACCEPTED if answered <= timezone.now() else PathwayStatus.AWAITING
-                    pathways.append(ReferralPathway(
+                    pathway = ReferralPathway(
                         id=_uuid(rng), referral=referral, pathway=code, catalogue_version=2,
                         receiving_agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], status=status,
                         due_at=due, decided_at=decided,
-                        responded_at=answered if status == PathwayStatus.ACCEPTED else None))
+                        responded_at=answered if status == PathwayStatus.ACCEPTED else None)
+                    pathways.append(pathway)
+                    held = decided + dt.timedelta(hours=rng.choice([6, 18, 22, 30, 60]))
+                    if code == "csc_strategy" and status == PathwayStatus.ACCEPTED and held <= timezone.now():
+                        discussions.append(StrategyDiscussion(
+                            id=_uuid(rng), reference=_ref(rng, "D"), subject=subject, pathway=pathway,
+                            borough=borough, data_key_id=key.id, held_at=held, due_at=due,
+                            decision=rng.choice(StrategyDecision.values), record="Migrated record.",
+                            recorded_by=user, recorded_at=held))
+        # What changed for her, for about a third of the girls, some weeks after she was first seen.
+        if rng.random() < 0.35:
+            happened = first_day + dt.timedelta(days=rng.randrange(20, 200))
+            if happened <= today:
+                outcomes.append(Outcome(
+                    id=_uuid(rng), subject=subject, data_key_id=key.id, occurred_on=happened,
+                    kind=rng.choices([k for k, _w in OUTCOMES], [w for _k, w in OUTCOMES])[0],
+                    agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], recorded_by=user,
+                    recorded_at=_at(happened, 16)))
         if rng.random() < 0.45:
             added_at = _at(min(today, first_day + dt.timedelta(days=rng.randrange(0, 20))), 15)
             level = rng.choices(["medium", "high", "very_high"], [55, 35, 10])[0]
@@ -203,6 +236,8 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
             entry_history.append((entry, added_at, "+", RegisterStatus.ON, None))
             if removed:
                 removals.append((entry, removed_at))
+            else:
+                levels[subject.id] = (level, added_at)
             review_due = added_at.date() + dt.timedelta(days=cadence)
             until: dt.date = removed_at.date() if removed else today
             while review_due <= until:
@@ -233,6 +268,13 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
     through.objects.bulk_create(signs)
     Referral._base_manager.bulk_create(referrals)
     ReferralPathway._base_manager.bulk_create(pathways)
+    StrategyDiscussion._base_manager.bulk_create(discussions)
+    StrategyDiscussion.agencies.through.objects.bulk_create([
+        StrategyDiscussion.agencies.through(strategydiscussion_id=d.id,
+                                            agency_id=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE].pk)
+        for d in discussions])
+    Outcome._base_manager.bulk_create(outcomes)
+    SubjectRisk._base_manager.bulk_create(_risks(subjects, levels, today))
     RegisterEntry._base_manager.bulk_create(entries)
     history_model.objects.bulk_create([
         history_model(id=entry.pk, subject_id=entry.subject_id, borough_id=entry.borough_id, level=entry.level,
@@ -246,9 +288,24 @@ def _borough(rng: random.Random, borough: Borough, today: dt.date, indicators: l
         for entry, key_id, on, next_on in reviews])
     for entry, removed_at in removals:
         entry.status, entry.removed_at = RegisterStatus.REMOVED, removed_at
+        entry.removal_reason_code = rng.choices([code for code, _w in EXIT_REASONS], [w for _c, w in EXIT_REASONS])[0]
         entry.removal_reason = "Migrated record: no longer at risk."
         entry._history_user = user  # type: ignore[attr-defined]  # simple-history's author of the row
-        entry.save(update_fields=["status", "removed_at", "removal_reason"])
+        entry.save(update_fields=["status", "removed_at", "removal_reason", "removal_reason_code"])
     Place._base_manager.bulk_create(places)
     Link._base_manager.bulk_create(links)
     return len(subjects)
+
+
+def _risks(subjects: list[Subject], levels: dict[Any, tuple[str, dt.datetime]], today: dt.date) -> list[SubjectRisk]:
+    """Every girl's current risk, as the register shows it (a register entry with no risk behind it breaks the
+    register's pages and its invariants): at her entry's level while she is on it, low otherwise. Scores sit
+    at the active model's threshold for the level; the nightly rescore re-assesses them from their concerns
+    once due (in a quarter, so the demo's picture holds meanwhile)."""
+    model = ScoringModel.objects.active()
+    thresholds = model.config["thresholds"]
+    return [SubjectRisk(subject=subject, score=float(thresholds[levels[subject.id][0]]), level=levels[subject.id][0],
+                        level_rank=LEVEL_RANK[levels[subject.id][0]], previous_level="none",
+                        level_changed_at=levels[subject.id][1], model_version=model.version,
+                        assessed_at=levels[subject.id][1], rescore_due_on=today + dt.timedelta(days=91))
+            for subject in subjects]

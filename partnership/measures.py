@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agencies.choices import AgencyKind
+from casework.choices import OutcomeKind
 from partnership.choices import Measure
-from risk.choices import RiskLevel
+from risk.choices import RemovalReason, RiskLevel
 
 COUNT, DAYS = "count", "days"
 MONTHLY, SNAPSHOT = "monthly", "snapshot"
@@ -102,6 +103,8 @@ PATHWAY_CATEGORIES: tuple[tuple[str, str], ...] = (
 NOT_SPECIALIST = frozenset({"early_help"})
 STRATEGY_PATHWAY = "csc_strategy"
 MISSING_SIGNS = ("missing-from-home-or-care", "missing-overnight-or-found-with-adults")
+EXIT_REASONS: tuple[tuple[str, str], ...] = tuple((r.value, str(r.label)) for r in RemovalReason)
+OUTCOME_KINDS: tuple[tuple[str, str], ...] = tuple((k.value, str(k.label)) for k in OutcomeKind)
 CONTEXT_KINDS: tuple[tuple[str, str], ...] = (
     ("associate", "A person"), ("place", "A place"), ("group", "A group"),
 )
@@ -142,11 +145,11 @@ SPECS: dict[str, MeasureSpec] = {spec.code: spec for spec in [
         categories=PATHWAY_CATEGORIES, chart=STACKED, by="the borough whose MASH decided"),
     MeasureSpec(
         Measure.STRATEGY_DISCUSSIONS, "Are strategy discussions held within their clock?",
-        "Strategy-discussion pathways decided in the period that the receiving service took up by the end "
-        "of their clock (numerator), out of all strategy-discussion pathways decided in the period "
-        "(denominator; those whose clock is still running counted apart).",
-        categories=(("within", "Within the clock"), ("outside", "After the clock, or not taken up"),
-                    ("running", "Clock still running")),
+        "Strategy-discussion pathways decided in the period whose strategy discussion was held by the end of "
+        "the pathway's clock (numerator), out of all strategy-discussion pathways decided in the period "
+        "(denominator; those with no discussion yet and their clock still running counted apart).",
+        categories=(("within", "Held within the clock"), ("outside", "Held after the clock, or not held"),
+                    ("running", "Not held yet, clock still running")),
         chart=STACKED, by="the borough whose MASH decided"),
     MeasureSpec(
         Measure.REGISTER_ENTRIES, "Who comes onto the register?",
@@ -154,10 +157,11 @@ SPECS: dict[str, MeasureSpec] = {spec.code: spec for spec in [
         "level she entered at, out of all entries in the period.",
         categories=LEVELS, chart=STACKED, by="the register's borough"),
     MeasureSpec(
-        Measure.REGISTER_EXITS, "Who leaves the register?",
-        "Removals from a borough's risk register in the period (the reasons are typed by the MASH and "
-        "encrypted, so they are not counted by reason).",
-        chart=LINE, by="the register's borough"),
+        Measure.REGISTER_EXITS, "Why do girls leave the register?",
+        "Removals from a borough's risk register in the period (numerator), by the reason the MASH lead "
+        "chose (a code; removals from before reasons were coded count as not recorded), out of all removals "
+        "in the period (denominator).",
+        categories=EXIT_REASONS, chart=STACKED, by="the register's borough"),
     MeasureSpec(
         Measure.DAYS_ON_REGISTER, "How long do girls stay on the register?",
         "For removals in the period, the median and 90th percentile of the days from entry (or the last "
@@ -183,10 +187,17 @@ SPECS: dict[str, MeasureSpec] = {spec.code: spec for spec in [
         "People, places and groups on the association map linked by current links to at least the map's "
         "threshold of girls (a context of concern), by kind; never which place, person or group.",
         categories=CONTEXT_KINDS, periods=SNAPSHOT, chart=BARS, by="the borough whose MASH keeps the links"),
+    MeasureSpec(
+        Measure.OUTCOMES, "What changes for girls?",
+        "Outcomes recorded for girls (case work's coded outcomes: engaged with the specialist service, missing "
+        "episodes stopped, ...) that happened in the period (numerator), by kind, out of all outcomes that "
+        "happened in the period (denominator); counted on the day they happened, which may be before the day "
+        "they were recorded.",
+        categories=OUTCOME_KINDS, chart=STACKED),
 ]}
 
-# Issue 16's outcomes (MACE panels, plans and their outcomes) do not exist in this system yet.
-NOT_YET_MEASURED = ("Outcomes (MACE panels, plans, their actions and outcomes) join when issue 16 builds them.")
+# What the partnership cannot see here yet (the page says so).
+NOT_YET_MEASURED = ("MACE panels, plans and their actions (case work records them) are not counted here yet.")
 
 assert set(SPECS) == set(Measure.values)  # noqa: S101 - every measure has its definition
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Subquery
 from django.utils import timezone
 
+from casework.models import Outcome, StrategyDiscussion
 from partnership.choices import Measure
 from partnership.measures import (
     FIRST_KINDS,
@@ -27,6 +28,7 @@ from partnership.measures import (
 )
 from referrals.choices import PathwayStatus, SubjectStatus
 from referrals.models import Concern, Referral, ReferralPathway, Subject
+from risk.choices import RemovalReason
 from risk.map.models import Link, active_links_q
 from risk.models import RegisterEntry, RegisterReview, RegisterStatus
 
@@ -60,6 +62,7 @@ def read_events(since: dt.date, today: dt.date) -> Events:
     _register(events, since, start, today)
     _missing(events, since)
     _contexts(events, today)
+    _outcomes(events, since)
     return events
 
 
@@ -105,22 +108,23 @@ def _referrals(events: Events, start: dt.datetime) -> None:
     events.counts[Measure.REFERRAL_DECISIONS] = [
         (borough, _day(at), "within" if at <= due else "later")
         for borough, at, due in decided.values_list("borough_id", "decided_at", "decision_due_at") if at is not None]
+    # The first strategy discussion held for each pathway that called one (case work records them).
+    held = (StrategyDiscussion._base_manager.filter(pathway_id=OuterRef("pk")).order_by("held_at")
+            .values("held_at")[:1])
     rows = (ReferralPathway._base_manager.filter(decided_at__gte=start,
                                                  referral__subject__status=SubjectStatus.ACTIVE)
             .exclude(status=PathwayStatus.LEFT_OUT)
-            .values_list("referral__borough_id", "decided_at", "pathway", "due_at", "responded_at", "status"))
+            .annotate(held_at=Subquery(held))
+            .values_list("referral__borough_id", "decided_at", "pathway", "due_at", "held_at"))
     chosen, strategy = [], []
-    for borough, at, pathway, due, responded, status in rows:
+    for borough, at, pathway, due, held_at in rows:
         chosen.append((borough, _day(at), _FAMILY.get(pathway, "other")))
         if pathway != STRATEGY_PATHWAY:
             continue
-        taken_up = responded is not None and status in (PathwayStatus.ACCEPTED, PathwayStatus.COMPLETED)
-        if taken_up and responded is not None and (due is None or responded <= due):
-            outcome = "within"
-        elif not taken_up and status == PathwayStatus.AWAITING and (due is None or due > now):
-            outcome = "running"
+        if held_at is not None:
+            outcome = "within" if due is None or held_at <= due else "outside"
         else:
-            outcome = "outside"
+            outcome = "running" if due is None or due > now else "outside"
         strategy.append((borough, _day(at), outcome))
     events.counts[Measure.PATHWAYS_CHOSEN] = chosen
     events.counts[Measure.STRATEGY_DISCUSSIONS] = strategy
@@ -135,12 +139,12 @@ def _register(events: Events, since: dt.date, start: dt.datetime, today: dt.date
                .values_list("pk", "borough_id", "added_at", "review_cadence_days")}
     history = (RegisterEntry.history.filter(id__in=list(entries))
                .order_by("id", "history_date", "history_id")
-               .values_list("id", "history_date", "status", "level", "removed_at"))
+               .values_list("id", "history_date", "status", "level", "removed_at", "removal_reason_code"))
     entered, exits, stays = [], [], []
     # Per entry: its (from, until, level) spells on the register, to read the level mix at each month end.
     spells: dict[int, list[tuple[dt.datetime, dt.datetime | None, str]]] = defaultdict(list)
     previous: dict[int, tuple[str, dt.datetime, str]] = {}  # id → (status, since, level)
-    for pk, when, status, level, removed_at in history.iterator(chunk_size=5000):
+    for pk, when, status, level, removed_at, reason in history.iterator(chunk_size=5000):
         borough = entries[pk][0]
         before = previous.get(pk)
         if status == RegisterStatus.ON:
@@ -157,7 +161,7 @@ def _register(events: Events, since: dt.date, start: dt.datetime, today: dt.date
             left = removed_at or when
             spells[pk].append((before[1], left, before[2]))
             if left >= start:
-                exits.append((borough, _day(left), ""))
+                exits.append((borough, _day(left), reason or RemovalReason.NOT_RECORDED))
                 began = _entry_start(spells[pk], before[1])
                 stays.append((borough, _day(left), float((_day(left) - _day(began)).days)))
             previous[pk] = (status, left, level)
@@ -249,3 +253,10 @@ def _contexts(events: Events, today: dt.date) -> None:
                                    .filter(n__gte=threshold).values_list(column, "borough", "n")):
             found.append((borough, kind))
     events.snapshot[Measure.CONTEXTS] = found
+
+
+def _outcomes(events: Events, since: dt.date) -> None:
+    """Case work's coded outcomes, on the day they happened, in her home borough (the note is never read)."""
+    rows = (Outcome._base_manager.filter(occurred_on__gte=since, subject__status=SubjectStatus.ACTIVE)
+            .values_list("subject__home_borough_id", "occurred_on", "kind"))
+    events.counts[Measure.OUTCOMES] = [(borough, day, kind) for borough, day, kind in rows.iterator(chunk_size=5000)]

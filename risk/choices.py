@@ -85,3 +85,21 @@ class ClockUnit(models.TextChoices):
     HOURS = "hours", "Hours"
     DAYS = "days", "Calendar days"
     WORKING_DAYS = "working_days", "Working days"
+
+
+class RemovalReason(models.TextChoices):
+    """Why she came off the register: a code, for the trail and the partnership statistics (exits by
+    reason); the MASH's own words stay encrypted beside it (``RegisterEntry.removal_reason``)."""
+
+    RISK_REDUCED = "risk_reduced", "Risk reduced: the plan's support is in place"
+    MOVED_AWAY = "moved_away", "Moved out of the borough"
+    ADULT_SERVICES = "adult_services", "Turned 18: passed to adult safeguarding"
+    ANOTHER_PLAN = "another_plan", "Safeguarded under another plan (for example child protection)"
+    IN_ERROR = "in_error", "Added in error"
+    OTHER = "other", "Another reason"
+    # Only for removals recorded before reasons were coded; never chosen on the page.
+    NOT_RECORDED = "not_recorded", "Not recorded (removed before reasons were coded)"
+
+
+# The reasons a MASH lead may choose (the page, the service).
+CHOSEN_REMOVAL_REASONS = tuple(r for r in RemovalReason if r != RemovalReason.NOT_RECORDED)

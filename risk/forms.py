@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from config.forms import ServiceForm, TextField, model_choice_field
 from risk import queries
-from risk.choices import ProtectiveFactorKind, RiskLevel
+from risk.choices import CHOSEN_REMOVAL_REASONS, ProtectiveFactorKind, RiskLevel
 from risk.map.forms import DateInput
 from risk.models import Indicator, ReviewOutcome
 from risk.services.decisions import REASON_MIN
@@ -56,6 +56,16 @@ class ReasonForm(ServiceForm):
         if not reason:
             raise forms.ValidationError("Give a reason.")
         return reason
+
+
+class RemovalForm(ReasonForm):
+    """Why she comes off the register: a code (counted by the statistics) and the MASH lead's own words."""
+
+    reason_code = forms.ChoiceField(choices=[(r.value, r.label) for r in CHOSEN_REMOVAL_REASONS],
+                                    widget=forms.RadioSelect,
+                                    error_messages={"required": "Choose why she is coming off the register.",
+                                                    "invalid_choice": "Choose why she is coming off the register."})
+    field_order = ["reason_code", "reason"]
 
 
 class LeadForm(ServiceForm):

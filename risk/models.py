@@ -15,7 +15,15 @@ from agencies.models import Membership
 from agencies.permissions import NOTHING, RestrictedQuerySet, break_glass_rule
 from encryption.fields import EncryptedTextField
 from referrals.models import Subject, harm_borough_rule, readable_shares
-from risk.choices import DecisionKind, IndicatorCategory, IndicatorClass, IndicatorKind, ProtectiveFactorKind, RiskLevel
+from risk.choices import (
+    DecisionKind,
+    IndicatorCategory,
+    IndicatorClass,
+    IndicatorKind,
+    ProtectiveFactorKind,
+    RemovalReason,
+    RiskLevel,
+)
 
 if TYPE_CHECKING:
     from agencies.models import Membership
@@ -265,6 +273,8 @@ class RegisterEntry(models.Model):
                                         null=True)
     reinstatement_reason = EncryptedTextField(data_key="subject.data_key_id", written_after_insert=True,
                                               blank=True, null=True)
+    # The reason as a code: what the trail and the statistics (exits by reason) may hold.
+    removal_reason_code = models.CharField(max_length=20, choices=RemovalReason.choices, blank=True, default="")
     added_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -283,6 +293,10 @@ class RegisterEntry(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status="on") | models.Q(removal_reason__isnull=False),
                 name="register_removal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="on") | models.Q(removal_reason_code__in=RemovalReason.values),
+                name="register_removal_has_reason_code",
             ),
         ]
 

@@ -35,7 +35,7 @@ from risk import pathways, queries
 from risk.chart import points as chart_points
 from risk.chart import trajectory_svg
 from risk.choices import DecisionKind, RiskLevel
-from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, ReviewForm
+from risk.forms import LeadForm, ReasonForm, RegisterFilterForm, RemovalForm, ReviewForm
 from risk.models import (
     Assessment,
     Indicator,
@@ -177,7 +177,7 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
     entry = (RegisterEntry.objects.restrict(request.user, "change" if request.method == "POST" else "view")
              .filter(subject=subject).select_related("lead_professional", "subject").first())
     forms: dict[str, Any] = {
-        "review_form": ReviewForm(), "remove_form": ReasonForm(prefix="remove"),
+        "review_form": ReviewForm(), "remove_form": RemovalForm(prefix="remove"),
         "reinstate_form": ReasonForm(prefix="reinstate"),
         "lead_form": LeadForm(borough=borough, initial={"lead": entry.lead_professional_id if entry else None}),
     }
@@ -194,14 +194,20 @@ def register_entry(request: CaseRequest, reference: str) -> HttpResponse:
                                               notes=form.cleaned_data["notes"], actor=request.user)
                     messages.success(request, "Review recorded.")
                     return redirect("register-entry", reference=reference)
-            elif action in {"remove", "reinstate"}:
-                form = forms[f"{action}_form"] = ReasonForm(request.POST, prefix=action)
+            elif action == "remove":
+                form = forms["remove_form"] = RemovalForm(request.POST, prefix="remove")
                 if form.is_valid():
-                    service = (register_services.do_remove_from_register if action == "remove"
-                               else register_services.do_reinstate_register_entry)
-                    service(entry=entry, reason=form.cleaned_data["reason"], actor=request.user)
-                    messages.success(request, "Removed from the register." if action == "remove"
-                                     else "Back on the register.")
+                    register_services.do_remove_from_register(
+                        entry=entry, reason_code=form.cleaned_data["reason_code"],
+                        reason=form.cleaned_data["reason"], actor=request.user)
+                    messages.success(request, "Removed from the register.")
+                    return redirect("register-entry", reference=reference)
+            elif action == "reinstate":
+                form = forms["reinstate_form"] = ReasonForm(request.POST, prefix="reinstate")
+                if form.is_valid():
+                    register_services.do_reinstate_register_entry(entry=entry, reason=form.cleaned_data["reason"],
+                                                                  actor=request.user)
+                    messages.success(request, "Back on the register.")
                     return redirect("register-entry", reference=reference)
             elif action == "lead":
                 form = forms["lead_form"] = LeadForm(request.POST, borough=borough)

@@ -27,6 +27,7 @@ from notifications.choices import Kind
 from notifications.services import notify
 from referrals.models import Subject
 from risk import queries
+from risk.choices import CHOSEN_REMOVAL_REASONS
 from risk.models import RegisterEntry, RegisterReview, RegisterStatus, ReviewOutcome, ScoringModel, SubjectRisk
 from risk.scoring import LEVEL_RANK
 
@@ -70,6 +71,7 @@ def on_level_change(subject: Subject, old_level: str, new_level: str, *, actor: 
         if not (rising and rank >= threshold and rank > entry.level_rank):
             return ""
         entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.ON, None, None
+        entry.removal_reason_code = ""
         entry.next_review_on = today + dt.timedelta(days=cadence)
         happened = "reinstated"
     else:
@@ -142,22 +144,27 @@ def do_record_review(*, entry: RegisterEntry, outcome: str, notes: str, actor: U
 
 @audit_service
 @transaction.atomic
-def do_remove_from_register(*, entry: RegisterEntry, reason: str, actor: User,
+def do_remove_from_register(*, entry: RegisterEntry, reason_code: str, reason: str, actor: User,
                             now: dt.datetime | None = None) -> RegisterEntry:
-    """Take a subject off the register with a reason; the entry and its history stay."""
+    """Take a subject off the register with a reason: a code (for the trail and the statistics' exits by
+    reason) and the MASH lead's words (encrypted under her key); the entry and its history stay."""
     entry = _locked(entry)
     _require_borough_lead(entry, actor)
     if not entry.is_on:
         raise ValidationError("This young person is not on the register.")
+    if reason_code not in CHOSEN_REMOVAL_REASONS:
+        raise ValidationError("Choose why she is coming off the register.")
     reason = reason.strip()
     if not reason:
         raise ValidationError("Give the reason for removal.")
     entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.REMOVED, reason[:200], now or timezone.now()
+    entry.removal_reason_code = reason_code
     entry.reinstatement_reason = None
     set_history_user(entry, actor)
     entry.save()
     record(Action.UPDATE, actor=actor, object_type="register_entry", reference=entry.subject.reference,
-           borough=entry.borough, purpose="Removed from the register", detail={"status": "removed"})
+           borough=entry.borough, purpose="Removed from the register",
+           detail={"status": "removed", "reason": reason_code})
     return entry
 
 
@@ -178,6 +185,7 @@ def do_reinstate_register_entry(*, entry: RegisterEntry, reason: str, actor: Use
         entry.level, entry.level_rank = current.level, current.level_rank
     entry.review_cadence_days = cadence_for(entry.level, model.config) if model else entry.review_cadence_days
     entry.status, entry.removal_reason, entry.removed_at = RegisterStatus.ON, None, None
+    entry.removal_reason_code = ""
     entry.next_review_on = timezone.localdate(now or timezone.now()) + dt.timedelta(days=entry.review_cadence_days)
     entry.reinstatement_reason = reason.strip()[:200]  # encrypted under her key; the trail gets a code
     set_history_user(entry, actor)

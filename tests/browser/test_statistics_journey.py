@@ -22,7 +22,7 @@ def test_the_london_and_the_borough_analyst_look_at_the_charts(journey) -> None:
     page.get_by_role("link", name="Statistics").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("London")
     expect(page.get_by_text("Last computed")).to_be_visible()
-    expect(page.locator("svg.app-stat-chart")).to_have_count(14)
+    expect(page.locator("svg.app-stat-chart")).to_have_count(15)  # one per measure
     expect(page.get_by_role("table", name="Girls identified, by the kind of agency that raised the first "
                                           "concern, by quarter")).to_be_visible()
     journey.check("statistics-london")

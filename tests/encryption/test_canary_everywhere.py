@@ -49,7 +49,7 @@ def record_everything(world) -> list[str]:
     do_remove_link(associate, reason=f"{CANARY} said it was a mistake", actor=mash)
     # The register: removal and reinstatement reasons.
     entry = RegisterEntry.objects.get(subject=first)
-    do_remove_from_register(entry=entry, reason=f"Moved away with {CANARY}", actor=mash)
+    do_remove_from_register(entry=entry, reason_code="risk_reduced", reason=f"Moved away with {CANARY}", actor=mash)
     do_reinstate_register_entry(entry=RegisterEntry.objects.get(pk=entry.pk), reason=f"Back with {CANARY}",
                                 actor=mash)
     # Emergency access, and a merge, each with a typed reason.

@@ -42,7 +42,15 @@ from referrals.referral_forms import DecisionForm, PathwayResponseForm, Referral
 from referrals.rights_forms import RectifyForm, RestrictionForm
 from referrals.search_forms import SubjectSearchForm
 from referrals.transfer_forms import SchoolTransferForm
-from risk.forms import ExplainSignForm, LeadForm, ProtectiveFactorForm, ReasonForm, ReviewForm, ReviewLevelForm
+from risk.forms import (
+    ExplainSignForm,
+    LeadForm,
+    ProtectiveFactorForm,
+    ReasonForm,
+    RemovalForm,
+    ReviewForm,
+    ReviewLevelForm,
+)
 from risk.map.forms import LinkForm, RemoveLinkForm
 from risk.map.models import AgeBand, AssociateRole, Confidence, GroupKind, LinkType, Place, PlaceKind
 from risk.models import RegisterEntry, ReviewOutcome
@@ -212,7 +220,8 @@ def _entry(ctx: Context, *, removed: bool = False, reuse: bool) -> RegisterEntry
         subject = fresh_subject(ctx.world, on_register=True)
         entry = RegisterEntry.objects.get(subject=subject)
         if removed:
-            risk_services.do_remove_from_register(entry=entry, reason="Support in place",
+            risk_services.do_remove_from_register(entry=entry, reason_code="risk_reduced",
+                                                  reason="Support in place",
                                                   actor=ctx.world.user("mash_lambeth"))
             entry.refresh_from_db()
         return entry
@@ -321,8 +330,9 @@ TARGETS: list[Target] = [
            form_class=ReviewForm, probe="notes", extra_fields=("action",)),
     Target("register-entry:remove", "register-entry", "mash_lambeth",
            url=lambda ctx: _entry_url(_entry(ctx, reuse=False)),
-           data=lambda ctx: {"action": "remove", "remove-reason": "Support in place."},
-           form_class=ReasonForm, prefix="remove", probe="remove-reason", extra_fields=("action",), consumes=True),
+           data=lambda ctx: {"action": "remove", "remove-reason_code": "risk_reduced",
+                             "remove-reason": "Support in place."},
+           form_class=RemovalForm, prefix="remove", probe="remove-reason", extra_fields=("action",), consumes=True),
     Target("register-entry:reinstate", "register-entry", "mash_lambeth",
            url=lambda ctx: _entry_url(_entry(ctx, removed=True, reuse=False)),
            data=lambda ctx: {"action": "reinstate", "reinstate-reason": "New concerns."},

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from casework import services as casework_services
 from partnership.choices import MEDIAN, P90, TOTAL
 from partnership.models import PublishedCell, StatisticsRun
 from partnership.services import do_aggregate_statistics
@@ -22,6 +23,7 @@ from risk.map.models import LinkType, Place, PlaceKind
 from risk.models import RegisterEntry
 from risk.services.register import do_record_review, do_remove_from_register
 from tests.audit_helpers import assert_audit
+from tests.casework.cases import routed_girl, strategy_discussion
 from tests.factories import advance_referral, new_concern, new_referral, raise_automatic_referral
 from tests.risk.map_cases import link
 
@@ -47,7 +49,7 @@ def dataset(world):
     * E (school, 14): signs seen 6 days ago; a referral received by telephone five days ago (so decided
       late), routed today.
     * F and G (school): one concern each puts them at high: on the register, with an automatic referral
-      (undecided). F's entry is reviewed today; G is taken off the register today.
+      (undecided). F's entry is reviewed today; G is taken off the register today (she moved away).
     * C and E are both linked to one park by the Lambeth MASH: a context of concern (threshold 2).
     """
     mash = world.user("mash_lambeth")
@@ -72,7 +74,8 @@ def dataset(world):
     f = raise_automatic_referral(world, n=41).subject
     g = raise_automatic_referral(world, n=42).subject
     do_record_review(entry=RegisterEntry.objects.get(subject=f), outcome="continue", notes="Reviewed.", actor=mash)
-    do_remove_from_register(entry=RegisterEntry.objects.get(subject=g), reason="Moved out of London.", actor=mash)
+    do_remove_from_register(entry=RegisterEntry.objects.get(subject=g), reason_code="moved_away",
+                            reason="Moved out of London.", actor=mash)
     park = Place(name="Quorrel Rec", kind=PlaceKind.PARK)
     link(world, "mash_lambeth", c, park, LinkType.FREQUENTS)
     link(world, "mash_lambeth", e, park, LinkType.FREQUENTS)
@@ -128,7 +131,7 @@ def test_every_measure_on_the_fixed_dataset(world, dataset):
     # The register: A entered at medium, F and G at high; G left (0 days on it); A and F are on it at the
     # month's end; F's review was on time.
     assert _nonzero(_published(run, "register_entries", "Lambeth", month)) == {"medium": 1, "high": 2, TOTAL: 3}
-    assert _nonzero(_published(run, "register_exits", "Lambeth", month)) == {TOTAL: 1}
+    assert _nonzero(_published(run, "register_exits", "Lambeth", month)) == {"moved_away": 1, TOTAL: 1}
     assert _published(run, "days_on_register", "Lambeth", month) == {MEDIAN: Decimal("0.0"), P90: Decimal("0.0")}
     assert _nonzero(_published(run, "register_levels", "Lambeth", month)) == {"medium": 1, "high": 1, TOTAL: 2}
     assert _nonzero(_published(run, "register_levels", "Lambeth", quarter)) == {"medium": 1, "high": 1, TOTAL: 2}
@@ -139,6 +142,70 @@ def test_every_measure_on_the_fixed_dataset(world, dataset):
     # Contexts: the park, linked to C and E; never which park.
     assert _nonzero(_published(run, "contexts", "Lambeth", "current")) == {"place": 1, TOTAL: 1}
     assert not PublishedCell.objects.filter(run=run, category__icontains="Quorrel").exists()
+    # No case work here: no outcomes.
+    assert _nonzero(_published(run, "outcomes", None, month)) == {}
+
+
+def test_case_work_measures_on_a_second_fixed_dataset(world):
+    """Strategy discussions against their clock, outcomes by kind and exits by reason, by hand:
+
+    * H and J, Lambeth girls at high, each routed by the Lambeth MASH today into a strategy discussion
+      (accepted by children's social care), police disruption and the specialist service. H's discussion is
+      held two hours later (within its clock); J's is not held yet (her clock still runs).
+    * Outcomes: H engaged with the specialist service today (social care records it) and her missing
+      episodes stopped today (the MASH records it); J moved placement 40 days ago. One outcome recorded
+      for a Southwark girl K: back in education today.
+    * H comes off the register today: her risk came down.
+    """
+    h_referral, j_referral = routed_girl(world), routed_girl(world)
+    strategy_discussion(world, h_referral, hours_ago=0)
+    h, j = h_referral.subject, j_referral.subject
+    today = timezone.localdate()
+    earlier = today - dt.timedelta(days=40)
+    record = casework_services.do_record_outcome
+    record(subject=h, kind="engaged_specialist", occurred_on=today, note="", actor=world.user("csc_lambeth"))
+    record(subject=h, kind="missing_stopped", occurred_on=today, note="", actor=world.user("mash_lambeth"))
+    record(subject=j, kind="moved_placement", occurred_on=earlier, note="", actor=world.user("mash_lambeth"))
+    k = new_concern(world, "yot_southwark", given="Kassia", family="Quorrel", dob=_born(15), borough="Southwark",
+                    indicators=("absent-from-school",)).subject
+    record(subject=k, kind="back_in_education", occurred_on=today, note="", actor=world.user("mash_southwark"))
+    do_remove_from_register(entry=RegisterEntry.objects.get(subject=h), reason_code="risk_reduced",
+                            reason="Support in place.", actor=world.user("mash_lambeth"))
+
+    run = do_aggregate_statistics(threshold=1, rounding_base=1)
+    month, quarter = month_code(today), quarter_code(today)
+    # Two strategy-discussion pathways decided today: H's held within its clock, J's clock still running.
+    assert _nonzero(_published(run, "strategy_discussions", "Lambeth", month)) == {
+        "within": 1, "running": 1, TOTAL: 2}
+    # Outcomes on the day they happened, in her home borough.
+    assert _nonzero(_published(run, "outcomes", "Lambeth", month)) == {
+        "engaged_specialist": 1, "missing_stopped": 1, TOTAL: 2}
+    assert _nonzero(_published(run, "outcomes", "Lambeth", month_code(earlier))) == {"moved_placement": 1, TOTAL: 1}
+    lambeth_quarter = {"engaged_specialist": 1, "missing_stopped": 1, TOTAL: 2}
+    if quarter_code(earlier) == quarter:
+        lambeth_quarter |= {"moved_placement": 1, TOTAL: 3}
+    assert _nonzero(_published(run, "outcomes", "Lambeth", quarter)) == lambeth_quarter
+    assert _nonzero(_published(run, "outcomes", "Southwark", month)) == {"back_in_education": 1, TOTAL: 1}
+    assert _nonzero(_published(run, "outcomes", None, month)) == {
+        "engaged_specialist": 1, "missing_stopped": 1, "back_in_education": 1, TOTAL: 3}
+    # H's exit, by the reason chosen.
+    assert _nonzero(_published(run, "register_exits", "Lambeth", month)) == {"risk_reduced": 1, TOTAL: 1}
+    # Under the real rules every one of these small counts is withheld.
+    real = do_aggregate_statistics()
+    assert _published(real, "outcomes", "Lambeth", month)[TOTAL] is None
+    assert _published(real, "strategy_discussions", "Lambeth", month)["within"] is None
+
+
+def test_exits_recorded_before_reasons_were_coded_count_as_not_recorded(world):
+    """A removal whose row history carries no code (written before reasons were coded; the migration marks
+    such rows 'not recorded', and the statistics read a blank the same way)."""
+    entry = RegisterEntry.objects.get(subject=raise_automatic_referral(world, n=43).subject)
+    do_remove_from_register(entry=entry, reason_code="in_error", reason="Added in error.",
+                            actor=world.user("mash_lambeth"))
+    RegisterEntry.history.filter(id=entry.pk, status="removed").update(removal_reason_code="")
+    run = do_aggregate_statistics(threshold=1, rounding_base=1)
+    assert _nonzero(_published(run, "register_exits", "Lambeth", month_code(timezone.localdate()))) == {
+        "not_recorded": 1, TOTAL: 1}
 
 
 def test_the_same_data_under_the_real_rules_publishes_no_small_number(world, dataset):

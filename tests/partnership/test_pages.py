@@ -57,7 +57,7 @@ def test_the_analysts_own_area_and_when_it_was_computed(client_for, world):
     lambeth = client_for("analyst_lambeth").get(reverse("statistics")).content.decode()
     assert "<h1 class=\"govuk-heading-l\">London</h1>" in london
     assert "<h1 class=\"govuk-heading-l\">Lambeth</h1>" in lambeth
-    assert "Last computed" in london and "Outcomes (MACE panels" in london
+    assert "Last computed" in london and "MACE panels, plans and their actions" in london
     # The borough analyst may choose London or Lambeth, nothing else; MOPAC every borough.
     assert 'href="/statistics/southwark/"' not in lambeth and 'href="/statistics/london/"' in lambeth
     assert 'href="/statistics/southwark/"' in london
@@ -68,10 +68,10 @@ def test_every_chart_is_svg_under_the_csp_with_its_table(client_for, world, data
     do_aggregate_statistics(threshold=1, rounding_base=1)
     html = client_for("analyst_london").get(reverse("statistics") + "?by=month").content.decode()
     charts = re.findall(r"<svg .*?</svg>", html, re.S)
-    assert len(charts) == 14
+    assert len(charts) == 15  # one per measure (outcomes the fifteenth)
     for svg in charts:
         assert "style=" not in svg and "<script" not in svg and 'role="img"' in svg
-    assert html.count("<table class=\"govuk-table") == 14
+    assert html.count("<table class=\"govuk-table") == 15
 
 
 def test_a_bad_period_choice_is_a_clear_message_not_an_error(client_for, world):

@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agencies.models import Borough
@@ -157,16 +158,27 @@ def test_review_removal_and_reinstatement_keep_the_history(world):
     assert RegisterReview.objects.get(pk=review.pk).notes == "Met with Ivy at school."
     register.do_set_lead_professional(entry=entry, lead=world.user("csc_lambeth"), actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry")
-    register.do_remove_from_register(entry=entry, reason="Moved out of the area", actor=lead)
-    assert_audit("update", actor=lead, object_type="register_entry")
+    for code in ("", "not_recorded", "made-up"):  # a code is required, and "not recorded" is only for old rows
+        with pytest.raises(ValidationError, match="Choose why"):
+            register.do_remove_from_register(entry=entry, reason_code=code, reason="Moved out of the area",
+                                             actor=lead)
+    assert new_audit_events() == []
+    register.do_remove_from_register(entry=entry, reason_code="moved_away", reason="Moved out of the area",
+                                     actor=lead)
+    removal = assert_audit("update", actor=lead, object_type="register_entry",
+                           service="do_remove_from_register", only=True)
+    # The trail holds the code, never the typed words.
+    assert removal.detail["reason"] == "moved_away" and "Moved out" not in str(removal.detail)
     entry.refresh_from_db()
     assert entry.status == "removed" and entry.removal_reason == "Moved out of the area"
+    assert entry.removal_reason_code == "moved_away"
     with pytest.raises(Exception, match="reason"):
         register.do_reinstate_register_entry(entry=entry, reason=" ", actor=lead)
     register.do_reinstate_register_entry(entry=entry, reason="Back in Lambeth", actor=lead)
     assert_audit("update", actor=lead, object_type="register_entry")
     entry.refresh_from_db()
     assert entry.is_on and entry.removal_reason is None and entry.reinstatement_reason == "Back in Lambeth"
+    assert entry.removal_reason_code == ""
     # The typed reasons stay on the record (encrypted), never in the trail: the trail has a code.
     assert AccessEvent.objects.order_by("-id").values_list("purpose", flat=True).first() == "reinstated_on_register"
     statuses = list(entry.history.order_by("history_date").values_list("status", flat=True))
@@ -182,7 +194,8 @@ def test_only_the_boroughs_mash_lead_keeps_the_register(world):
 
     for persona in ("mash_southwark", "teacher_lambeth"):
         with pytest.raises(PermissionDenied):
-            register.do_remove_from_register(entry=entry, reason="x", actor=world.user(persona))
+            register.do_remove_from_register(entry=entry, reason_code="risk_reduced", reason="x",
+                                                 actor=world.user(persona))
     assert new_audit_events() == [] or all(e.object_type != "register_entry" for e in new_audit_events())
 
 
@@ -201,7 +214,8 @@ def test_removed_entry_is_reinstated_when_the_level_rises_above_it(world):
     made = concern(world, "teacher_lambeth", given="Lou",
                    indicators=("older-boyfriend-or-associate", "gifts-from-unknown-sources"))
     entry = RegisterEntry.objects.get(subject=made.subject)
-    register.do_remove_from_register(entry=entry, reason="Support in place", actor=world.user("mash_lambeth"))
+    register.do_remove_from_register(entry=entry, reason_code="risk_reduced", reason="Support in place",
+                                     actor=world.user("mash_lambeth"))
     concern(world, "gp_lambeth", given="Lou", indicators=("missing-from-home-or-care",), seriously_worried=True)
     entry.refresh_from_db()
     assert entry.is_on and entry.level == "high"

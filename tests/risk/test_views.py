@@ -127,8 +127,15 @@ def test_entry_page_review_remove_and_reinstate(client_for, on_register, world):
     response = client.post(url, {"action": "review", "outcome": "continue", "notes": "Spoke to school."})
     assert response.status_code == 302
     assert_audit("update", object_type="register_entry", reference=subject.reference)
-    client.post(url, {"action": "remove", "remove-reason": "Support in place"})
-    assert RegisterEntry.objects.get(subject=subject).status == "removed"
+    # Without a coded reason (or with the code kept for old rows), nothing changes.
+    for code in ("", "not_recorded"):
+        response = client.post(url, {"action": "remove", "remove-reason_code": code,
+                                     "remove-reason": "Support in place"})
+        assert response.status_code == 200 and "Choose why she is coming off the register" in response.content.decode()
+        assert RegisterEntry.objects.get(subject=subject).is_on
+    client.post(url, {"action": "remove", "remove-reason_code": "risk_reduced", "remove-reason": "Support in place"})
+    removed = RegisterEntry.objects.get(subject=subject)
+    assert (removed.status, removed.removal_reason_code) == ("removed", "risk_reduced")
     client.post(url, {"action": "reinstate", "reinstate-reason": "New concerns"})
     assert RegisterEntry.objects.get(subject=subject).is_on
     html = client.get(url).content.decode()
@@ -189,7 +196,8 @@ def test_the_register_entry_history_says_what_changed(client_for, world, on_regi
     entry = RegisterEntry.objects.get(subject=on_register[0])
     register_services.do_set_lead_professional(entry=entry, lead=world.user("mash_lambeth"),
                                                actor=world.user("mash_lambeth"))
-    register_services.do_remove_from_register(entry=RegisterEntry.objects.get(pk=entry.pk), reason="Moved away.",
+    register_services.do_remove_from_register(entry=RegisterEntry.objects.get(pk=entry.pk),
+                                              reason_code="moved_away", reason="Moved away.",
                                               actor=world.user("mash_lambeth"))
     html = client_for("mash_lambeth").get(reverse("register-entry", kwargs={"reference": on_register[0].reference})
                                           ).content.decode()
