@@ -116,16 +116,18 @@ def personas(ds: Any, users: int) -> list[Persona]:
     auditors = max(1, users // 8)
     mash = max(1, (users * 3) // 8)
     practitioners = max(1, users - auditors - mash)
-    busiest = [row["borough_id"] for row in RegisterEntry.objects.values("borough_id").annotate(
-        n=Count("pk")).order_by("-n", "borough_id")] or sorted(ds.mash_leads)
-    busiest += [b for b in sorted(ds.mash_leads) if b not in busiest]
+    registers = [row["borough_id"] for row in RegisterEntry.objects.values("borough_id").annotate(
+        n=Count("pk")).order_by("-n", "borough_id")]
+    busiest = registers + [b for b in sorted(ds.mash_leads) if b not in registers]
     made: list[Persona] = []
-    recorders = [(u, a) for u, a in ds.practitioners if a.kind != AgencyKind.CHILDRENS_SOCIAL_CARE]
     by_borough: dict[int, list[Any]] = {}
-    for user, agency in recorders:
-        by_borough.setdefault(agency.borough_id, []).append((user, agency))
+    for user, agency in ds.practitioners:
+        if agency.kind != AgencyKind.CHILDRENS_SOCIAL_CARE:
+            by_borough.setdefault(agency.borough_id, []).append((user, agency))
+    recording = [b for b in busiest if b in by_borough] + sorted(set(by_borough) - set(busiest))
     for n in range(practitioners):
-        user, agency = by_borough[busiest[n % len(busiest)]][(n // len(busiest)) % 3]
+        people = by_borough[recording[n % len(recording)]]
+        user, agency = people[(n // len(recording)) % len(people)]
         seen = list(Subject.objects.restrict(user, "view").order_by("reference").values_list(
             "reference", flat=True)[:20])
         made.append(Persona("practitioner", _signed_in_session(user), agency.borough.slug, subjects=seen))
@@ -194,6 +196,7 @@ class SimulatedUser:
     def __init__(self, persona: Persona, base_url: str, seed: int, observed: Any) -> None:
         self.persona, self.rng, self.observed = persona, random.Random(seed), observed
         self.browser = Browser(base_url, persona.session_key)
+        self.journeys = 0
         self.journey = self._journey()
 
     def _timed(self, page: str, method: str, path: str, form: dict[str, Any] | None = None
@@ -203,33 +206,38 @@ class SimulatedUser:
         return (page, status, (time.perf_counter() - started) * 1000), body, location
 
     def _journey(self) -> Any:
+        """The role's pages in order, for ever; ``journeys`` counts the walks finished (or cut short by an
+        answer that leaves nothing to follow)."""
         p = self.persona
         while True:
+            last: tuple[str, int, float] | None = None
             if p.role == "practitioner":
                 sample, body, _ = self._timed("concern form", "GET", "/concerns/new/")
-                yield sample
                 token = CSRF_FIELD.search(body)
-                if token is None:
-                    continue
-                form = _concern_form(self.rng, token.group(1), p.borough_slug, self.observed)
-                sample, _, location = self._timed("record a concern", "POST", "/concerns/new/", form)
-                yield sample
-                if not location.startswith("/concerns/"):
-                    continue
-                sample, body, _ = self._timed("concern page", "GET", location)
-                yield sample
-                link = SUBJECT_LINK.search(body)
-                subject = link.group(1) if link else (
-                    f"/subjects/{self.rng.choice(p.subjects)}/" if p.subjects else "")
-                if subject:
-                    yield self._timed("subject page", "GET", subject)[0]
+                if token is not None:
+                    yield sample
+                    form = _concern_form(self.rng, token.group(1), p.borough_slug, self.observed)
+                    sample, _, location = self._timed("record a concern", "POST", "/concerns/new/", form)
+                    if location.startswith("/concerns/"):
+                        yield sample
+                        sample, body, _ = self._timed("concern page", "GET", location)
+                        link = SUBJECT_LINK.search(body)
+                        subject = link.group(1) if link else (
+                            f"/subjects/{self.rng.choice(p.subjects)}/" if p.subjects else "")
+                        if subject:
+                            yield sample
+                            sample = self._timed("subject page", "GET", subject)[0]
+                last = sample
             elif p.role == "mash_lead":
                 yield self._timed("register", "GET", "/register/")[0]
-                yield self._timed("referral list", "GET", "/referrals/")[0]
+                last = self._timed("referral list", "GET", "/referrals/")[0]
                 if p.referrals:
-                    yield self._timed("referral page", "GET", f"/referrals/{self.rng.choice(p.referrals)}/")[0]
+                    yield last
+                    last = self._timed("referral page", "GET", f"/referrals/{self.rng.choice(p.referrals)}/")[0]
             else:
-                yield self._timed("access trail", "GET", "/audit/")[0]
+                last = self._timed("access trail", "GET", "/audit/")[0]
+            self.journeys += 1
+            yield last
 
     def step(self) -> tuple[str, int, float]:
         return next(self.journey)
@@ -247,7 +255,9 @@ def _client_process(kind: str, people: list[Persona], base_url: str, seed: int, 
     start.wait()
     deadline = time.monotonic() + seconds
     n = 0
-    while len(samples) < quota and time.monotonic() < deadline:
+    # Within the bounds, and until every user has walked its journey once (so every page is in the report).
+    while (len(samples) < quota and time.monotonic() < deadline) or (
+            kind == "mix" and any(user.journeys == 0 for user in users)):
         user = users[n % len(users)]
         n += 1
         samples.append(user.step() if kind == "mix" else user.bare())
@@ -318,19 +328,56 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def server_environment(database_url: str, keys_url: str, var_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "DEBUG": "false", "DATABASE_URL": database_url, "KEYS_DATABASE_URL": keys_url,
+def keys_in_use(secret_key: str) -> dict[str, str]:
+    """The secrets for a server that must read what this process wrote: its encryption keys (from the
+    configuration, or the development files), and ``secret_key``, which the sessions were signed with."""
+    from django.conf import settings
+
+    keyring = settings.ENCRYPTION_KEYRING or Path(settings.ENCRYPTION_DEV_KEYRING_FILE).read_text(encoding="utf-8")
+    blind = settings.BLIND_INDEX_KEY or Path(settings.ENCRYPTION_DEV_BLIND_INDEX_KEY_FILE).read_text(
+        encoding="utf-8").strip()
+    return {"SECRET_KEY": secret_key, "AUDIT_ANCHOR_KEY": secrets.token_urlsafe(50),
+            "ENCRYPTION_KEYRING": keyring, "BLIND_INDEX_KEY": blind}
+
+
+def database_url(alias: str) -> str:
+    """The URL of one of this process's PostgreSQL databases, for the server to use."""
+    from urllib.parse import quote
+
+    from django.db import connections
+
+    d = connections[alias].settings_dict
+    auth = quote(d["USER"]) + (":" + quote(d["PASSWORD"]) if d.get("PASSWORD") else "")
+    return f"postgres://{auth}@{d['HOST'] or LOOPBACK}:{d['PORT'] or 5432}/{d['NAME']}"
+
+
+def server_environment(database_url: str, keys_url: str, var_dir: Path,
+                       secrets_env: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **(secrets_env or {}), "DEBUG": "false", "DATABASE_URL": database_url,
+           "KEYS_DATABASE_URL": keys_url,
            "ALLOWED_HOSTS": LOOPBACK, "BEHIND_TLS_PROXY": "true", "VAR_DIR": str(var_dir),
            "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings"}
     return env
 
 
+def _static_collected(var_dir: Path) -> bool:
+    """Whether the collected static files and their manifest are newer than every source static file."""
+    manifest = var_dir / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    sources = [db.ROOT / "static", *db.ROOT.glob("*/static")]
+    return all(path.stat().st_mtime <= built for folder in sources for path in folder.rglob("*") if path.is_file())
+
+
 def start_server(env: dict[str, str], var_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """collectstatic (the production storage needs its manifest), then gunicorn, as deploy/ runs it."""
+    """gunicorn as deploy/ runs it (after collectstatic when the static files changed: the production
+    storage serves pages only with its manifest)."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=db.ROOT,
-                   check=True)
-    log = (var_dir / "gunicorn.log").open("wb")
+    if not _static_collected(var_dir):
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],  # noqa: S603
+                       env=env, cwd=db.ROOT, check=True)
+    log = (var_dir / f"gunicorn-{port}.log").open("wb")
     return subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--bind", f"{LOOPBACK}:{port}",
          "--workers", str(WORKERS), "--timeout", "60", "--access-logfile", "-",
@@ -369,7 +416,8 @@ def _loadavg() -> list[float]:
 
 
 def run_against(database_url: str, keys_url: str, people: list[Persona], *, processes: int, duration: float,
-                max_requests: int, var_dir: Path) -> dict[str, Any]:
+                max_requests: int, var_dir: Path, warm_up: int = 8,
+                secrets_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Serve the prepared database with gunicorn and run the mix, then the bare page, against it."""
     import datetime as dt
 
@@ -380,12 +428,12 @@ def run_against(database_url: str, keys_url: str, people: list[Persona], *, proc
     connections.close_all()  # the client processes are forked from here: they must not share a connection
     port = free_port()
     base_url = refuse_unless_loopback(f"http://{LOOPBACK}:{port}")
-    server = start_server(server_environment(database_url, keys_url, var_dir), var_dir, port)
+    server = start_server(server_environment(database_url, keys_url, var_dir, secrets_env), var_dir, port)
     try:
         wait_until_serving(base_url, people[0].session_key, server)
         for n, persona in enumerate(people):  # warm both workers' caches with every page, unmeasured
             user = SimulatedUser(persona, base_url, 10_000 + n, observed)
-            for _ in range(8):
+            for _ in range(warm_up):
                 user.step()
         load_before = _loadavg()
         mix = _drive("mix", people, base_url, processes, max_requests, duration, observed)
