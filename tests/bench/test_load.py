@@ -18,8 +18,17 @@ from bench.dataset import Dataset
 from tests.personas import build_world
 from tests.referral_cases import build_referral_cases
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
-                                reason="gunicorn's workers need a database they can share (PostgreSQL)")
+
+def test_unexpected_statuses_and_failed_connections_are_errors_and_fail_the_run():
+    samples = [("register", 200, 5.0), ("record a concern", 302, 9.0), ("record a concern", 200, 8.0),
+               ("referral page", 500, 7.0), ("access trail", 0, 60000.0)]
+    summary = load.summarise(samples, 2.0)
+    assert summary["errors"] == 3 and summary["requests"] == 5 and summary["throughput"] == 2.5
+    assert summary["pages"]["record a concern"] == {"count": 2, "errors": 1, "statuses": {"302": 1, "200": 1},
+                                                    "p50_ms": 8.5, "p95_ms": 9.0}
+    clean = load.summarise(samples[:2], 1.0)
+    assert load.exit_status({"mix": summary, "bare": clean}) == 1
+    assert load.exit_status({"mix": clean, "bare": clean}) == 0
 
 
 def test_load_test_refuses_any_target_but_loopback():
@@ -29,6 +38,8 @@ def test_load_test_refuses_any_target_but_loopback():
     assert load.refuse_unless_loopback("http://127.0.0.1:8123") == "http://127.0.0.1:8123"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="gunicorn's workers need a database they can share (PostgreSQL)")
 @pytest.mark.django_db(transaction=True)
 def test_load_smoke_reaches_every_page_without_errors():
     world = build_world()
