@@ -279,7 +279,8 @@ def _drive(kind: str, people: list[Persona], base_url: str, processes: int, tota
     began = time.perf_counter()
     samples: list[tuple[str, int, float]] = []
     for _ in runners:
-        samples += results.get()
+        # A client that died (it never answers) stops the run rather than hanging it.
+        samples += results.get(timeout=seconds + 300)
     elapsed = time.perf_counter() - began
     for runner in runners:
         runner.join()
