@@ -7,6 +7,7 @@ page reached, no errors, a throughput); it asserts no time, as the benchmark har
 
 from __future__ import annotations
 
+import configparser
 import secrets
 
 import pytest
@@ -60,3 +61,10 @@ def test_load_smoke_reaches_every_page_without_errors():
     assert report["mix"]["errors"] == 0 and report["bare"]["errors"] == 0, report
     assert report["mix"]["throughput"] > 0 and report["bare"]["throughput"] > 0
     assert report["bare"]["requests"] >= 1 and "ratio" in report
+
+
+def test_the_web_service_keeps_database_connections_as_the_load_test_advised():
+    unit = configparser.ConfigParser(interpolation=None, strict=True)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]  # systemd keys are case-sensitive
+    unit.read_string((load.db.ROOT / "deploy" / "systemd" / "safeguarding-web.service").read_text())
+    assert unit["Service"]["Environment"] == "DATABASE_CONN_MAX_AGE=60"
