@@ -1,6 +1,7 @@
-"""G11 (issue 22): submitting a concern through the API against submitting it through the concern form, in
-the same run, interleaved. Both call ``referrals.intake.do_record_concern``; the difference is what sits
-around it (a bearer token and JSON against a session, CSRF and the form page's redirect)."""
+"""G12 (issue 22; G11 is issue 23's load test, ``bench.load``): submitting a concern through the API against
+submitting it through the concern form, in the same run, interleaved. Both call
+``referrals.intake.do_record_concern``; the difference is what sits around it (a bearer token and JSON
+against a session, CSRF and the form page's redirect)."""
 
 from __future__ import annotations
 
@@ -69,5 +70,5 @@ def api_vs_form(ds: Any, rounds: int) -> list[Result]:
 
     through_api()  # warm per-process caches
     through_form()
-    return [compare("G11", "record a concern through the API", "the same through the concern form", through_api,
+    return [compare("G12", "record a concern through the API", "the same through the concern form", through_api,
                     through_form, rounds, throughput=False, goal="(informative) same service; ≈ 1×")]
