@@ -164,9 +164,12 @@ def _same_database(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'safeguarding.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True,
     )
 }
+# With DATABASE_CONN_MAX_AGE above 0 a connection outlives its request; the health check (one trivial query
+# when a request first uses a kept connection) replaces one the database has closed, e.g. after a restart,
+# instead of failing that request.
 # The key store (encryption app): wrapped data keys, blind indexes and the erasure ledger, in a database
 # of their own, so that no backup of the main database holds key material and the key store can have a
 # short backup retention of its own (README.md, Backups and erasure). Django's database router
@@ -174,7 +177,7 @@ DATABASES = {
 KEYS_DATABASE_ALIAS = "keys"
 DATABASES[KEYS_DATABASE_ALIAS] = dj_database_url.parse(
     env_str("KEYS_DATABASE_URL", f"sqlite:///{VAR_DIR / 'keys.sqlite3'}"),
-    conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True,
 )
 if _same_database(DATABASES["default"], DATABASES[KEYS_DATABASE_ALIAS]):
     raise ImproperlyConfigured(
@@ -186,7 +189,8 @@ if _same_database(DATABASES["default"], DATABASES[KEYS_DATABASE_ALIAS]):
 # primary. In tests it mirrors the primary's test database (the replica receives it by streaming).
 if env_str("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL", ""),
-                                                 conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+                                                 conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+                                                 conn_health_checks=True)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.KeyStoreRouter"]
 # The newest erasure ledger exported with export_erasures (kept beside the audit anchors, outside both

@@ -178,3 +178,11 @@ def test_demo_totp_prints_the_code_of_the_published_key(monkeypatch):
     assert out.getvalue().strip() in codes
     readme = (ROOT / "README.md").read_text()
     assert all(secret in readme for secret in DEMO_TOTP_SECRETS.values())
+
+
+def test_kept_database_connections_are_checked_before_a_request_uses_them():
+    # DATABASE_CONN_MAX_AGE (60 in the web unit) keeps connections between requests; without the health
+    # check the first request after a database restart on each worker would fail.
+    from django.conf import settings
+
+    assert all(database["CONN_HEALTH_CHECKS"] for database in settings.DATABASES.values())
