@@ -72,7 +72,7 @@ def mash_of(borough: Borough | int) -> Agency:
 
 
 def _mash_leads(borough_id: int) -> list[User]:
-    return [m.user for m in Membership.objects.filter(
+    return [m.user for m in Membership.objects.people().filter(
         agency__borough_id=borough_id, agency__kind=AgencyKind.MASH, agency__is_active=True, is_active=True,
         user__is_active=True, roles__code=RoleCode.MASH_LEAD).select_related("user")]
 
