@@ -412,3 +412,24 @@ def test_the_rate_is_one_across_worker_processes(world, settings, monkeypatch):
     with connection.cursor() as cursor:  # in the database every process shares, not in this process
         cursor.execute("SELECT COUNT(*) FROM api_rate_counts")
         assert cursor.fetchone()[0] >= 1
+
+
+def test_expired_tokens_are_cleared_by_a_scheduled_job_and_live_ones_kept(world):
+    from django.core.management import call_command
+
+    from operations.jobs import JOBS
+    from operations.models import JobRun
+
+    registered = register(world)
+    ApiCaller(registered)
+    live = ApiCaller(registered)
+    first = AccessToken.objects.order_by("pk").first()
+    AccessToken.objects.filter(pk=first.pk).update(expires=timezone.now() - dt.timedelta(hours=1))
+    assert AccessToken.objects.count() == 2
+    assert "clear_api_tokens" in JOBS
+    call_command(JOBS["clear_api_tokens"].command)
+    assert list(AccessToken.objects.values_list("pk", flat=True)) != [first.pk]
+    assert AccessToken.objects.count() == 1
+    assert live.get(reverse("api-indicators")).status_code == 200
+    run = JobRun.objects.get(job="clear_api_tokens")
+    assert run.outcome == "succeeded" and run.counts == {"access_tokens_cleared": 1}
