@@ -121,7 +121,7 @@ class ClientRateThrottle(SimpleRateThrottle):
     scope = "api_client"
 
     @property
-    def cache(self) -> Any:  # type: ignore[override]  # REST framework's is the default cache, fixed at import
+    def cache(self) -> Any:  # REST framework's is the default cache, fixed at import
         return caches[settings.API_RATE_CACHE]
 
     def get_rate(self) -> str:
