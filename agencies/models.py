@@ -101,7 +101,7 @@ class Membership(models.Model):
     # An agency system's account (an API client, ``api.models.ApiClient``): it holds the roles its scopes
     # need so that restrict() decides what the API reaches, but it is no person. It never signs in to the
     # web, is never notified and is never among the people a recipient, an owner or a lead is chosen from
-    # (``MembershipQuerySet.people``, ``PEOPLE``); its roles change only through the API client pages.
+    # (``MembershipQuerySet.people``, ``PEOPLE``); the accounts pages never add a role to it.
     is_system_account = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

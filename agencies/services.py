@@ -126,8 +126,9 @@ def _refusal(actor: User | None, user: User, held: frozenset[str],
              wanted: set[str]) -> str | None:
     if actor is not None and not capabilities.can_manage_accounts(actor):
         return "not_administrator"
-    if actor is not None and is_system_account(user):
-        # Its roles follow its scopes, set when it was registered; the accounts pages never widen them.
+    if actor is not None and wanted - held and is_system_account(user):
+        # Its roles follow its scopes, set when it was registered; the accounts pages never widen them
+        # (taking one away is allowed: the scope it opened ends at the client's next call).
         return "system_account"
     # The system (seed data, the first administrator, actor None) gives roles directly, but never both kinds.
     reason = capabilities.case_role_refusal(actor, user, held=held, wanted=wanted) if actor is not None else None
