@@ -17,6 +17,15 @@ class RoleBackend(ModelBackend):
     object-level grants, and a role's powers are defined in ``agencies.roles``.
     """
 
+    def authenticate(self, request: Any, username: Any = None, password: Any = None, **kwargs: Any) -> Any:
+        # An agency system's account (an API client's) signs in only with its client credentials, at the
+        # API: never with a password here, whatever password it may have come to hold. (Its sessions, if
+        # any, end at MembershipMiddleware, which loads the membership anyway: no query per page here.)
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and Membership.objects.filter(user_id=user.pk, is_system_account=True).exists():
+            return None
+        return user
+
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

@@ -44,7 +44,7 @@ class MembershipMiddleware:
             .filter(user=request.user, is_active=True, agency__is_active=True)
             .first()
         )
-        if membership is not None:
+        if membership is not None and not membership.is_system_account:
             request.membership = membership
             # Share it with restrict(), which reads the user's membership, so a page loads it once.
             request.user._state.fields_cache["membership"] = membership

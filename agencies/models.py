@@ -76,6 +76,17 @@ class Role(models.Model):
         return self.label
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    """Memberships, and among them those of people (never an agency system's account)."""
+
+    def people(self) -> MembershipQuerySet:
+        return self.filter(is_system_account=False)
+
+
+# The same rule for a query of members (users): people, never an agency system's account.
+PEOPLE = models.Q(membership__is_system_account=False)
+
+
 class Membership(models.Model):
     """Links a user to the one agency they work for, with one or more roles there."""
 
@@ -87,8 +98,14 @@ class Membership(models.Model):
     is_active = models.BooleanField(
         default=True, help_text="A deactivated membership ends the user's access at their next request."
     )
+    # An agency system's account (an API client, ``api.models.ApiClient``): it holds the roles its scopes
+    # need so that restrict() decides what the API reaches, but it is no person. It never signs in to the
+    # web, is never notified and is never among the people a recipient, an owner or a lead is chosen from
+    # (``MembershipQuerySet.people``, ``PEOPLE``); the accounts pages never add a role to it.
+    is_system_account = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[roles])
 
     class Meta:

@@ -102,7 +102,15 @@ REFUSALS = {
                              "Administrators hold no case roles.",
     "incompatible_roles": "The administrator role cannot be held together with a case role.",
     "not_administrator": "Only administrators manage memberships.",
+    "system_account": "This is an agency system's account: register, or revoke, the system on the API clients "
+                      "page instead.",
 }
+
+
+def is_system_account(user: User) -> bool:
+    """Whether ``user`` is an agency system's account (an API client's), active or not."""
+    return bool(getattr(user, "pk", None)) and Membership.objects.filter(
+        user_id=user.pk, is_system_account=True).exists()
 
 
 def held_roles(user: User) -> frozenset[str]:
@@ -118,6 +126,10 @@ def _refusal(actor: User | None, user: User, held: frozenset[str],
              wanted: set[str]) -> str | None:
     if actor is not None and not capabilities.can_manage_accounts(actor):
         return "not_administrator"
+    if actor is not None and wanted - held and is_system_account(user):
+        # Its roles follow its scopes, set when it was registered; the accounts pages never widen them
+        # (taking one away is allowed: the scope it opened ends at the client's next call).
+        return "system_account"
     # The system (seed data, the first administrator, actor None) gives roles directly, but never both kinds.
     reason = capabilities.case_role_refusal(actor, user, held=held, wanted=wanted) if actor is not None else None
     if reason is None and not capabilities.may_hold_together(wanted):
@@ -198,7 +210,7 @@ def do_set_membership(
 
 def _set_membership(
     *, user: User, agency: Agency, roles: Iterable[str], is_active: bool,
-    actor: User | None, pending: bool = False,
+    actor: User | None, pending: bool = False, system_account: bool = False,
 ) -> tuple[Membership, bool]:
     # The work of do_set_membership without its audit event, so do_create_user writes exactly one.
     # ``pending``: case roles are waiting for approval, so for now the membership may hold none.
@@ -215,7 +227,7 @@ def _set_membership(
     membership = Membership.objects.select_for_update().filter(user=user).first()
     created = membership is None
     if membership is None:
-        membership = Membership(user=user, agency=agency, is_active=is_active)
+        membership = Membership(user=user, agency=agency, is_active=is_active, is_system_account=system_account)
     else:
         membership.agency = agency
         membership.is_active = is_active
@@ -242,14 +254,18 @@ def do_create_user(
     last_name: str = "",
     email: str = "",
     actor: User | None,
+    system_account: bool = False,
 ) -> User:
     """Create a user account and its membership in one step.
 
     Administrators never choose another person's password: with an ``actor`` the account has no usable
     password until its owner sets one with a set-password link (``do_create_invitation``), and case roles
     wait for a second administrator (as in ``do_set_membership``). Only the system (``actor=None``: seed
-    data, a shell) may set a password here.
+    data, a shell) may set a password here. ``system_account``: an agency system's account (an API
+    client's, made by ``api.services``): no password ever, never a person (``Membership.is_system_account``).
     """
+    if system_account and password:
+        raise ValidationError({"password": "An agency system's account has no password."})
     if actor is not None and password:
         raise ValidationError({"password": "Administrators do not set passwords. Send a set-password link."})
     wanted = set(roles)
@@ -266,7 +282,7 @@ def do_create_user(
         user.save()
         applied, requested = _split_roles(actor, frozenset(), wanted)
         membership, _created = _set_membership(user=user, agency=agency, roles=applied, is_active=True, actor=actor,
-                                               pending=bool(requested))
+                                               pending=bool(requested), system_account=system_account)
         # One event for the account and its first membership; the username stays out of the trail.
         detail: dict[str, Any] = {"agency": agency.pk, "roles": ",".join(sorted(applied))}
         if requested:
@@ -471,6 +487,11 @@ def do_create_invitation(*, user: User, actor: User | None) -> InvitationLink:
     """
     if actor is not None and not capabilities.can_manage_accounts(actor):
         raise PermissionDenied("Only administrators make set-password links.")
+    if is_system_account(user):
+        # A password would make the system's roles a person's web sign-in, with no second approval.
+        record(Action.CREATE, actor=actor, object_type="invitation", outcome=Outcome.DENIED,
+               detail={"user": user.pk, "reason": "system_account"})
+        raise ValidationError(REFUSALS["system_account"], code="system_account")
     emailed_only = actor is not None and any(capabilities.is_case_role(code) for code in held_roles(user))
     if emailed_only and not user.email:
         raise ValidationError("This account holds a case role, so its set-password link can only be emailed to "
@@ -536,19 +557,25 @@ def do_accept_invitation(*, token: str, password: str) -> User | None:
 
 
 @audit_service
-@transaction.atomic
 def do_set_user_active(user: User, *, is_active: bool, actor: User | None) -> int:
     """Activate or deactivate an account; deactivating ends every session of the user at once.
 
-    Returns how many sessions were ended.
+    Returns how many sessions were ended. An agency system's account is never brought back here: a revoked
+    system stays revoked (a new one is registered, with four eyes).
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if user.is_active != is_active:
-        user.is_active = is_active
-        user.save(update_fields=["is_active"])
-    ended = 0 if is_active else end_sessions([user.pk])
-    record(Action.UPDATE, actor=actor, object_type="user", reference=str(user.pk),
-           detail={"active": is_active, "sessions_ended": ended})
+    if is_active and actor is not None and is_system_account(user):
+        # Recorded outside the change's transaction, so the refusal stays on the trail.
+        record(Action.UPDATE, actor=actor, object_type="user", reference=str(user.pk), outcome=Outcome.DENIED,
+               detail={"active": True, "reason": "system_account"})
+        raise ValidationError(REFUSALS["system_account"], code="system_account")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active != is_active:
+            user.is_active = is_active
+            user.save(update_fields=["is_active"])
+        ended = 0 if is_active else end_sessions([user.pk])
+        record(Action.UPDATE, actor=actor, object_type="user", reference=str(user.pk),
+               detail={"active": is_active, "sessions_ended": ended})
     return ended
 
 

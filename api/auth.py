@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -114,9 +115,14 @@ class HasScope(BasePermission):
 
 class ClientRateThrottle(SimpleRateThrottle):
     """A rate per client (``DEFAULT_THROTTLE_RATES["api_client"]``); unauthenticated calls share one rate per
-    address. Counts live in the cache (per process with the default local-memory cache)."""
+    address. Counts live in the ``API_RATE_CACHE`` cache, Django's database cache: shared by every worker
+    process and server, so N workers still give one rate (not N times it)."""
 
     scope = "api_client"
+
+    @property
+    def cache(self) -> Any:  # REST framework's is the default cache, fixed at import
+        return caches[settings.API_RATE_CACHE]
 
     def get_rate(self) -> str:
         # Read at each call (not once at import, REST framework's default), so a deployment's setting wins.

@@ -46,9 +46,12 @@ class ConcernIn(serializers.Serializer):
                                        help_text="Codes from the indicator catalogue (GET /api/v1/indicators/).")
     narrative = serializers.CharField(max_length=NARRATIVE_MAX, required=False, allow_blank=True,
                                       help_text="What was seen or heard. Needed when no indicator is given.")
-    judgement = serializers.ChoiceField(choices=Judgement.choices, required=False, allow_blank=True)
-    actions_taken = serializers.ListField(child=serializers.ChoiceField(choices=ActionTaken.choices),
-                                          required=False, max_length=len(ActionTaken.choices))
+    # REST framework's own refusal of a choice repeats the value sent ("'...' is not a valid choice."),
+    # which may be her name in the wrong field: these words name the field, never the value.
+    judgement = serializers.ChoiceField(choices=Judgement.choices, required=False, allow_blank=True,
+                                        error_messages={"invalid_choice": "Choose a judgement from the list."})
+    actions_taken = serializers.ListField(child=serializers.ChoiceField(choices=ActionTaken.choices, error_messages={
+        "invalid_choice": "Choose actions taken from the list."}), required=False, max_length=len(ActionTaken.choices))
 
 
 class ConcernAccepted(serializers.Serializer):

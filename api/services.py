@@ -87,7 +87,7 @@ def do_register_api_client(*, agency: Agency, name: str, scopes: list[str], expi
     with transaction.atomic():
         account = agency_services.do_create_user(
             username=f"{ACCOUNT_PREFIX}{agency.pk}-{secrets.token_hex(4)}", agency=agency,
-            roles=sorted({ROLE_FOR_SCOPE[scope] for scope in wanted}), actor=actor)
+            roles=sorted({ROLE_FOR_SCOPE[scope] for scope in wanted}), actor=actor, system_account=True)
         secret = secrets.token_urlsafe(40)
         application = Application(
             name=name, user=account, client_type=Application.CLIENT_CONFIDENTIAL,

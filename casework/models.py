@@ -361,8 +361,10 @@ class Action(Target):
     def access_rule(cls, membership: Membership, action: str) -> models.Q:
         """``view``: its owner; the DSLs and practitioners of the owning agency; the MASH leads of its
         borough; a service that accepted one of her pathways (her plan's). ``update`` (done, outcome note):
-        its owner and the MASH. ``cancel``: the MASH."""
-        owner = models.Q(owner_id=membership.user_id)
+        its owner and the MASH. ``cancel``: the MASH. The owner only while still at the owning agency:
+        need to know follows the job, so someone who moves to another agency leaves the action behind (her
+        agency's DSLs and the MASH still see it)."""
+        owner = models.Q(owner_id=membership.user_id, owner_agency_id=membership.agency_id)
         if action == "view":
             roles = membership.role_codes
             agency = (models.Q(owner_agency_id=membership.agency_id)

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from agencies import capabilities
 from agencies.choices import AgencyKind, RoleCode
-from agencies.models import Agency, Borough, Membership
+from agencies.models import PEOPLE, Agency, Borough, Membership
 from agencies.permissions import active_membership
 from audit.api import audit_service, record
 from audit.choices import Action as Act
@@ -84,7 +84,7 @@ def _text(label: str, value: str, *, required: bool) -> str:
 
 
 def _members(agency_ids: Iterable[int], *roles: str) -> list[User]:
-    return [m.user for m in Membership.objects.filter(
+    return [m.user for m in Membership.objects.people().filter(
         agency_id__in=list(agency_ids), is_active=True, user__is_active=True, agency__is_active=True,
         roles__code__in=list(roles)).select_related("user").distinct()]
 
@@ -257,7 +257,8 @@ def do_record_strategy_discussion(*, subject: Subject, held_at: dt.datetime, age
 def owner_candidates(borough_id: int) -> Any:
     """Who can own an action: active members of active agencies of the borough (and pan-London police),
     holding a case role; never an auditor, an administrator or the data protection officer."""
-    return (User.objects.filter(membership__is_active=True, is_active=True, membership__agency__is_active=True,
+    return (User.objects.filter(PEOPLE, membership__is_active=True, is_active=True,
+                                membership__agency__is_active=True,
                                 membership__agency__borough_id=borough_id,
                                 membership__roles__code__in=[RoleCode.PRACTITIONER, RoleCode.DSL,
                                                              RoleCode.MASH_LEAD, RoleCode.RECEIVING_WORKER])

@@ -502,6 +502,20 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"api_client": env_str("API_RATE", "120/min")},
 }
+# Where the API's rate counts live: Django's database cache, in a table of the main database made by a
+# migration (api 0003), so every gunicorn worker and every server counts against one rate, in every
+# deployment and with nothing more to run (a per-process cache would give N workers N times the rate).
+API_RATE_CACHE = "api_rate"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    API_RATE_CACHE: {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "api_rate_counts",
+        # One row per client (a minute of call times): never culled while counting, which would reset rates.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+        "TIMEOUT": 3600,
+    },
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Safeguarding risk register: API for agency systems",
     "DESCRIPTION": "Concerns in, outcomes back. OAuth 2.0 client credentials; errors as RFC 9457 problem details.",

@@ -480,7 +480,7 @@ THIRD_PARTY: dict[str, str] = {
     "oauth2_provider.Application": "agency systems' OAuth clients (client id, hashed secret, name); kept "
                                    "with the system's registration (api.ApiClient)",
     "oauth2_provider.AccessToken": "agency systems' bearer tokens; expire after API_TOKEN_SECONDS, deleted on "
-                                   "revocation; expired rows stay until `cleartokens` runs (not scheduled)",
+                                   "revocation; expired rows deleted daily (clear_api_tokens)",
     "oauth2_provider.RefreshToken": "unused: client credentials issue no refresh tokens",
     "oauth2_provider.Grant": "unused: no authorization-code grant is allowed",
     "oauth2_provider.IDToken": "unused: OpenID Connect is off",
@@ -505,6 +505,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "agencies.Role": {"code": "role code", "label": "label of a role code"},
     "agencies.Membership": {
         "user": "the member (staff)", "agency": "the member's agency", "is_active": "flag",
+        "is_system_account": "flag: an API client's account",
         "created_at": "date", "roles": "role codes"},
     "agencies.UserSession": {
         "user": "the member (staff)", "session_key": "a random session key", "created_at": "sign-in time"},

@@ -52,6 +52,8 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         "Delete the records of background tasks (sent emails) that succeeded more than a week ago."),
     Job("anchor_audit", "anchor_audit", HOUR, 30 * dt.timedelta(minutes=1), "*-*-* *:00:00", "0 * * * *",
         "Sign the head of every audit chain; copy each anchor where the database administrators cannot write."),
+    Job("clear_api_tokens", "clear_api_tokens", DAY, 6 * HOUR, "*-*-* 04:20:00", "20 4 * * *",
+        "Delete expired API access tokens (django-oauth-toolkit's cleartokens)."),
     Job("create_audit_partitions", "create_audit_partitions", DAY, 6 * HOUR, "*-*-* 04:10:00", "10 4 * * *",
         "Create the access trail's monthly partitions for this month and the next (PostgreSQL)."),
 ]}

@@ -72,7 +72,7 @@ def mash_of(borough: Borough | int) -> Agency:
 
 
 def _mash_leads(borough_id: int) -> list[User]:
-    return [m.user for m in Membership.objects.filter(
+    return [m.user for m in Membership.objects.people().filter(
         agency__borough_id=borough_id, agency__kind=AgencyKind.MASH, agency__is_active=True, is_active=True,
         user__is_active=True, roles__code=RoleCode.MASH_LEAD).select_related("user")]
 
@@ -140,9 +140,25 @@ def do_start_borough_transfer(*, subject: Subject, to_borough: Borough, reason: 
     return transfer, True
 
 
-def _locked(transfer: BoroughTransfer) -> BoroughTransfer:
-    return BoroughTransfer._base_manager.select_for_update().select_related(
+def _locked(transfer: BoroughTransfer, actor: User) -> BoroughTransfer:
+    """The transfer, locked; refused with a clear message when someone answered it meanwhile (two leads
+    on the same page: the second is told, not refused with a 403)."""
+    transfer = BoroughTransfer._base_manager.select_for_update().select_related(
         "subject", "from_borough", "to_borough").get(pk=transfer.pk)
+    if transfer.status != BoroughTransferStatus.PENDING and (
+            capabilities.leads_mash_of(actor, transfer.to_borough_id)
+            or capabilities.leads_mash_of(actor, transfer.from_borough_id)):
+        raise ValidationError(already_answered(transfer), code="already_answered")
+    return transfer
+
+
+def already_answered(transfer: BoroughTransfer) -> str:
+    """What a lead of either MASH is told of a transfer answered already: which borough's MASH did what,
+    and when; never who (a name would be personal data of a colleague in another borough)."""
+    answered_by = transfer.from_borough if transfer.status == BoroughTransferStatus.CANCELLED else transfer.to_borough
+    when = timezone.localtime(transfer.decided_at) if transfer.decided_at is not None else None
+    on = f" on {when:%-d %B %Y at %H:%M}" if when is not None else ""
+    return f"This transfer was already {transfer.status} by {answered_by.name}'s MASH{on}: nothing was changed."
 
 
 @audit_service
@@ -151,7 +167,7 @@ def do_accept_borough_transfer(*, transfer: BoroughTransfer, actor: User) -> Bor
     """The new borough's MASH takes her on: her home borough, her register entry (its lead professional
     is cleared: the new MASH names one), her map links and her open referrals (to the new MASH) move.
     Shares with services stay. Returns the transfer."""
-    transfer = _locked(transfer)
+    transfer = _locked(transfer, actor)
     if not capabilities.can_answer_borough_transfer(actor, transfer):
         raise PermissionDenied("Only the other borough's MASH accepts a waiting transfer.")
     subject = Subject._base_manager.select_for_update().get(pk=transfer.subject_id)
@@ -188,7 +204,7 @@ def do_accept_borough_transfer(*, transfer: BoroughTransfer, actor: User) -> Bor
 @transaction.atomic
 def do_decline_borough_transfer(*, transfer: BoroughTransfer, note: str, actor: User) -> BoroughTransfer:
     """The other borough's MASH declines, saying why (encrypted): she stays with her home borough."""
-    transfer = _locked(transfer)
+    transfer = _locked(transfer, actor)
     if not capabilities.can_answer_borough_transfer(actor, transfer):
         raise PermissionDenied("Only the other borough's MASH declines a waiting transfer.")
     transfer.decline_note = _note(note, required=True, what="why you decline, for her home MASH")
@@ -204,7 +220,7 @@ def do_decline_borough_transfer(*, transfer: BoroughTransfer, note: str, actor: 
 @transaction.atomic
 def do_cancel_borough_transfer(*, transfer: BoroughTransfer, actor: User) -> BoroughTransfer:
     """Her home MASH takes back a move the other borough has not answered."""
-    transfer = _locked(transfer)
+    transfer = _locked(transfer, actor)
     if not capabilities.can_cancel_borough_transfer(actor, transfer):
         raise PermissionDenied("Only her home borough's MASH cancels a waiting transfer.")
     transfer.status, transfer.decided_by, transfer.decided_at = BoroughTransferStatus.CANCELLED, actor, timezone.now()

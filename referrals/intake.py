@@ -325,7 +325,7 @@ def _tell_agency_dsls(concern: Concern, actor: User) -> None:
     """The recorder's DSLs are told that their agency recorded a concern: what their own agency did, and
     nothing that depends on what others know of her (never that she went on the register, nor her level:
     DESIGN.md §5.6a, proved by the recorder oracle). The recorder is not told of their own concern."""
-    dsls = [m.user for m in Membership.objects.filter(
+    dsls = [m.user for m in Membership.objects.people().filter(
         agency_id=concern.agency_id, is_active=True, user__is_active=True, roles__code=RoleCode.DSL,
     ).exclude(user_id=actor.pk).select_related("user").order_by("user_id")]
     notify(dsls, kind=Kind.AGENCY_CONCERN, reference=concern.reference,

@@ -221,7 +221,7 @@ def _notify(referral: Referral, users: Iterable[User], *, urgent: bool = False) 
 
 
 def _members(agency_ids: Iterable[int], role: str) -> list[User]:
-    return [m.user for m in Membership.objects.filter(agency_id__in=list(agency_ids), is_active=True,
+    return [m.user for m in Membership.objects.people().filter(agency_id__in=list(agency_ids), is_active=True,
                                                       user__is_active=True, roles__code=role)
             .select_related("user")]
 

@@ -59,7 +59,7 @@ def receiving_schools(actor: User) -> QuerySet[Agency]:
 
 
 def _school_dsls(agency_ids: Iterable[int]) -> list[User]:
-    return [m.user for m in Membership.objects.filter(
+    return [m.user for m in Membership.objects.people().filter(
         agency_id__in=list(agency_ids), is_active=True, user__is_active=True, roles__code=RoleCode.DSL,
     ).select_related("user")]
 

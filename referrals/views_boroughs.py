@@ -142,9 +142,12 @@ def borough_transfer_detail(request: CaseRequest, reference: str) -> HttpRespons
             error = "This page is out of date or damaged. Reload it and try again."
         elif (action == "cancel" and not cancelling) or (action != "cancel" and not answering):
             if transfer.status != BoroughTransferStatus.PENDING:
-                error = "This transfer has already been answered."
+                error = boroughs.already_answered(transfer)
             else:
                 raise PermissionDenied
+        elif action == "accept" and (stale := step_up_redirect(request, next_url=request.path)) is not None:
+            # Accepting gives her whole record to this borough: fresh proof, as asking for the move needs.
+            return stale
         elif action == "decline" and not decline_form.is_valid():
             pass
         else:

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from agencies import capabilities
+from agencies.models import PEOPLE
 from encryption.keys import prefetch_data_keys
 from referrals.choices import LIVE_PATHWAY_STATUSES, Judgement, ReferralState
 from referrals.models import Concern, Referral, ReferralPathway, Subject
@@ -85,7 +86,7 @@ def timeline(subject_id: Any, *, within: QuerySet[Assessment] | None = None) -> 
 def lead_candidates(borough_id: int) -> QuerySet[User]:
     """Users who may be named lead professional: active members of active agencies in the borough."""
     return get_user_model().objects.filter(
-        is_active=True, membership__is_active=True, membership__agency__is_active=True,
+        PEOPLE, is_active=True, membership__is_active=True, membership__agency__is_active=True,
         membership__agency__borough_id=borough_id,
     ).order_by("last_name", "first_name", "username")
 

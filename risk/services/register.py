@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from agencies import capabilities
 from agencies.choices import RoleCode
+from agencies.models import PEOPLE
 from audit.api import audit_service, record
 from audit.choices import Action
 from audit.history import set_history_user
@@ -101,7 +102,7 @@ def mash_leads(borough_id: int) -> list[User]:
     """The active MASH leads of a borough (one query)."""
     return list(
         get_user_model().objects.filter(
-            is_active=True, membership__is_active=True, membership__agency__is_active=True,
+            PEOPLE, is_active=True, membership__is_active=True, membership__agency__is_active=True,
             membership__agency__borough_id=borough_id, membership__roles__code=RoleCode.MASH_LEAD,
         ).distinct().order_by("pk")
     )

@@ -391,3 +391,45 @@ def test_the_token_endpoint_and_the_operations_need_no_csrf_cookie(world):
     submitted = http.post(reverse("api-concerns"), concern_body(), content_type="application/json",
                           HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     assert submitted.status_code == 201
+
+
+def test_the_rate_is_one_across_worker_processes(world, settings, monkeypatch):
+    # Two gunicorn workers are two processes, each with its own cache objects: the count must live where
+    # both see it (the database), so that N workers never give N times the rate.
+    from django.core.cache import caches
+    from django.db import connection
+
+    from api.auth import ClientRateThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_client": "3/min"}}
+    workers = [caches.create_connection(settings.API_RATE_CACHE) for _ in range(2)]
+    assert workers[0] is not workers[1]
+    calls = iter(range(10))
+    monkeypatch.setattr(ClientRateThrottle, "cache", property(lambda self: workers[next(calls) % 2]))
+    api = ApiCaller(register(world))
+    statuses = [api.get(reverse("api-indicators")).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    with connection.cursor() as cursor:  # in the database every process shares, not in this process
+        cursor.execute("SELECT COUNT(*) FROM api_rate_counts")
+        assert cursor.fetchone()[0] >= 1
+
+
+def test_expired_tokens_are_cleared_by_a_scheduled_job_and_live_ones_kept(world):
+    from django.core.management import call_command
+
+    from operations.jobs import JOBS
+    from operations.models import JobRun
+
+    registered = register(world)
+    ApiCaller(registered)
+    live = ApiCaller(registered)
+    first = AccessToken.objects.order_by("pk").first()
+    AccessToken.objects.filter(pk=first.pk).update(expires=timezone.now() - dt.timedelta(hours=1))
+    assert AccessToken.objects.count() == 2
+    assert "clear_api_tokens" in JOBS
+    call_command(JOBS["clear_api_tokens"].command)
+    assert list(AccessToken.objects.values_list("pk", flat=True)) != [first.pk]
+    assert AccessToken.objects.count() == 1
+    assert live.get(reverse("api-indicators")).status_code == 200
+    run = JobRun.objects.get(job="clear_api_tokens")
+    assert run.outcome == "succeeded" and run.counts == {"access_tokens_cleared": 1}

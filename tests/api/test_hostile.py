@@ -29,3 +29,19 @@ def test_bad_text_is_refused_with_a_problem_and_records_nothing(world, field):
         assert response["Content-Type"] == "application/problem+json"
         assert value not in json.dumps(response.json(), ensure_ascii=False), (field, repr(value))
         assert Concern.objects.count() == before
+
+
+@pytest.mark.parametrize("field", ["judgement", "actions_taken", "date_of_birth", "age_estimate", "observed_on"])
+def test_a_value_put_in_the_wrong_field_is_never_echoed(world, field):
+    # A system that maps its fields wrongly sends her name where a code or a date belongs: the problem
+    # names the field, never the value (which would then sit in the system's logs of refused calls).
+    api = ApiCaller(register(world))
+    secret = "Jasmine Secretname"
+    body = concern_body()
+    if field in {"date_of_birth", "age_estimate"}:
+        body["young_person"][field] = secret
+    else:
+        body[field] = [secret] if field == "actions_taken" else secret
+    response = api.submit(body)
+    assert response.status_code in (400, 422), response.content
+    assert "Secretname" not in response.content.decode()

@@ -325,3 +325,23 @@ def test_a_later_discussion_that_agrees_a_conference_restarts_its_clock(world):
                                            decision="conference", record_text="Conference agreed.", actor=mash)
     assert row(referral, "cp_conference").due_at == clocks.deadline(Clock("working_days", 15, "strategy_discussion"),
                                                                     last)
+
+
+def test_an_owner_who_moved_to_another_agency_no_longer_reads_or_updates_the_action(world):
+    # Need to know follows the job, not the person: a Lambeth police officer who owned an action about her
+    # and now works for a Southwark service keeps neither the action nor its place in the minutes.
+    from agencies import services as agency_services
+
+    subject = routed_girl(world).subject
+    action = add_action(world, subject, "police_lambeth", text=TYPED)
+    meeting = meeting_about(world, subject, hold=True)
+    police = world.user("police_lambeth")
+    agreed = Action.objects.filter(meeting=meeting, owner=police).get()
+    assert Action.objects.restrict(police, "view").filter(pk__in=[action.pk, agreed.pk]).count() == 2
+    agency_services.do_set_membership(user=police, agency=world.agencies["southwark_yot"],
+                                      roles=["practitioner"], actor=None)
+    police = type(police).objects.get(pk=police.pk)
+    for rule in ("view", "update"):
+        assert not Action.objects.restrict(police, rule).filter(pk__in=[action.pk, agreed.pk]).exists(), rule
+    # Her own agency's colleagues and the MASH still see it, so the action is not lost.
+    assert Action.objects.restrict(world.user("mash_lambeth"), "update").filter(pk=action.pk).exists()

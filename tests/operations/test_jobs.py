@@ -53,7 +53,8 @@ def test_each_scheduled_command_records_its_run_and_a_dry_run_records_none(capsy
     assert not JobRun.objects.exists()
     for name in ("expire_drafts", "erase_unlinked_associates", "apply_retention", "alert_overdue_referrals",
                  "chase_school_transfers", "rescore", "anchor_audit", "prune_task_results",
-                 "alert_overdue_actions", "purge_notifications", "aggregate_statistics", "create_audit_partitions"):
+                 "alert_overdue_actions", "purge_notifications", "aggregate_statistics", "create_audit_partitions",
+                 "clear_api_tokens"):
         call_command(JOBS[name].command)
     runs = {run.job: run for run in JobRun.objects.all()}
     assert set(runs) == set(JOBS)

@@ -175,7 +175,7 @@ def test_declining_needs_a_reason_and_leaves_her_where_she_is(world, girl, south
     transfer.refresh_from_db()
     girl.refresh_from_db()
     assert transfer.status == BoroughTransferStatus.DECLINED and girl.home_borough.name == "Lambeth"
-    with pytest.raises(PermissionDenied):  # answered: cannot be accepted afterwards
+    with pytest.raises(ValidationError, match="already declined by Southwark's MASH"):  # answered: told so
         boroughs.do_accept_borough_transfer(transfer=transfer, actor=world.user("mash_southwark"))
 
 
@@ -186,7 +186,7 @@ def test_her_home_mash_cancels_a_waiting_transfer(world, girl, southwark):
     boroughs.do_cancel_borough_transfer(transfer=transfer, actor=world.user("mash_lambeth"))
     transfer.refresh_from_db()
     assert transfer.status == BoroughTransferStatus.CANCELLED
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="already cancelled by Lambeth's MASH"):
         boroughs.do_accept_borough_transfer(transfer=transfer, actor=world.user("mash_southwark"))
 
 
@@ -296,7 +296,7 @@ def test_the_pages_ask_accept_and_confirm(world, girl, southwark, client_for):
     # A second accept (double click) is told it was answered; nothing changes.
     again = southwark_client.post(reverse("borough-transfer-detail", kwargs={"reference": transfer.reference}),
                                   {"action": "accept"})
-    assert again.status_code == 400 and b"already been answered" in again.content
+    assert again.status_code == 400 and b"already accepted by Southwark" in again.content
 
 
 def test_a_damaged_post_is_a_clear_error(world, girl, client_for):
@@ -317,3 +317,58 @@ def test_her_subject_access_report_lists_the_moves_of_her_record(world, girl, so
     (move,) = subject_access_data(girl)["borough_transfers"]
     assert move["reference"] == transfer.reference and move["note"] == NOTE
     assert move["decline_note"] == "She still lives in Lambeth." and move["to"] == "Southwark"
+
+
+# --- Two answers at once, and fresh proof before accepting -----------------------------------------------
+def test_a_second_answer_is_told_who_answered_first_without_a_name(world, girl, southwark):
+    # Two Southwark leads open the waiting transfer; one accepts; the other's answer, from the page she
+    # still has open, is told that it was already accepted by Southwark's MASH (never by whom).
+    transfer, _ = ask(world, girl, southwark)
+    seen_by_second = BoroughTransfer.objects.get(pk=transfer.pk)  # still pending in her hands
+    boroughs.do_accept_borough_transfer(transfer=transfer, actor=world.user("mash_southwark"))
+    audit_checkpoint()
+    for answer in (lambda: boroughs.do_accept_borough_transfer(transfer=seen_by_second,
+                                                               actor=world.user("mash_southwark")),
+                   lambda: boroughs.do_decline_borough_transfer(transfer=seen_by_second, note="No",
+                                                                actor=world.user("mash_southwark")),
+                   lambda: boroughs.do_cancel_borough_transfer(transfer=seen_by_second,
+                                                               actor=world.user("mash_lambeth"))):
+        with pytest.raises(ValidationError) as refused:
+            answer()
+        text = " ".join(refused.value.messages)
+        assert "already accepted by Southwark's MASH" in text, text
+        lead = world.user("mash_southwark")
+        assert lead.first_name not in text and lead.last_name not in text and lead.username not in text
+    assert new_audit_events() == []
+    # Someone who may not answer it still learns nothing from the refusal.
+    with pytest.raises(PermissionDenied):
+        boroughs.do_accept_borough_transfer(transfer=seen_by_second, actor=world.user("dsl_lambeth"))
+
+
+def test_the_page_tells_the_second_lead_who_answered_first(world, girl, southwark, client_for):
+    transfer, _ = ask(world, girl, southwark)
+    boroughs.do_accept_borough_transfer(transfer=transfer, actor=world.user("mash_southwark"))
+    response = client_for("mash_southwark").post(
+        reverse("borough-transfer-detail", kwargs={"reference": transfer.reference}), {"action": "accept"})
+    assert response.status_code == 400
+    assert b"already accepted by Southwark&#x27;s MASH" in response.content
+
+
+def test_accepting_asks_for_fresh_proof_as_asking_does(world, girl, southwark, client_for):
+    from agencies.sessions import FRESH_AUTH_AT
+    from tests.two_factor_helpers import set_session_value
+
+    transfer, _ = ask(world, girl, southwark)
+    url = reverse("borough-transfer-detail", kwargs={"reference": transfer.reference})
+    southwark_client = client_for("mash_southwark")
+    set_session_value(southwark_client, FRESH_AUTH_AT, 0)
+    assert southwark_client.get(url).status_code == 200  # reading the request needs no fresh proof
+    response = southwark_client.post(url, {"action": "accept"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("step-up"))
+    transfer.refresh_from_db()
+    girl.refresh_from_db()
+    assert transfer.status == BoroughTransferStatus.PENDING and girl.home_borough.name == "Lambeth"
+    set_session_value(southwark_client, FRESH_AUTH_AT, __import__("time").time())
+    assert southwark_client.post(url, {"action": "accept"}).status_code == 302
+    girl.refresh_from_db()
+    assert girl.home_borough == southwark
