@@ -334,7 +334,7 @@ def can_decide_request(user: Any, request: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Partnership statistics (issue 21): aggregates only, with small numbers suppressed
+# Partnership statistics: aggregates only, with small numbers suppressed
 # ---------------------------------------------------------------------------------------------------
 LONDON = "london"
 
@@ -373,7 +373,7 @@ def can_break_glass(user: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes
+# Case work after the decision: strategy discussions, MACE, plans and actions, outcomes
 # ---------------------------------------------------------------------------------------------------
 def runs_casework_for(user: Any, borough: Any) -> bool:
     """Strategy discussions, her plan's actions and the MACE panel: the MASH leads of her (or the

@@ -19,7 +19,7 @@ class AgencyKind(models.TextChoices):
     MASH = "mash", "Multi-agency safeguarding hub (MASH)"
     # Where auditors and administrators belong: never a referral pathway, so never sent a share.
     GOVERNANCE = "governance", "Information governance and administration"
-    # Where partnership analysts belong (issue 21): aggregates only, never a referral pathway or a share.
+    # Where partnership analysts belong: aggregates only, never a referral pathway or a share.
     SAFEGUARDING_PARTNERSHIP = "safeguarding_partnership", "Borough safeguarding children partnership"
     MOPAC = "mopac", "Mayor's Office for Policing And Crime (London-wide)"
 

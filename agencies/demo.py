@@ -50,7 +50,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str]] = [
     ("Hackney", AgencyKind.VOLUNTARY_SECTOR, "East London Young Women's Project", ""),
     ("Hackney", AgencyKind.ADULT_SOCIAL_CARE, "Hackney Adult Social Care (Safeguarding Adults)", ""),
     ("City of London", AgencyKind.GOVERNANCE, "London Safeguarding Information Governance", ""),
-    # Partnership statistics (issue 21): a borough's safeguarding partnership, and MOPAC for all London.
+    # Partnership statistics: a borough's safeguarding partnership, and MOPAC for all London.
     # Lewisham: where the statistics demo's year of history is (partnership/demo.py).
     ("Lewisham", AgencyKind.SAFEGUARDING_PARTNERSHIP, "Lewisham Safeguarding Children Partnership", ""),
     ("City of London", AgencyKind.MOPAC, "Mayor's Office for Policing And Crime", ""),

@@ -35,7 +35,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("School transfers", "school-transfer-list", capabilities.sees_school_transfers),
     # Her home borough moving to another borough's MASH: asked of and by a MASH.
     NavItem("Borough transfers", "borough-transfer-list", capabilities.is_mash_lead),
-    # Case work (issue 19): actions owned by the member, their agency or borough; the borough's MACE panel.
+    # Case work: actions owned by the member, their agency or borough; the borough's MACE panel.
     NavItem("Actions", "action-list", capabilities.sees_actions),
     NavItem("MACE meetings", "mace-list", capabilities.runs_mace),
     # Django admin admits staff, and staff is set from the administrator role (agencies.services).
@@ -45,7 +45,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Emergency access", "break-glass", capabilities.can_break_glass),
     NavItem("Subject access", "subject-access", capabilities.can_answer_subject_access),
     NavItem("Erasure forecast", "erasure-forecast", capabilities.can_see_erasure_forecast),
-    # Partnership analysts: aggregates only (issue 21).
+    # Partnership analysts: aggregates only.
     NavItem("Statistics", "statistics", capabilities.can_see_statistics),
 ]
 

@@ -135,7 +135,7 @@ READ_ONLY_CASE_PAGES: dict[str, str] = {
     "map-subject": "S",
     "concern-detail": "C",
     "referral-detail": "R",
-    "subject-chronology": "S",  # her chronology (issue 19): her record, read only
+    "subject-chronology": "S",  # her chronology: her record, read only
 }
 
 

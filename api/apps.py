@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ApiConfig(AppConfig):
-    """The API for agencies' own systems (issue 22): concerns in, outcomes back."""
+    """The API for agencies' own systems: concerns in, outcomes back."""
 
     name = "api"
     verbose_name = "API for agency systems"

@@ -1,4 +1,4 @@
-"""Registering and revoking agency systems as API clients (issue 22), and submitting a concern through
+"""Registering and revoking agency systems as API clients, and submitting a concern through
 the API.
 
 Registration reuses the four-eyes mechanism of ``agencies.services``: the client's account is created

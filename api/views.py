@@ -1,4 +1,4 @@
-"""The API's operations (issue 22). Thin, like every view here: parse the request, ``restrict`` through the
+"""The API's operations. Thin, like every view here: parse the request, ``restrict`` through the
 client's account, call one service, answer. Every call records one audit event with the client's account
 as the actor (``AuditedViewMixin``); a concern recorded writes the service's own events instead.
 """

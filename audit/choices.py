@@ -79,7 +79,7 @@ class ObjectType(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor_reset", "Two-factor reset request"
     USER = "user", "User"
     VERIFICATION = "verification", "Trail verification"
-    # Case work after the decision (issue 19).
+    # Case work after the decision.
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
     MACE_MEETING = "mace_meeting", "MACE meeting"
     PLAN_ACTION = "plan_action", "Plan action"

@@ -1,4 +1,4 @@
-"""G12 (issue 22; G11 is issue 23's load test, ``bench.load``): submitting a concern through the API against
+"""G12 (G11 is the load test, ``bench.load``): submitting a concern through the API against
 submitting it through the concern form, in the same run, interleaved. Both call
 ``referrals.intake.do_record_concern``; the difference is what sits around it (a bearer token and JSON
 against a session, CSRF and the form page's redirect)."""

@@ -1,4 +1,4 @@
-"""G11 (issue 23): a load test. Simulated users in several processes against gunicorn (2 workers).
+"""G11: a load test. Simulated users in several processes against gunicorn (2 workers).
 
     python -m bench.load [--processes 4] [--users 8] [--duration 60] [--max-requests 20000]
                          [--subjects 10000] [--events 100000] [--quick] [--json FILE]
@@ -52,7 +52,7 @@ from bench import db
 
 LOOPBACK = "127.0.0.1"
 WORKERS = 2
-# Goal (issue 23): the mix's throughput at least this share of the bare page's, with no errors.
+# Goal: the mix's throughput at least this share of the bare page's, with no errors.
 GOAL_RATIO = 0.3
 BARE_PAGE = "/__bench/page/"
 INDICATORS = ["missing-from-home-or-care", "older-boyfriend-or-associate"]

@@ -1,4 +1,4 @@
-"""Partnership statistics at scale (issue 21): the nightly aggregation's time, and the statistics page at
+"""Partnership statistics at scale: the nightly aggregation's time, and the statistics page at
 full scale against the same page at a tenth of the scale (target ≤ 1.2×: the page reads only the summary
 tables, so its cost must not follow the number of girls).
 

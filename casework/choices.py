@@ -49,7 +49,7 @@ class PlanKind(models.TextChoices):
 
 
 class OutcomeKind(models.TextChoices):
-    """What changed for her (issue 19), dated and by agency; partnership statistics count these codes."""
+    """What changed for her, dated and by agency; partnership statistics count these codes."""
 
     ENGAGED_SPECIALIST = "engaged_specialist", "Engaged with the specialist service"
     MISSING_STOPPED = "missing_stopped", "Missing episodes stopped"

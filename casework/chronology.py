@@ -1,4 +1,4 @@
-"""Case work's items for her chronology (issue 19): strategy discussions, MACE discussions, actions and
+"""Case work's items for her chronology: strategy discussions, MACE discussions, actions and
 outcomes, each filtered by what the viewer may see (``restrict``), in the shape the chronology framework
 takes. ``ChronologyItem`` is defined here until the framework (``referrals/chronology.py``) is merged; the
 integrator then imports it from there."""

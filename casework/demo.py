@@ -1,4 +1,4 @@
-"""Demo case work in Lambeth (issue 19): Demoiya's strategy discussion, her plan with open, done and overdue
+"""Demo case work in Lambeth: Demoiya's strategy discussion, her plan with open, done and overdue
 actions, her outcomes, and a MACE meeting with minutes. Synthetic, plainly fictional; run once (a girl
 with a plan is left as she is)."""
 

@@ -1,4 +1,4 @@
-"""Forms of case work (issue 19). Typed text goes through ``config.forms.TextField`` (control characters
+"""Forms of case work. Typed text goes through ``config.forms.TextField`` (control characters
 refused); choices are codes; people and agencies are chosen from lists built for the page."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Case work after the MASH's decision (issue 19): strategy discussions, MACE meetings (agenda, attendance,
+"""Case work after the MASH's decision: strategy discussions, MACE meetings (agenda, attendance,
 discussion records), plans with actions owned by an agency and a person, and outcomes.
 
 Free text (discussion records, decisions, what an action needs, outcome notes, typed cancellation detail) is
@@ -379,7 +379,7 @@ class Action(Target):
 
 
 class Outcome(models.Model):
-    """What changed for her (issue 19), dated, by agency, with a note under her key. Shown on her page;
+    """What changed for her, dated, by agency, with a note under her key. Shown on her page;
     the partnership statistics count the codes."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

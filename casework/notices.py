@@ -1,4 +1,4 @@
-"""Every notification of case work goes through ``notify`` (issue 19): a reference and a link, never a
+"""Every notification of case work goes through ``notify``: a reference and a link, never a
 name, a narrative or a reason, into the recipient's inbox and by email (``notifications.services.notify``).
 
 Kinds: ``action_assigned``, ``action_overdue``, ``meeting_agenda_out``, ``strategy_discussion_recorded``.

@@ -1,4 +1,4 @@
-"""Case work after the MASH's decision (issue 19): every change is a ``do_`` service here.
+"""Case work after the MASH's decision: every change is a ``do_`` service here.
 
 * ``do_record_strategy_discussion``: the MASH records a strategy discussion against the pathway that called
   it; the clocks that run from it (an initial child protection conference) start at its date.

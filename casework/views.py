@@ -1,4 +1,4 @@
-"""Case work pages (issue 19). Thin views: parse, ``restrict``, one service, redirect (post/redirect/get).
+"""Case work pages. Thin views: parse, ``restrict``, one service, redirect (post/redirect/get).
 
 Not visible answers 404; visible but not theirs to change answers 403 (DESIGN.md §5.2). An action's owner
 who cannot otherwise see her reads the action and what it needs, never her record (her reference is shown,

@@ -85,11 +85,11 @@ INSTALLED_APPS = [
     # Django's task framework (the django-tasks backport) and its database backend: notification emails.
     "django_tasks",
     "django_tasks_db",
-    # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
+    # Case work after the decision: strategy discussions, MACE, plans and actions, outcomes.
     "casework",
-    # The in-app inbox (issue 19): low in the layers, so risk and referrals can tell people.
+    # The in-app inbox: low in the layers, so risk and referrals can tell people.
     "notifications",
-    # The API for agencies' own systems (issue 22): REST framework, its OpenAPI schema, OAuth 2.0 clients.
+    # The API for agencies' own systems: REST framework, its OpenAPI schema, OAuth 2.0 clients.
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -439,7 +439,7 @@ SUBJECT_RETENTION_YEARS = env_int("SUBJECT_RETENTION_YEARS", 25)
 # A place, person or group linked (actively) to at least this many young people is a context of concern.
 MAP_CONTEXT_THRESHOLD = env_int("MAP_CONTEXT_THRESHOLD", 2)
 
-# Partnership statistics (issue 21): counts from 1 to one less than the threshold are suppressed, the others
+# Partnership statistics: counts from 1 to one less than the threshold are suppressed, the others
 # rounded to a multiple of the base (ONS / NHS Digital practice; README.md "Partnership statistics").
 STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 10)
 STATISTICS_ROUNDING_BASE = env_int("STATISTICS_ROUNDING_BASE", 5)
@@ -461,12 +461,12 @@ BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 # Drafts (drafts/): a form posted after the session ended is kept, encrypted under a key of its own, for
 # this many hours; the binding token its page carries is good for this long after the page was shown.
 DRAFT_HOURS = env_int("DRAFT_HOURS", 24)
-# The inbox (issue 19): notifications are deleted this many days after they were made, read or not
+# The inbox: notifications are deleted this many days after they were made, read or not
 # (`manage.py purge_notifications`, daily); the case itself keeps its own record of what happened.
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180)
 DRAFT_BINDING_HOURS = env_int("DRAFT_BINDING_HOURS", 12)
 
-# --- The API for agencies' own systems (api app, issue 22) ---------------------------------------------
+# --- The API for agencies' own systems (api app) ---------------------------------------------
 # Clients are agency systems holding OAuth 2.0 client credentials (django-oauth-toolkit): secrets stored
 # hashed, short-lived bearer tokens, scopes limited per client (api.auth.ClientScopes).
 OAUTH2_PROVIDER = {

@@ -17,12 +17,12 @@ urlpatterns = [
     path("", include("dataprotection.urls")),
     path("", include("drafts.urls")),
     path("", include("operations.urls")),
-    # Case work after the decision (issue 19): strategy discussions, MACE, plans and actions, outcomes.
+    # Case work after the decision: strategy discussions, MACE, plans and actions, outcomes.
     path("", include("casework.urls")),
     path("", include("notifications.urls")),
-    # The API for agency systems (issue 22), and its administration pages (before Django admin's catch-all).
+    # The API for agency systems, and its administration pages (before Django admin's catch-all).
     path("", include("api.urls")),
-    path("", include("partnership.urls")),  # partnership statistics (issue 21)
+    path("", include("partnership.urls")),  # partnership statistics
     # Administration signs in through the service's own sign-in page, which checks memberships and
     # throttles failures; the admin's own login form is never offered.
     path(

@@ -4,7 +4,7 @@ request), and the forecast of what retention will erase soon.
 Read-only queries; the views record one access event per export. Associates' own identities are third
 parties' personal data under their own keys, so the export names them by reference and role only.
 
-Case work (issue 19) is hers too: her strategy discussions, what MACE meetings discussed about her (her
+Case work is hers too: her strategy discussions, what MACE meetings discussed about her (her
 items only: another girl's discussion, or a place's or group's, at the same meeting is someone else's),
 the actions of her plan and her outcomes, free text decrypted. So are the in-app notifications that name one
 of her case's reference numbers: pseudonymised, but the controller can tie them to her (UK GDPR Art. 4(5),
@@ -149,7 +149,7 @@ def _hers(subject: Subject) -> list[Any]:
 
 
 def _casework(subject: Subject) -> dict[str, Any]:
-    """Her case work (issue 19), every row about her whoever may see it, free text decrypted. MACE: only
+    """Her case work, every row about her whoever may see it, free text decrypted. MACE: only
     the items about her (her place on an agenda, her discussion, the actions agreed for her), never the
     other items of the same meeting, which are other girls' or a place's or group's."""
     ids = _hers(subject)
@@ -270,7 +270,7 @@ def _referrals(subject: Subject) -> list[dict[str, Any]]:
             # The reason is encrypted under the referral's subject key, which is hers.
             "reason": _value(t.reason),
         } for t in r.transitions.all()],
-        # Each pathway of the MASH's decision (issue 18): where she was routed, its status and clock, her
+        # Each pathway of the MASH's decision: where she was routed, its status and clock, her
         # consent where it was needed, and the reason for adding it or leaving it out (under her key).
         "pathways": [{
             "pathway": p.pathway, "catalogue_version": p.catalogue_version,

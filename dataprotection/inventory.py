@@ -233,7 +233,7 @@ MODELS: dict[str, ModelEntry] = {
         exports=(SAR,),
         key_owner="her (the subject's key, held on the row)",
     ),
-    # --- Case work after the decision (issue 19) --------------------------------------------------
+    # --- Case work after the decision --------------------------------------------------
     "casework.Plan": ModelEntry(
         about="That she (or a place or a group) has a plan of actions: its kind and borough, who started it.",
         subjects=(GIRL, THIRD, STAFF), lawful_basis=CASE_BASIS, condition=NO_SPECIAL,
@@ -392,7 +392,7 @@ MODELS: dict[str, ModelEntry] = {
         trail=(ObjectType.ROLE_GRANT,),
     ),
     "api.ApiClient": ModelEntry(
-        about="An agency's system registered to use the API (issue 22): its name, agency, scopes, expiry, "
+        about="An agency's system registered to use the API: its name, agency, scopes, expiry, "
               "its OAuth client and its account, and which administrators registered and revoked it.",
         subjects=(STAFF,), lawful_basis=STAFF_BASIS, condition=NO_SPECIAL,
         who_sees="Administrators (the agency systems page); the auditors see its calls on the trail under its "
@@ -446,7 +446,7 @@ NOT_PERSONAL: dict[str, str] = {
     "risk.ScoringModel": "reference data: weights and thresholds",
     "risk.PathwayCatalogue": "reference data: the referral pathways and their recommendation rules",
     "operations.JobRun": "runs of the scheduled jobs: times, outcomes, counts (numbers only), an exception's class",
-    # Partnership statistics (issue 21): only figures already through disclosure control are stored.
+    # Partnership statistics: only figures already through disclosure control are stored.
     "partnership.StatisticsRun": "one nightly computation of the statistics: dates, rules and counts",
     "partnership.PublishedCell": ("aggregates after disclosure control (counts at or above the threshold, "
                                   "10 by default, rounded, or withheld; medians of groups at least that "
@@ -704,7 +704,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "subject": "whom it is about, when she is on record (so her erasure ends it)",
         "data_key": "the draft's own data key (in the key store)", "saved_at": "date", "expires_at": "date",
         "resumed_at": "date: she chose Continue"},
-    # Partnership statistics (issue 21): aggregates after disclosure control, about no one.
+    # Partnership statistics: aggregates after disclosure control, about no one.
     "partnership.StatisticsRun": {
         "started_at": "date", "finished_at": "date", "first_period": "date", "last_day": "date",
         "threshold": "the suppression threshold", "rounding_base": "the rounding base",
@@ -717,7 +717,7 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
-# --- The in-app inbox (issue 19): a block of its own ----------------------------------------------------
+# --- The in-app inbox: a block of its own ----------------------------------------------------
 PROJECT_APPS.append("notifications")
 MODELS["notifications.Notification"] = ModelEntry(
     about="That a member of staff was told something happened to a case: a kind (code), the case's reference "

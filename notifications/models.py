@@ -1,4 +1,4 @@
-"""One row per person told about something: the in-app inbox (issue 19).
+"""One row per person told about something: the in-app inbox.
 
 No personal data: the kind is a code, the case is named by its reference number (never a name), the link
 is a path of the service whose page applies its own access check, so a stale notification about a case

@@ -1,4 +1,4 @@
-"""A year of plausible, plainly fictional history for the statistics demo (issue 21).
+"""A year of plausible, plainly fictional history for the statistics demo.
 
 Three boroughs the other demo journeys do not use (Lewisham, Greenwich, Croydon) get records "migrated
 from the borough's previous system": about 240 girls each over the last twelve months, their concerns

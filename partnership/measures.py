@@ -98,7 +98,7 @@ PATHWAY_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("police", "Police and the National Referral Mechanism"), ("health", "Health"),
     ("youth_offending", "Youth offending"), ("other", "Other"),
 )
-# The pathways that are specialist services for "the first specialist pathway" (issue 21): every family but
+# The pathways that are specialist services for "the first specialist pathway": every family but
 # universal early help.
 NOT_SPECIALIST = frozenset({"early_help"})
 STRATEGY_PATHWAY = "csc_strategy"

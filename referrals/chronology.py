@@ -1,4 +1,4 @@
-"""Her chronology (issue 19): concerns, risk level changes, register changes, referrals and pathways in one
+"""Her chronology: concerns, risk level changes, register changes, referrals and pathways in one
 timeline, each row computed only from what the viewer may see (``restrict`` on every model, so a
 practitioner sees their own concerns as they entered them, a DSL their agency's and the referrals it made,
 and never a level; DESIGN.md §5.6a). Other apps provide more rows in the same shape (the case-work app's

@@ -1,7 +1,7 @@
-"""Pathway clocks (issue 18): when the receiving service's time runs out, from the catalogue's ``Clock``.
+"""Pathway clocks: when the receiving service's time runs out, from the catalogue's ``Clock``.
 
 A clock counts from an event (``Clock.starts``): the MASH's decision, the receiving service accepting, the
-strategy discussion, the assault. The system records the first three (a strategy discussion since issue 19:
+strategy discussion, the assault. The system records the first three (a strategy discussion since case work:
 ``casework.services.do_record_strategy_discussion`` starts the clocks that wait for it); a clock that starts
 at an event it does not record (an assault) has no deadline here until that event is recorded, and its
 label says what it waits for.

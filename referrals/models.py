@@ -514,7 +514,7 @@ class Referral(models.Model):
             rule |= models.Q(borough_id=membership.agency.borough_id)
         if action in ("view", "respond") and RoleCode.RECEIVING_WORKER in roles:
             # A decision routes her to several pathways, each to one agency: an agency's workers see the
-            # referral while one of its pathways waits for them or is being worked on (issue 18).
+            # referral while one of its pathways waits for them or is being worked on.
             rule |= models.Q(
                 Exists(ReferralPathway._base_manager.filter(
                     referral_id=OuterRef("pk"), receiving_agency_id=membership.agency_id,
@@ -526,7 +526,7 @@ class Referral(models.Model):
 
 
 class ReferralPathway(models.Model):
-    """One pathway of a MASH decision (issue 18): a catalogue pathway (its code and the catalogue version
+    """One pathway of a MASH decision: a catalogue pathway (its code and the catalogue version
     it was decided under), the agency it is routed to, the share that lets that agency see her, whether the
     system recommended it, its own status and clock. A pathway the system recommended and the MASH left out
     is a row too (``left_out``, no agency), so that its reason is kept. Reasons (why it was added though not

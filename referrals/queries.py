@@ -209,7 +209,7 @@ def people_for_mash(subjects: Iterable[Subject], today: dt.date) -> dict[Any, Pe
 
 
 # ---------------------------------------------------------------------------------------------------
-# Pathways of a MASH decision (issue 18)
+# Pathways of a MASH decision
 # ---------------------------------------------------------------------------------------------------
 def overdue_pathway(now: dt.datetime, agency: Any = None) -> Exists:
     """For a referral queryset (``OuterRef("pk")``): one of its pathways (``agency``'s, when given) is

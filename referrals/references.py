@@ -101,7 +101,7 @@ class BoroughTransferReference(ReferenceConverter):
     regex = reference_pattern("M")
 
 
-# Case work (issue 19): a strategy discussion, an action of a plan, a MACE meeting.
+# Case work: a strategy discussion, an action of a plan, a MACE meeting.
 class StrategyDiscussionReference(ReferenceConverter):
     regex = reference_pattern("D")
 

@@ -1,4 +1,4 @@
-"""Her rights in practice (UK GDPR Articles 16, 18 and 21; issue 24): rectification and restriction.
+"""Her rights in practice (UK GDPR Articles 16, 18 and 21;): rectification and restriction.
 
 * ``do_rectify_subject_identity``: her home borough's MASH lead corrects her identity on the record. The
   changed fields are re-encrypted under her key, her blind indexes follow her corrected name and date of

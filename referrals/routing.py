@@ -89,7 +89,7 @@ TRANSITIONS: list[Move] = [
 ALLOWED = {(a, b): {w for (x, y, w) in TRANSITIONS if (x, y) == (a, b)} for (a, b, _w) in TRANSITIONS}
 
 # Which kinds of agency take each pathway is the pathway catalogue's (``risk.pathways``, versioned data);
-# a decision routes her into one or more of the active catalogue's pathways (issue 18).
+# a decision routes her into one or more of the active catalogue's pathways.
 def receiving_kinds(pathway: str) -> set[str]:
     """The kinds of agency that take ``pathway``, from the active pathway catalogue (one query)."""
     return active_pathway_catalogue().agency_kinds(pathway)
@@ -171,7 +171,7 @@ def capacities(referral: Referral, actor: User | None) -> set[str]:
     stands = {who for who, action in CAPACITY_ACTIONS.items() if action in allowed}
     if referral.automatic:
         # The automatic referral is the MASH's: raised by the system on its behalf, so the MASH is its
-        # referrer too (it alone may withdraw it), and nobody else is (issue 15 §2).
+        # referrer too (it alone may withdraw it), and nobody else is.
         stands.discard(REFERRER)
         if MASH in stands:
             stands.add(REFERRER)
@@ -276,7 +276,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     Refused while a referral about her that the actor may see is open (which also makes a double submit
     harmless). A referral the actor may not see (the MASH's automatic referral, another agency's) does not
     stop theirs, and is never named to them: being told "there is already an open referral" would tell a
-    DSL that other agencies know her (DESIGN.md §5.6a, issue 15 §2). Their referral is recorded as its
+    DSL that other agencies know her (DESIGN.md §5.6a). Their referral is recorded as its
     own, and the MASH, which sees every open referral about her in its inbox, considers them together.
     ``received_at`` (default now) is for a referral first made by telephone and recorded afterwards;
     the one-working-day deadline runs from it.

@@ -95,7 +95,7 @@ def do_set_legal_hold(*, subject: Subject, on_hold: bool, reason: str, actor: Us
     return subject
 
 
-# What the layers above the referral use cases hold about her (case work: issue 19) must end with her too.
+# What the layers above the referral use cases hold about her (case work:) must end with her too.
 # They register a step here from their ``AppConfig.ready`` (this module never imports them: the dependency
 # rule), so every path to erasure (``erase_subject``, ``apply_retention``, completing erasures after a
 # restore) runs it. A step runs inside the erasure's transaction, gets the records being erased, and returns

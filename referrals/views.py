@@ -171,7 +171,7 @@ def subject_detail(request: CaseRequest, reference: str) -> HttpResponse:
         "can_move_borough": active and capabilities.can_move_between_boroughs(request.user, subject),
         "transfers": list(SchoolTransfer.objects.restrict(request.user, "view").filter(subject=subject)
                           .select_related("from_agency", "to_agency", "accepted_by").order_by("-started_at")),
-        # Her open actions and outcomes, as far as this viewer may see (issue 19); not on a read-only visit.
+        # Her open actions and outcomes, as far as this viewer may see; not on a read-only visit.
         "casework": (casework_queries.subject_summary(subject, request.user)
                      if subject.status == SubjectStatus.ACTIVE and not other_borough else None),
     })

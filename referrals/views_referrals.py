@@ -59,7 +59,7 @@ def referral_create(request: CaseRequest, reference: str) -> HttpResponse:
                                  select_related=("home_borough",))
     request.audit_borough = subject.home_borough
     # Only an open referral this person may see (one their agency made, or any for the MASH): telling a DSL
-    # about another agency's or the automatic referral would tell them others know her (issue 15 §2).
+    # about another agency's or the automatic referral would tell them others know her.
     existing = routing.open_referral_visible_to(subject, request.user)
     # On "Continue" from her draft, the form as she left it (not sent).
     form = ReferralForm(request.POST if request.method == "POST" else draft_data(request))

@@ -1,4 +1,4 @@
-"""Her rights in practice (issue 24): her home borough's MASH lead corrects her identity, and restricts
+"""Her rights in practice: her home borough's MASH lead corrects her identity, and restricts
 processing of her record or lifts the restriction. Thin views: parse, find her (404 when not visible), 403
 when visible but not theirs to change, one service, post/redirect/get with a confirmation."""
 

@@ -78,7 +78,7 @@ class LeadForm(ServiceForm):
 
 
 # ---------------------------------------------------------------------------------------------------
-# The MASH's decisions about her risk, and protective factors (scoring model v3, issue 17)
+# The MASH's decisions about her risk, and protective factors (scoring model v3)
 # ---------------------------------------------------------------------------------------------------
 REASON_MAX = 2000
 _EXPIRED = {"required": "This form has expired. Start again.", "invalid": "This form has expired. Start again."}

@@ -128,7 +128,7 @@ def register_entries(borough_id: int, *, level: str = "", rising: bool = False, 
 
 
 def with_register_markers(entries: QuerySet[RegisterEntry], *, now: dt.datetime) -> QuerySet[RegisterEntry]:
-    """Annotate register entries, in the same query, with what each row marks (issue 18): whether one of
+    """Annotate register entries, in the same query, with what each row marks: whether one of
     her referral pathways is past its clock while still the receiving service's (``pathway_overdue``),
     and the latest age recorded with a concern and when (``known_age``, ``known_age_on``) from which her
     age today is carried forward, so the register can say when she is 18 or over without a query per row

@@ -90,7 +90,7 @@ def _row(entry: RegisterEntry, now: Any, today: Any, age: int | None = None,
         "level_label": LEVEL_LABELS[entry.level], "rising": queries.is_rising(risk, now),
         "new": entry.added_at >= now - dt.timedelta(days=7),
         "overdue": entry.next_review_on < today, "score": risk.score if risk else None,
-        # Issue 18: a pathway past its clock, and an adult (her referrals then need her consent).
+        # A pathway past its clock, and an adult (her referrals then need her consent).
         "pathway_overdue": bool(getattr(entry, "pathway_overdue", False)),
         "adult": age is not None and age >= ADULT_FROM,
     }

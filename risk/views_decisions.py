@@ -1,4 +1,4 @@
-"""The MASH's decisions about a young person's risk, and protective factors (scoring model v3, issue 17).
+"""The MASH's decisions about a young person's risk, and protective factors (scoring model v3).
 Thin views: parse, restrict, one use case, redirect (post/redirect/get).
 
 * Marking a sign explained and verified, and reviewing her level: her home borough's MASH leads

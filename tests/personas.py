@@ -30,7 +30,7 @@ AGENCIES = {
     "southwark_yot": ("Southwark", AgencyKind.YOUTH_OFFENDING_TEAM, "Southwark Test YOT"),
     "southwark_mash": ("Southwark", AgencyKind.MASH, "Southwark Test MASH"),
     "governance": ("City of London", AgencyKind.GOVERNANCE, "Test Information Governance"),
-    # Partnership statistics (issue 21): a borough's safeguarding partnership and MOPAC (London-wide).
+    # Partnership statistics: a borough's safeguarding partnership and MOPAC (London-wide).
     "lambeth_partnership": ("Lambeth", AgencyKind.SAFEGUARDING_PARTNERSHIP, "Lambeth Test Partnership"),
     "mopac": ("City of London", AgencyKind.MOPAC, "Test MOPAC"),
 }

@@ -210,7 +210,7 @@ SERVICE_MODULES = [
 ]
 
 
-# The in-app inbox (issue 19): its rows are the recipient's own, restricted like case data.
+# The in-app inbox: its rows are the recipient's own, restricted like case data.
 CASE_APPS += ["notifications"]
 SERVICE_MODULES += ["notifications.services"]
 SERVICE_APPS = ["notifications"]

@@ -43,12 +43,12 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("drafts", ["drafts", "drafts.*"]),
     ("risk", ["risk", "risk.*"]),
     ("referral use cases", ["referrals.*"]),
-    # Case work after the decision (issue 19): above the referral use cases it follows on from.
+    # Case work after the decision: above the referral use cases it follows on from.
     ("casework", ["casework", "casework.*"]),
     ("data protection", ["dataprotection", "dataprotection.*"]),
-    # The API for agency systems (issue 22): its views and urls are entry points (above).
+    # The API for agency systems: its views and urls are entry points (above).
     ("api", ["api", "api.*"]),
-    # Partnership statistics (issue 21): aggregates read from every layer below, beside data protection.
+    # Partnership statistics: aggregates read from every layer below, beside data protection.
     ("statistics", ["partnership", "partnership.*"]),
 ]
 # The order the layers are stacked in (the table above lists entry points first only so that their

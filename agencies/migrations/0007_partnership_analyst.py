@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def load(apps, schema_editor):
-    """The partnership analyst role (issue 21): aggregate statistics only."""
+    """The partnership analyst role: aggregate statistics only."""
     apps.get_model("agencies", "Role").objects.update_or_create(
         code="partnership_analyst", defaults={"label": "Partnership analyst"}
     )

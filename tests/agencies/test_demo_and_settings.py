@@ -48,7 +48,7 @@ def test_seed_demo_builds_a_london_and_changes_nothing_the_second_time(monkeypat
     call_command("seed_demo")
     for borough in ["Lambeth", "Southwark", "Hackney"]:
         kinds = set(Agency.objects.filter(borough__name=borough).values_list("kind", flat=True))
-        # Governance and the statistics agencies (issue 21) are not in every borough.
+        # Governance and the statistics agencies are not in every borough.
         statistics_only = {AgencyKind.SAFEGUARDING_PARTNERSHIP, AgencyKind.MOPAC}
         assert kinds >= set(AgencyKind.values) - {AgencyKind.GOVERNANCE, *statistics_only}, borough
     snapshot = (

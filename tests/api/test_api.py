@@ -1,4 +1,4 @@
-"""The API for agency systems (issue 22): concerns in through the form's own service, outcomes back,
+"""The API for agency systems: concerns in through the form's own service, outcomes back,
 clients registered with four eyes, scopes, expiry and revocation, every call audited, problems as RFC 9457."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Schemathesis against the live OpenAPI schema (issue 22): every operation, with inputs that the schema
+"""Schemathesis against the live OpenAPI schema: every operation, with inputs that the schema
 allows and inputs it does not, through the Django WSGI application on the test database (SQLite or
 PostgreSQL, whichever the suite runs on). Bounded and derandomised, so it runs the same in every CI run
 inside ``make test``: 0 server errors, every status, content type, header and body as the schema says,

@@ -33,7 +33,7 @@ def grid(url_names: str | tuple[str, ...], method: str, table: str, columns: dic
     header, *lines = (line.split() for line in table.strip().splitlines())
     relations = [(columns or {}).get(label, label) for label in header]
     personas = [persona for persona, *_statuses in lines]
-    # Partnership analysts (issue 21) see no case page: a table that leaves them out refuses them (404) in
+    # Partnership analysts see no case page: a table that leaves them out refuses them (404) in
     # every column. A table may still give them lines of their own.
     if not set(ANALYST_PERSONAS) & set(personas):
         lines = [*lines, *([analyst, *(["404"] * len(relations))] for analyst in ANALYST_PERSONAS)]
@@ -232,7 +232,7 @@ rows("scoring-model", ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_l
                        "yot_southwark", "auditor", *ADMINISTRATORS, "dpo"], "-", "GET", 404)
 rows("scoring-model", ["anonymous", *LOCKED_OUT_PERSONAS], "-", "GET", 302)
 rows("scoring-model", MEMBER_PERSONAS, "-", "POST", 405)
-# The pathway catalogue's documentation, like the scoring model's (issue 18): no young person's data.
+# The pathway catalogue's documentation, like the scoring model's: no young person's data.
 rows("pathway-catalogue", ["mash_lambeth", "csc_lambeth", "mash_southwark"], "-", "GET", 200)
 rows("pathway-catalogue", ["teacher_lambeth", "gp_lambeth", "police_lambeth", "dsl_lambeth", "teacher_southwark",
                            "yot_southwark", "auditor", *ADMINISTRATORS, "dpo"], "-", "GET", 404)
@@ -385,7 +385,7 @@ REFERRAL_COLUMNS = {"submitted": "ref_submitted", "screening": "ref_screening", 
 # Who sees which referral: the referrer's DSL (status and decision only), the borough's MASH lead, the
 # receiving service while the referral waits for it or is being worked on. The automatic referral is the
 # MASH's: the teacher whose concern raised it and their DSL never see it (it would tell them other
-# agencies' concerns exist: DESIGN.md §5.6a, issue 15 §2).
+# agencies' concerns exist: DESIGN.md §5.6a).
 grid("referral-detail", "GET", """
                        submitted  screening  routed  accepted  declined  grace  expired  withdrawn  southwark  automatic
     teacher_lambeth          404        404     404       404       404    404      404        404        404        404
@@ -634,7 +634,7 @@ for _url, _persona, _relation, _method, _status in list(ROWS):
     rows(_url, UNVERIFIED_PERSONAS, _relation, _method, _expected)
 
 # ---------------------------------------------------------------------------------------------------
-# The MASH's decisions about her risk and protective factors (issue 17, scoring model v3). A block of
+# The MASH's decisions about her risk and protective factors (scoring model v3). A block of
 # its own, every status written out: relations are the subject relations of tests/cases.py, in the order
 # of _DECISION_RELATIONS. Not visible: 404. Visible but not theirs to decide: 403. An empty POST by
 # someone allowed is the form again with its errors (200), never a write.
@@ -698,7 +698,7 @@ for _name, _table in _DECISION_PAGES.items():
         ROWS.append((_name, _persona, "lambeth_school", "POST", 403))
 
 # ---------------------------------------------------------------------------------------------------
-# Her rights in practice (issue 24): correcting her details and restricting processing of her record.
+# Her rights in practice: correcting her details and restricting processing of her record.
 # Her home borough's MASH lead only; visible to someone else: 403; not visible: 404. An empty POST by
 # the MASH lead is the form again with its errors (200), never a write.
 # ---------------------------------------------------------------------------------------------------
@@ -732,7 +732,7 @@ for _name in _RIGHTS_PAGES:
         ROWS.append((_name, _persona, "lambeth_school", "POST", 403))
 
 # ---------------------------------------------------------------------------------------------------
-# School transfers: her child-protection file follows her to her new school (issue 25, part 2).
+# School transfers: her child-protection file follows her to her new school.
 # tests/referrals/transfer_cases.py adds two schools no persona works at, so that dsl_lambeth stands as
 # the old school (transfer_out), the new school before (transfer_in) and after accepting
 # (transfer_in_accepted), a school with no part in it (transfer_others), and the new school of a transfer
@@ -971,7 +971,7 @@ for _name, _relation in (("subject-boroughs", "moving_pending"), ("borough-trans
         rows(_name, ["anonymous", *LOCKED_OUT_PERSONAS], _relation, "POST", 302)
         rows(_name, UNVERIFIED_PERSONAS, _relation, "POST", 403)
     rows(_name, UNVERIFIED_PERSONAS, _relation, "GET", 302)
-# Timeouts and drafts (issue: nothing lost when time runs out). "Stay signed in" answers every member.
+# Timeouts and drafts (nothing lost when time runs out). "Stay signed in" answers every member.
 # A draft (tests/drafts/cases.py: for each relation, one kept for the recorder of that case) is named by
 # its random id in the address: its author continues or discards it (302); for everyone else it is 404,
 # as if it did not exist, whatever their role.
@@ -1010,7 +1010,7 @@ for _persona in UNVERIFIED_PERSONAS:
     for _name in ["draft-continue", "draft-discard"]:
         rows(_name, [_persona], "lambeth_school", "GET", 302)
         rows(_name, [_persona], "lambeth_school", "POST", 403)
-# Decisions into several pathways (issue 18). tests/referrals/pathway_cases.py: girls at high whose
+# Decisions into several pathways. tests/referrals/pathway_cases.py: girls at high whose
 # automatic referral the Lambeth MASH routed into several pathways, so that csc_lambeth (Lambeth children's
 # social care's receiving worker) stands as a routed service before answering (pw_routed), a service it was
 # not routed to (pw_not_routed), and after accepting, declining and completing its pathway. Receiving
@@ -1085,7 +1085,7 @@ for _persona in UNVERIFIED_PERSONAS:
     rows("referral-pathway-respond", [_persona], "pw_routed", "POST", 403)
 
 # ---------------------------------------------------------------------------------------------------
-# Case work after the decision (issue 19). tests/casework/cases.py: a Lambeth girl at high whose strategy
+# Case work after the decision. tests/casework/cases.py: a Lambeth girl at high whose strategy
 # discussion children's social care accepted (csc_lambeth reads her), a strategy discussion, an action owned by
 # police_lambeth (who cannot otherwise see her) and one owned by dsl_lambeth, a MACE meeting held (school,
 # police and social care present) and one planned. Not visible: 404; visible but not theirs to do: 403; an
@@ -1284,7 +1284,7 @@ for _name, _relation in [("casework-subject", "cw"), ("strategy-discussion-creat
             rows(_name, [_persona], _relation, "POST", 403)
 
 # ---------------------------------------------------------------------------------------------------
-# Notifications (issue 19): every member has an inbox of their own; marking as read is POST only, and
+# Notifications: every member has an inbox of their own; marking as read is POST only, and
 # another person's notification is not found (404). tests/notifications/cases.py puts one notification in
 # teacher_lambeth's inbox (relation teacher_note). Unverified sessions: sent to verify, refused.
 # ---------------------------------------------------------------------------------------------------
@@ -1322,7 +1322,7 @@ for _name, _relation, _method in [("notification-list", "-", "GET"), ("notificat
                                   ("notification-read", "teacher_note", "POST")]:
     rows(_name, UNVERIFIED_PERSONAS, _relation, _method, 302 if _method == "GET" else 403)
 
-# Her chronology (issue 19): whoever may see her page, each seeing only their own rows (tests/referrals/
+# Her chronology: whoever may see her page, each seeing only their own rows (tests/referrals/
 # test_chronology.py); a read of her record like her page.
 URL_OBJECTS["subject-chronology"] = "subjects"
 grid("subject-chronology", "GET", """
@@ -1344,7 +1344,7 @@ grid("subject-chronology", "GET", """
 rows("subject-chronology", MEMBER_PERSONAS, "lambeth_school", "POST", 405)
 rows("subject-chronology", OUTSIDERS, "lambeth_school", "GET", 302)
 rows("subject-chronology", UNVERIFIED_PERSONAS, "lambeth_school", "GET", 302)
-# The API for agency systems (issue 22). Sessions reach none of its operations: every persona, signed in
+# The API for agency systems. Sessions reach none of its operations: every persona, signed in
 # or not, verified or not, gets 401 (a bearer token of a client is the only way in; what a client may do by
 # scope and relation is the API matrix in tests/api/test_matrix.py). The contract and its docs are public.
 # Registering and revoking clients: administrators only.
@@ -1391,7 +1391,7 @@ def _extend_with_api_clients(world, built) -> None:
 
 
 CASE_EXTENSIONS.append(_extend_with_api_clients)
-# Partnership statistics (issue 21): partnership analysts only, aggregates only. The borough analyst sees
+# Partnership statistics: partnership analysts only, aggregates only. The borough analyst sees
 # London and Lambeth, MOPAC's analyst London and every borough; everyone else 404. Relations of the area
 # URLs are the area's slug ("atlantis" names no borough). A run is computed when the world is built.
 # ---------------------------------------------------------------------------------------------------

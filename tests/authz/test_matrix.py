@@ -72,7 +72,7 @@ def referral_cases(world, _shared_world):
 def _url(url_name: str, relation: str, request) -> str:
     if relation == "-":
         return reverse(url_name)
-    if url_name in STATISTICS_AREA_URLS:  # the relation is the area's slug (issue 21)
+    if url_name in STATISTICS_AREA_URLS:  # the relation is the area's slug
         return reverse(url_name, kwargs={"area": relation})
     if relation in REFERRAL_RELATIONS:
         collection = getattr(request.getfixturevalue("referral_cases"), REFERRAL_URL_OBJECTS[url_name])

@@ -1,4 +1,4 @@
-"""Case work in a real browser, with axe-core on every page (issue 19): the Lambeth MASH lead schedules a MACE
+"""Case work in a real browser, with axe-core on every page: the Lambeth MASH lead schedules a MACE
 meeting whose agenda comes from the register, records the discussion of one girl with two actions for two
 agencies, sends the agenda, closes the meeting and prints the minutes (OFFICIAL-SENSITIVE, as a PDF from the
 browser's print stylesheet); the police officer who owns one action sees it, and the minutes without the

@@ -1,4 +1,4 @@
-"""The inbox and her chronology in a real browser, with axe-core on every page (issue 19).
+"""The inbox and her chronology in a real browser, with axe-core on every page.
 
 Lambeth's MASH lead, signed in to the demo, sees the unread count in the header, opens Notifications,
 follows one to its case, marks one and then all as read (the count goes), and opens a girl's full

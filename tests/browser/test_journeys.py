@@ -111,7 +111,7 @@ def test_mash_lead_triages_the_register_and_decides_a_referral(journey) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Record the MASH decision")
     journey.check("decision-form")
     # The system's recommendation is ticked already, each pathway with its one service chosen: the lead
-    # accepts it in one click, leaving one pathway out with a reason (issue 18).
+    # accepts it in one click, leaving one pathway out with a reason.
     page.get_by_label("Referred on to a service").check()
     recommended = page.get_by_role("group", name="Recommended pathways")
     choices = recommended.locator(".pathway-choice")

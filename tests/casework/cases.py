@@ -1,4 +1,4 @@
-"""Case work (issue 19), built through the services, for the case-work tests and the authorization matrix.
+"""Case work, built through the services, for the case-work tests and the authorization matrix.
 
 One Lambeth girl at high (her teacher seriously worried; the automatic referral), routed by the Lambeth MASH
 into a strategy discussion (children's social care, which accepts it), police disruption and the specialist

@@ -1,4 +1,4 @@
-"""Case work services (issue 19): each asserts its access events, what it refuses, and who sees what."""
+"""Case work services: each asserts its access events, what it refuses, and who sees what."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Case-work pages (issue 19): what each reader is shown, and what an erased girl leaves behind."""
+"""Case-work pages: what each reader is shown, and what an erased girl leaves behind."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ def _subject_pages(cases, relation: str) -> dict[str, str]:
         "subject-risk": reverse("subject-risk", args=[subject.reference]),
         "map-subject": reverse("map-subject", args=[subject.reference]),
         "concern-detail": reverse("concern-detail", args=[cases.concerns[relation].reference]),
-        "subject-chronology": reverse("subject-chronology", args=[subject.reference]),  # issue 19
+        "subject-chronology": reverse("subject-chronology", args=[subject.reference]),
     }
 
 

@@ -105,7 +105,7 @@ def test_nobody_else_can_export(client_for, world, shared):
 @pytest.mark.parametrize("url_name", ["subject-access-report", "subject-access-export"])
 def test_step_up_comes_first_for_any_reference_existing_or_not(client_for, shared, url_name):
     """A stale session is asked for step-up whether or not the reference exists (else 302-or-404 tells);
-    with fresh proof, a missing one is 404 (issue 15 §5)."""
+    with fresh proof, a missing one is 404."""
     import time
 
     from agencies.sessions import FRESH_AUTH_AT

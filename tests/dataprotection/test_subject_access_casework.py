@@ -1,4 +1,4 @@
-"""Her case work (issue 19) and the notifications about her case in the subject access export: what is hers
+"""Her case work and the notifications about her case in the subject access export: what is hers
 is there, decrypted; what the same MACE meeting said about another girl never is; staff are withheld."""
 
 from __future__ import annotations

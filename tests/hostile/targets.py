@@ -513,7 +513,7 @@ TARGETS += [
 
 
 
-# The MASH's decisions about her risk and protective factors (issue 17). Each valid submission carries a
+# The MASH's decisions about her risk and protective factors. Each valid submission carries a
 # new one-time key, so every accepted request records once; one young person serves every request.
 def _decision_url(name: str) -> Callable[[Context], str]:
     def url(ctx: Context) -> str:
@@ -541,7 +541,7 @@ TARGETS += [
 ]
 
 
-# Her rights (issue 24): each success changes her record (corrected, restricted), so the next request
+# Her rights: each success changes her record (corrected, restricted), so the next request
 # corrects or restricts a new young person; the form's version is read from her record as it is now.
 def _rights_subject(ctx: Context, *, reuse: bool) -> Any:
     return ctx.fresh("rights_subject", lambda: fresh_subject(ctx.world), reuse=reuse)
@@ -572,7 +572,7 @@ TARGETS += [
 
 
 
-# School transfers (issue 25, part 2). Starting one uses her up (a second to the same school is refused), and
+# School transfers. Starting one uses her up (a second to the same school is refused), and
 # so does accepting or cancelling one: each request gets a fresh young person or transfer.
 def _transfer_url(ctx: Context) -> str:
     subject = ctx.fresh("transfer_subject", lambda: fresh_subject(ctx.world), reuse=False)
@@ -659,7 +659,7 @@ TARGETS += [
            data=lambda ctx: {"return_to": "form"}, extra_fields=("return_to",), consumes=True),
 ]
 
-# Case work (issue 19). Each valid strategy discussion, action and outcome records a new row about one young
+# Case work. Each valid strategy discussion, action and outcome records a new row about one young
 # person; completing an action or recording a MACE discussion uses it up, so the next request makes another.
 def _casework_subject(ctx: Context) -> Any:
     return ctx.fresh("casework_subject", lambda: fresh_subject(ctx.world), reuse=True)
@@ -750,7 +750,7 @@ TARGETS += [
 BY_NAME = {target.name: target for target in TARGETS}
 
 
-# Notifications (issue 19): marking as read reads only the page to come back to; each request marks a new
+# Notifications: marking as read reads only the page to come back to; each request marks a new
 # notification (one already read is read again, which changes nothing and is still done).
 def _teacher_note(ctx: Context) -> str:
     def make() -> Any:
@@ -777,7 +777,7 @@ TARGETS += [
 ]
 
 
-# The API's administration (issue 22): an administrator registers an agency system, and revokes one.
+# The API's administration: an administrator registers an agency system, and revokes one.
 def _api_client(ctx: Context) -> Any:
     from tests.api.clients import register
 

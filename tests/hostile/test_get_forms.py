@@ -27,9 +27,9 @@ GET_FORMS = {
     "referral-list": ("mash_lambeth", ["tab", "page"]),
     "my-referrals": ("dsl_lambeth", ["page"]),
     "concern-create": ("teacher_lambeth", ["subject"]),
-    "statistics": ("analyst_london", ["by"]),  # partnership statistics (issue 21): by quarter or month
+    "statistics": ("analyst_london", ["by"]),  # partnership statistics: by quarter or month
 }
-GET_FORMS["notification-list"] = ("teacher_lambeth", ["page"])  # the inbox (issue 19)
+GET_FORMS["notification-list"] = ("teacher_lambeth", ["page"])  # the inbox
 # Extra values that matter for these parameters: dates at the calendar's edges, cursors, page numbers.
 GET_EXTRA = ["date_min", "date_zero", "date_year_10000", "int_bigint_edge", "int_4301_digits", "zero",
              "negative_huge", "sql_like", "reference_like", "unicode_spaces"]

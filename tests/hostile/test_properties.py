@@ -157,7 +157,7 @@ def test_text_with_control_characters_or_nothing_to_record_raises_and_writes_not
     check()
 
 
-# The MASH's decisions and protective factors (issue 17): the reason and the note are typed text, kept
+# The MASH's decisions and protective factors: the reason and the note are typed text, kept
 # encrypted under her key. Plain text is kept exactly; text with control characters raises and writes
 # nothing (the services check it themselves, for callers other than the forms).
 def _decision_subject(world):

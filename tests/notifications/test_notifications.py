@@ -1,4 +1,4 @@
-"""The inbox (issue 19): ``notify`` writes one row per recipient and emails a reference and a link after
+"""The inbox: ``notify`` writes one row per recipient and emails a reference and a link after
 commit; people are told what is theirs to know (a DSL: what their own agency did, never the register); the
 page lists a member's own notifications, newest first, paginated; marking as read is a recorded change."""
 

@@ -1,4 +1,4 @@
-"""Decisions into several pathways (issue 18), built through the services, for the pathway tests and the
+"""Decisions into several pathways, built through the services, for the pathway tests and the
 authorization matrix.
 
 Two Lambeth services exist only here, each with a receiving worker no persona is: a specialist voluntary

@@ -1,4 +1,4 @@
-"""The automatic referral belongs to the MASH (issue 15 §2): raised by the system on its behalf, moved
+"""The automatic referral belongs to the MASH: raised by the system on its behalf, moved
 only by the MASH, never in a recorder's "My referrals", its decisions emailed to the MASH side; a DSL who
 refers while it is open is told nothing about it."""
 

@@ -50,7 +50,7 @@ def test_the_referral_page_offers_exactly_the_available_moves(world, client_for,
             continue
         html = response.content.decode()
         offered = set(re.findall(r'name="action" value="(\w+)"', html))
-        # A receiving service accepts or declines each pathway routed to it (issue 18): the referral's own
+        # A receiving service accepts or declines each pathway routed to it: the referral's own
         # accept and decline are offered there, one pathway at a time.
         offered |= set(re.findall(r'name="response" value="(accept|decline)"', html))
         if reverse("referral-decide", kwargs={"reference": referral.reference}) in html:

@@ -1,5 +1,5 @@
-"""Concerns recorded before ages were stored get her age on the day, as recording works it out (issue 17:
-the model's under-13 floors need it), and she becomes due for the next rescore."""
+"""Concerns recorded before ages were stored get her age on the day, as recording works it out (the
+model's under-13 floors need it), and she becomes due for the next rescore."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Her chronology (issue 19): one timeline of concerns, level changes, register changes, referrals and
+"""Her chronology: one timeline of concerns, level changes, register changes, referrals and
 pathways, each row filtered by what the viewer may see; filters by kind and agency (codes and ids only);
 a constant number of queries; opening it is a recorded read of her record."""
 

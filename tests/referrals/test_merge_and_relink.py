@@ -1,4 +1,4 @@
-"""Issue 15 §5: a merged-away record forwards and offers nothing; a merge or a confirmed map link
+"""A merged-away record forwards and offers nothing; a merge or a confirmed map link
 re-assesses her at once; lists show the name as the viewer entered it last."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Decisions into several pathways (issue 18): the recommendation as the default, partial acceptance,
+"""Decisions into several pathways: the recommendation as the default, partial acceptance,
 additions and omissions with reasons, refusals that leave nothing written, each pathway's clock (bank
 holidays included), urgent and overdue pathways, per-pathway responses and access, adults' consent."""
 

@@ -5,7 +5,7 @@ Recording a concern about a new young person, as a whole request: session, user,
 indexes (4); concern, its history and its signs (3); the re-check that the recorder can see it (1);
 assessment and current risk (2); register entry and its history when she reaches the register (2); the
 access trail's chain head (with its lock, on PostgreSQL) and one INSERT for both events (2); the
-session's new expiry (1); the recorder's DSLs told in their inbox (issue 19: who they are, and one
+session's new expiry (1); the recorder's DSLs told in their inbox (who they are, and one
 INSERT for their rows) (2). 24 in all, on PostgreSQL and SQLite; inside a test's transaction the two
 ``atomic`` blocks add two SAVEPOINT/RELEASE pairs.
 """

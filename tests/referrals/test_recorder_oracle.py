@@ -1,4 +1,4 @@
-"""The recorder learns nothing from a match (DESIGN.md §5.6a, issue 15 §1–§2): an oracle test.
+"""The recorder learns nothing from a match (DESIGN.md §5.6a): an oracle test.
 
 Two worlds, each built through the services and rolled back afterwards. In the *known* world the girl is
 already known in Lambeth: a GP's and a police officer's concerns have put her at high (so she is on the
@@ -127,7 +127,7 @@ def _journey(world, recorder: str, known: bool) -> list[tuple[str, str]]:
     get("list", reverse("subject-list"))
     get("home", reverse("home"))
     get("my referrals", reverse("my-referrals"))
-    # Issue 19: her inbox and her chronology say nothing more about a known girl than about a new one.
+    # Her inbox and her chronology say nothing more about a known girl than about a new one.
     get("notifications", reverse("notification-list"))
     get("chronology", reverse("subject-chronology", kwargs=ref))
     if recorder.startswith("dsl"):

@@ -20,7 +20,7 @@ def test_demo_referrals_cover_every_state_and_are_idempotent(monkeypatch):
     # Under scoring model v3 the Southwark demo girl's significant signs raise an automatic referral (made
     # now, so not overdue) which the demo screens; Lambeth's submitted referral stays overdue.
     assert sum(r.is_overdue for r in Referral.objects.all()) >= 1
-    # Issue 18: one decision into several pathways (one recommended pathway left out, with its reason), and a
+    # One decision into several pathways (one recommended pathway left out, with its reason), and a
     # same-day strategy discussion, urgent, at the top of the inboxes.
     several = [r for r in Referral.objects.all()
                if r.pathways.exclude(status=PathwayStatus.LEFT_OUT).count() > 1]

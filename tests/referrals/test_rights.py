@@ -1,4 +1,4 @@
-"""Her rights in practice (issue 24): rectification, restriction and objection, as services. Each test
+"""Her rights in practice: rectification, restriction and objection, as services. Each test
 asserts its access event; the trail names fields and reason codes, never values."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pages of her rights (issue 24): correcting her details and restricting processing, for her home
+"""The pages of her rights: correcting her details and restricting processing, for her home
 borough's MASH lead; the banner a restricted record shows."""
 
 from __future__ import annotations

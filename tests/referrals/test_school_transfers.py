@@ -1,4 +1,4 @@
-"""When she changes school, her child-protection file follows her, with a receipt (issue 25, part 2).
+"""When she changes school, her child-protection file follows her, with a receipt.
 
 Each service asserts its access event; the visibility tests check that the new school sees the old
 school's concerns about her, as recorded, and nothing more, and that nobody else sees anything new.

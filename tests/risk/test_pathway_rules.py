@@ -1,4 +1,4 @@
-"""The pathway catalogue v1 and its recommendation rules, as tables (issue 18: each rule, its reasons, at
+"""The pathway catalogue v1 and its recommendation rules, as tables (each rule, its reasons, at
 ages 12, 15, 17 and 18), and properties of ``risk.pathways.recommend`` (hypothesis). Pure: no database."""
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ def test_the_proposal_is_a_set_with_reasons_and_nothing_already_open(given_facts
         assert result.recommended[0].urgent and "csc_strategy" in result.codes
 
 
-# --- version 2 (the active catalogue) and consent by age (issue 18) ---------------------------------
+# --- version 2 (the active catalogue) and consent by age ---------------------------------
 
 
 @pytest.mark.parametrize(("rule", "pathway", "given_facts", "age", "expected"), CASES)

@@ -238,7 +238,7 @@ def test_a_merged_record_leaves_the_register(world):
     referrals.do_merge_subjects(survivor=Subject.objects.get(pk=second.subject.pk),
                                 duplicate=Subject.objects.get(pk=first.subject.pk), reason="Same girl",
                                 actor=world.user("mash_lambeth"))
-    # The merged-away record leaves the register, and the survivor is re-assessed at once (issue 15 §5):
+    # The merged-away record leaves the register, and the survivor is re-assessed at once:
     # her merged concerns put her at high without waiting for the nightly ``rescore``.
     assert not queries.register_entries(lambeth, today=now.date(), now=now).filter(
         subject_id=first.subject.pk).exists()

@@ -149,7 +149,7 @@ def test_subject_risk_page_shows_the_explanation_and_chart_to_the_mash_lead_only
     concern(world, "gp_lambeth", given="Nia", indicators=("older-boyfriend-or-associate", "missing-from-home-or-care"))
     url = reverse("subject-risk", kwargs={"reference": made.subject.reference})
     mash = client_for("mash_lambeth")
-    # 20 before issue 18; the MASH lead's page now also shows the recommended pathways: the referrals open
+    # 20 before pathways; the MASH lead's page now also shows the recommended pathways: the referrals open
     # for her (1) and, on this process's first page, the active pathway catalogue (1, then cached).
     with django_assert_max_num_queries(22):
         response = mash.get(url)
@@ -158,7 +158,7 @@ def test_subject_risk_page_shows_the_explanation_and_chart_to_the_mash_lead_only
     assert "style=" not in html
     assert_audit("view", object_type="risk", reference=made.subject.reference)
     teacher = client_for("teacher_lambeth").get(url).content.decode()
-    # Never the level: it is drawn from every agency's concerns (DESIGN.md §5.6a, issue 15 §1).
+    # Never the level: it is drawn from every agency's concerns (DESIGN.md §5.6a).
     assert "Lambeth Test Surgery" not in teacher and "<svg" not in teacher
     assert "Medium" not in teacher and "Current level" not in teacher
     subject_page = client_for("teacher_lambeth").get(reverse("subject-detail", args=[made.subject.reference]))

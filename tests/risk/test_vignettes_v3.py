@@ -75,7 +75,7 @@ VIGNETTES = [
       "LONDON 2021: children found in county lines are victims first (NRM), her offending does not lower her risk; "
       "SERAF: three significant indicators and a moderate one score 16 (category 4, significant risk)"),
     V("an 18-year-old: adult safeguarding route", [(0, "police", ("older-boyfriend-or-associate", "controlling-or-violent-relationship"))],  # noqa: E501
-      5, "medium", "DASH/Marac and the Care Act route from 18 (issue 15 routes it); SERAF: two significant "
+      5, "medium", "DASH/Marac and the Care Act route from 18 (the routing rules route it); SERAF: two significant "
       "indicators", age=18, routes=["adult_safeguarding"]),
     V("17-year-old in a controlling relationship with strangulation: Marac alongside children's services",
       [(0, "police", ("controlling-or-violent-relationship",), {"judgement": "seriously_worried"})], 3, "high",

@@ -1,5 +1,5 @@
 """Tell each borough's MASH leads the references of referrals whose one-working-day decision is overdue,
-and of referrals with a pathway past its clock (issue 18); each receiving service is told of its own
+and of referrals with a pathway past its clock; each receiving service is told of its own
 overdue pathways too.
 
 Run from cron (for example every hour on working days). Each run emails a digest, as before; the inbox
