@@ -178,10 +178,11 @@ def restored_erasures(ledger_file: str | Path | None = None) -> list[Subject]:
     ``subject_erased``; for an entry the store re-applied, the exported ``ledger_file`` says why): a main
     database backup taken before her erasure and restored after it. Her text is unreadable, but rows the
     erasure deleted or ended (links, notifications, live actions) are back. A key shredded for another
-    reason (re-encrypted under a fresh key) never makes her look erased."""
+    reason (re-encrypted under a fresh key) never makes her look erased. Only active records count: a record
+    merged into an erased girl keeps status ``merged`` with its key shredded, and is finished with her."""
     exported = ({uuid.UUID(entry["data_key"]): entry.get("reason") for entry in read_ledger_file(ledger_file)}
                 if ledger_file else {})
-    pending = list(Subject._base_manager.exclude(status=SubjectStatus.ERASED).values_list("pk", "data_key_id"))
+    pending = list(Subject._base_manager.filter(status=SubjectStatus.ACTIVE).values_list("pk", "data_key_id"))
     erased_keys: set[Any] = set()
     for start in range(0, len(pending), 1000):
         chunk = [key for _pk, key in pending[start:start + 1000]]
@@ -207,7 +208,8 @@ def do_complete_restored_erasures(*, ledger_file: str | Path | None = None,
     done = []
     for subject in restored_erasures(ledger_file):
         subject = Subject._base_manager.select_for_update().get(pk=subject.pk)
-        counts = _end_what_is_tied_to([subject], actor)
+        # As do_erase_subject: the records merged into her go with her.
+        counts = _end_what_is_tied_to([subject, *Subject._base_manager.filter(merged_into=subject)], actor)
         record(Action.ERASE, actor=actor, object_type="subject", reference=subject.reference,
                borough=subject.home_borough, purpose=RESTORED_BACKUP, detail=counts)
         done.append(subject)

@@ -147,3 +147,26 @@ def test_a_key_shredded_for_re_encryption_never_makes_a_girl_look_erased(world):
     assert her not in restored_erasures()
     call_command("reapply_erasures", stdout=StringIO())
     assert Subject.objects.get(pk=her.pk).status == SubjectStatus.ACTIVE
+
+
+def test_a_record_merged_into_an_erased_girl_is_not_erased_again_on_every_run(world):
+    """Erasing a girl shreds the keys of the records merged into her too, but those stay ``merged`` (a
+    forwarding record). Without a restore there is nothing to finish: ``reapply_erasures`` records nothing
+    however often it runs."""
+    from referrals import intake
+    from tests.factories import new_concern
+
+    survivor, duplicate = (
+        Subject.objects.get(pk=new_concern(world, "teacher_lambeth", given=f"Mergeda{n}", family="Erasecase",
+                                           dob=dt.date(2011, 3, 4), borough="Lambeth").subject_id)
+        for n in (1, 2))
+    intake.do_merge_subjects(survivor=survivor, duplicate=duplicate, reason="Same girl",
+                             actor=world.user("mash_lambeth"))
+    do_erase_subject(subject=survivor, reason="subject_request", actor=None)
+    assert Subject._base_manager.get(pk=duplicate.pk).status == SubjectStatus.MERGED
+    audit_checkpoint()
+
+    assert restored_erasures() == []
+    for _ in range(2):
+        call_command("reapply_erasures", stdout=StringIO())
+    assert not AccessEvent.objects.filter(action="erase", purpose="restored_backup").exists()
