@@ -34,6 +34,63 @@ def bench_keys_database_url(url: str) -> str:
 
 def recreate(url: str) -> None:
     """Drop and create the benchmark database (PostgreSQL) or delete its file (SQLite)."""
+    drop(url)
+    if url.startswith("sqlite"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    parts = urlparse(url)
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parts.path.lstrip("/"))))
+
+
+def attach(url: str, keys_url: str) -> None:
+    """Point this process at an existing, migrated benchmark database (a clone ``bench.trail`` made)."""
+    os.environ["DATABASE_URL"] = url
+    os.environ["KEYS_DATABASE_URL"] = keys_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "true")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no query log while measuring
+
+
+def clone(url: str, suffix: str) -> str:
+    """Copy the benchmark database as it stands to ``<name><suffix>`` (replacing any earlier copy) and
+    return its URL. PostgreSQL copies it as a template, which needs every connection to it closed first."""
+    from django.db import connections
+
+    connections.close_all()
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        source = Path(url.removeprefix("sqlite:///"))
+        target = source.with_name(source.stem + suffix + source.suffix)
+        recreate(f"sqlite:///{target}")
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return f"sqlite:///{target}"
+    import psycopg
+    from psycopg import sql
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    copy = urlunparse(parts._replace(path="/" + name + suffix))
+    drop(copy)
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name + suffix),
+                                                                   sql.Identifier(name)))
+    return copy
+
+
+def drop(url: str) -> None:
+    """Remove a benchmark database (or a ``clone``), if it exists."""
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -43,11 +100,9 @@ def recreate(url: str) -> None:
     from psycopg import sql
 
     parts = urlparse(url)
-    name = parts.path.lstrip("/")
     admin = urlunparse(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parts.path.lstrip("/"))))
 
 
 def setup(fresh: bool = True) -> str:

@@ -8,19 +8,23 @@ it has grown ``GROWTH`` times: the cost should follow the new events, not the tr
 G10 one writer's append throughput (``audit.api.record``, one transaction per event, as requests do) at
 the grown trail against the loaded one.
 
-The small and large measurements cannot be interleaved (the trail only grows), so each is the median
-of its own rounds, taken one after the other on the same database.
+The loaded database is copied before it grows, so the small and the large trail exist side by side: each
+is driven by its own process (``bench.trail_worker``) and their rounds alternate (small, large, then
+large, small), so that a noisy machine slows both alike instead of whichever ran later.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from typing import Any
 
-from bench.harness import Result, compare
+from bench.harness import Result, _p95, compare
 
 # Set by ``python -m bench`` (``--trail-growth``, ``--new-events``; smaller with ``--quick``).
 GROWTH = 10
@@ -28,49 +32,49 @@ NEW_EVENTS = 10_000
 APPENDS = 300
 
 
-def _add_events(ds: Any, count: int, seed: int) -> None:
-    from agencies.models import Borough
-    from bench.dataset import _load_trail
+class Trail:
+    """A ``bench.trail_worker`` process on one database."""
 
-    _load_trail(random.Random(seed), count, list(Borough.objects.order_by("ons_code")), ds)
+    def __init__(self, url: str, keys_url: str) -> None:
+        from bench.db import ROOT
+
+        # Our own interpreter and module; the URLs are the benchmark's own databases.
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.trail_worker", url, keys_url],  # noqa: S603
+                                        cwd=ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"trail worker stopped during {command!r} (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
-def _incremental_ms(ds: Any, rounds: int, seed: int) -> tuple[list[float], int]:
-    """Rounds of: add NEW_EVENTS events (not timed), then time one incremental verification."""
-    from audit.services import do_verify_trail
-
-    do_verify_trail(run_by="bench")  # the checkpoints the first timed round starts from
-    times, checked = [], 0
+def _alternating(trails: tuple[Trail, Trail], rounds: int, seed: int) -> dict[str, list[list[float]]]:
+    """Rounds of: each trail gets NEW_EVENTS new events (not timed) and one timed incremental verification,
+    then APPENDS timed appends; the order of the two trails swaps every round."""
+    verify: list[list[float]] = [[], []]
+    append: list[list[float]] = [[], []]
+    checked = [0, 0]
     for n in range(rounds):
-        _add_events(ds, NEW_EVENTS, seed + n)
-        started = time.perf_counter()
-        report, _run = do_verify_trail(run_by="bench")
-        times.append((time.perf_counter() - started) * 1000)
-        assert report.intact and not report.full, report.problems[:1]
-        checked = report.events_checked
-    return times, checked
-
-
-def _append_ms(rounds: int) -> list[float]:
-    """Milliseconds per append, one writer, one transaction per event (median over rounds)."""
-    from agencies.models import Borough
-    from audit.api import record
-    from audit.choices import Action
-
-    borough = Borough.objects.order_by("ons_code").first()
-    per_round = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(APPENDS):
-            record(Action.VIEW, actor=None, object_type="subject", reference="S-BNCH-0000", borough=borough)
-        per_round.append((time.perf_counter() - started) * 1000 / APPENDS)
-    return per_round
-
-
-def _count() -> int:
-    from audit.models import AccessEvent
-
-    return AccessEvent.objects.count()
+        order = (0, 1) if n % 2 == 0 else (1, 0)
+        for which in order:
+            trails[which].ask(f"add {NEW_EVENTS} {seed + 2 * n + which}")
+            answer = trails[which].ask("verify")
+            assert not answer["full"], answer
+            verify[which].append(answer["ms"])
+            checked[which] = answer["checked"]
+        for which in order:
+            append[which].append(trails[which].ask(f"append {APPENDS}")["ms_per_append"])
+    return {"verify": verify, "append": append, "checked": [[c] for c in checked]}
 
 
 def g9_g10(ds: Any, rounds: int) -> list[Result]:
@@ -78,7 +82,7 @@ def g9_g10(ds: Any, rounds: int) -> list[Result]:
     from audit.models import AccessEvent
 
     trail_rounds = max(3, min(7, rounds // 20))
-    small = _count()
+    small = AccessEvent.objects.count()
 
     def verify_full() -> None:
         report = chain.verify_all(full=True)
@@ -105,35 +109,41 @@ def g9_g10(ds: Any, rounds: int) -> list[Result]:
         "vs_sha256_only": round(verify_rate / hash_only, 3),
     }
 
-    inc_small, checked_small = _incremental_ms(ds, trail_rounds, seed=1)
-    append_small = _append_ms(trail_rounds)
-    grow_started = time.perf_counter()
-    _add_events(ds, small * (GROWTH - 1), seed=100)
-    from django.db import connection
+    # The loaded trail and a copy of it grown GROWTH times, measured side by side.
+    from bench import db
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE audit_accessevent")
-    grow_seconds = time.perf_counter() - grow_started
-    large = _count()
-    inc_large, checked_large = _incremental_ms(ds, trail_rounds, seed=200)
-    append_large = _append_ms(trail_rounds)
-
-    def p95(values: list[float]) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    url, keys_url = os.environ["DATABASE_URL"], os.environ["KEYS_DATABASE_URL"]
+    large_url = db.clone(url, "_large_trail")
+    trails = (Trail(url, keys_url), Trail(large_url, keys_url))
+    try:
+        grow_started = time.perf_counter()
+        trails[1].ask(f"add {small * (GROWTH - 1)} 100")
+        grow_seconds = time.perf_counter() - grow_started
+        for trail in trails:
+            trail.ask("analyze")
+            trail.ask("verify")  # the checkpoints the first timed round starts from
+        large = trails[1].ask("count")["count"]
+        # Cheap rounds (two small additions, two incremental runs, a few hundred appends): more of them.
+        measured = _alternating(trails, max(4, min(15, rounds // 10)), seed=1)
+    finally:
+        for trail in trails:
+            trail.close()
+        db.drop(large_url)
+    inc_small, inc_large = measured["verify"]
+    append_small, append_large = measured["append"]
+    checked_small, checked_large = (c[0] for c in measured["checked"])
 
     mi_s, mi_l = statistics.median(inc_small), statistics.median(inc_large)
     ma_s, ma_l = statistics.median(append_small), statistics.median(append_large)
     return [
         throughput,
         Result("G9", f"incremental verify after {NEW_EVENTS:,} new, at {large:,}",
-               f"the same at {small:,} events", round(mi_l, 3), round(p95(inc_large), 3), round(mi_s, 3),
-               round(p95(inc_small), 3), round(mi_l / mi_s, 3), "path time / baseline time", "≤ 1.2×",
+               f"the same at {small:,} events", round(mi_l, 3), round(_p95(inc_large), 3), round(mi_s, 3),
+               round(_p95(inc_small), 3), round(mi_l / mi_s, 3), "path time / baseline time", "≤ 1.2×",
                {"events_checked": {"small": checked_small, "large": checked_large},
                 "grew_trail_seconds": round(grow_seconds, 1)}),
         Result("G10", f"append, one writer, at {large:,} events", f"the same at {small:,} events",
-               round(ma_l, 3), round(p95(append_large), 3), round(ma_s, 3), round(p95(append_small), 3),
+               round(ma_l, 3), round(_p95(append_large), 3), round(ma_s, 3), round(_p95(append_small), 3),
                round(ma_s / ma_l, 3), "path throughput / baseline throughput", "≥ 0.9×",
                {"events_per_second": {"small": round(1000 / ma_s), "large": round(1000 / ma_l)},
                 "appends_per_round": APPENDS}),
