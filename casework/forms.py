@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from casework.choices import CancelReason, OutcomeKind, StrategyDecision
-from casework.services import TEXT_MAX
+from casework.services import TEXT_MAX, due_date_problem
 from config.forms import CHOICE_MESSAGES, ServiceForm, TextField, model_choice_field
 from referrals.references import reference_pattern
 
@@ -119,12 +119,19 @@ class ActionForm(ServiceForm):
     owner = _OwnerChoice(queryset=None, label="Who owns it", empty_label="Choose a person",
                          widget=forms.Select(attrs={"class": "govuk-select"}),
                          error_messages={**CHOICE_MESSAGES, "required": "Choose who owns the action."})
-    due_on = _date("Due date", "Today or later.")
+    due_on = _date("Due date", "Today or later, within a year.")
     from_review = forms.BooleanField(required=False, label="Agreed at her latest register review")
 
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "owner").queryset = owners
+
+    def clean_due_on(self) -> dt.date:
+        due = self.cleaned_data["due_on"]
+        problem = due_date_problem(due)
+        if problem:
+            raise forms.ValidationError(problem)
+        return due
 
 
 class ActionUpdateForm(ServiceForm):
@@ -230,9 +237,9 @@ class DiscussionForm(ServiceForm):
             if any(parts) and not all(parts):
                 self.add_error(f"action_{n}_description", f"Give action {n} what needs doing, an owner and a due date.")
             elif all(parts):
-                due = parts[2]
-                if due is not None and due < timezone.localdate():
-                    self.add_error(f"action_{n}_due_on", "The due date must be today or later.")
+                problem = due_date_problem(parts[2])
+                if problem:
+                    self.add_error(f"action_{n}_due_on", problem)
                 rows.append(parts)
         data["rows"] = rows
         return data

@@ -275,6 +275,16 @@ def _owner_agency(owner: User, borough_id: int) -> Agency:
     return membership.agency
 
 
+def due_date_problem(due_on: dt.date, today: dt.date | None = None) -> str | None:
+    """Why an action cannot be due on ``due_on`` (today or later, within a year), or None."""
+    today = today or timezone.localdate()
+    if due_on < today:
+        return "The due date must be today or later."
+    if due_on > today + dt.timedelta(days=366):
+        return "The due date must be within a year."
+    return None
+
+
 @audit_service
 @transaction.atomic
 def do_add_action(*, target: Target, description: str, owner: User, due_on: dt.date, actor: User,
@@ -290,11 +300,9 @@ def do_add_action(*, target: Target, description: str, owner: User, due_on: dt.d
     if target.subject is not None:
         _active_subject(target.subject)
     text = _text("description of the action", description, required=True)
-    today = today or timezone.localdate()
-    if due_on < today:
-        raise ValidationError("The due date must be today or later.")
-    if due_on > today + dt.timedelta(days=366):
-        raise ValidationError("The due date must be within a year.")
+    problem = due_date_problem(due_on, today)
+    if problem:
+        raise ValidationError(problem)
     owner_agency = _owner_agency(owner, borough_id)
     if source not in ActionSource.values:
         raise ValidationError("Say where the action was agreed.")
@@ -622,6 +630,11 @@ def do_record_discussion(meeting: MaceMeeting, *, target: Target, record_text: s
     decided = _text("decisions", decisions, required=False)
     if MaceDiscussion.objects.filter(meeting=meeting, **target.filter()).exists():
         raise ValidationError("Its discussion is already recorded.")
+    # Every agreed action is checked before anything is written, so a refusal attempts no write at all.
+    for agreed in actions:
+        problem = due_date_problem(agreed.due_on)
+        if problem:
+            raise ValidationError(problem)
     discussion = MaceDiscussion(meeting=meeting, data_key_id=target.data_key_id, record=text,
                                 decisions=decided or None, recorded_by=actor, **target.fields())
     set_history_user(discussion, actor)
