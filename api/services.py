@@ -37,7 +37,7 @@ from config.text import require_plain_text
 from encryption.exceptions import KeyShreddedError
 from referrals import intake
 from referrals.models import Concern
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 
 NAME_MAX = 100
 # Idempotency keys are scoped to the client: the concern's own key is derived from the client and the
@@ -61,6 +61,7 @@ def _check_administrator(actor: User, action: str) -> None:
         raise PermissionDenied("Only administrators register and revoke API clients.")
 
 
+@retried_on_reference_clash
 @audit_service
 def do_register_api_client(*, agency: Agency, name: str, scopes: list[str], expires_on: dt.date,
                            actor: User) -> RegisteredClient:

@@ -237,7 +237,7 @@ class DiscussionForm(ServiceForm):
             if any(parts) and not all(parts):
                 self.add_error(f"action_{n}_description", f"Give action {n} what needs doing, an owner and a due date.")
             elif all(parts):
-                problem = due_date_problem(parts[2])
+                problem = due_date_problem(data[f"action_{n}_due_on"])
                 if problem:
                     self.add_error(f"action_{n}_due_on", problem)
                 rows.append(parts)

@@ -55,7 +55,7 @@ from notifications.services import forget_references
 from referrals import clocks
 from referrals.choices import LIVE_PATHWAY_STATUSES, PathwayStatus, ReferralState, SubjectStatus
 from referrals.models import ReferralPathway, Subject
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 from risk import pathways as catalogue_rules
 from risk import queries as risk_queries
 from risk.map.models import Group, Place
@@ -194,6 +194,7 @@ def _start_clocks(subject: Subject, held_at: dt.datetime, discussion: StrategyDi
     return started
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_record_strategy_discussion(*, subject: Subject, held_at: dt.datetime, agencies: Sequence[Agency],
@@ -285,6 +286,7 @@ def due_date_problem(due_on: dt.date, today: dt.date | None = None) -> str | Non
     return None
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_add_action(*, target: Target, description: str, owner: User, due_on: dt.date, actor: User,
@@ -503,6 +505,7 @@ def _locked_meeting(meeting: MaceMeeting, actor: User, version: int | None = Non
     return locked
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_schedule_meeting(*, meets_on: dt.date, actor: User, today: dt.date | None = None) -> MaceMeeting:

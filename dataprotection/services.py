@@ -22,12 +22,13 @@ from dataprotection.breakglass import normally_visible
 from dataprotection.models import BreakGlassGrant, BreakGlassReview
 from referrals.choices import SubjectStatus
 from referrals.models import Subject
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 
 # Long enough to say what happened and why it cannot wait; short reasons ("urgent") say nothing.
 REASON_MIN_LENGTH = 25
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_break_glass(subject: Subject, reason: str, *, actor: User) -> BreakGlassGrant:

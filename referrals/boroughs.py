@@ -50,7 +50,7 @@ from referrals.choices import (
     SubjectStatus,
 )
 from referrals.models import OPEN_STATES, BoroughTransfer, Referral, Subject, SubjectShare
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 from risk.map.models import Link
 from risk.models import RegisterEntry
 
@@ -104,6 +104,7 @@ def _both_trails(action: str, transfer: BoroughTransfer, actor: User, status: st
                        "from_borough": transfer.from_borough_id, "to_borough": transfer.to_borough_id})
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_start_borough_transfer(*, subject: Subject, to_borough: Borough, reason: str, note: str,

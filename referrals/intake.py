@@ -44,7 +44,7 @@ from notifications.services import notify
 from referrals import routing
 from referrals.choices import MERGE_PURPOSE, ActionTaken, IdentityIndex, Judgement, SubjectStatus, TransferStatus
 from referrals.models import Concern, SchoolTransfer, Subject, SubjectShare
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 from risk.map import services as map_services
 from risk.map.models import LinkStatus
 from risk.models import Indicator, ProtectiveFactor, RiskDecision
@@ -193,6 +193,7 @@ def age_at(observed_on: dt.date, details: SubjectDetails | None, subject: Subjec
     return None
 
 
+@retried_on_reference_clash
 @audit_service
 def do_record_concern(
     *,

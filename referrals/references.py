@@ -8,17 +8,64 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from django.db import IntegrityError, transaction
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# 32**8 ≈ 1.1e12 references per prefix. Nothing looks a new reference up before use: a clash (about one in
-# a million at a million rows) fails the unique constraint and the transaction, never duplicates.
+# 32**8 ≈ 1.1e12 references per prefix. Nothing looks a new reference up before use (that would cost every
+# insert a query): a clash fails the unique constraint, and the service that drew it runs again
+# (``retried_on_reference_clash``). A clash is about one in a million inserts at a million rows, but over
+# London's million girls it is likely to happen about once: it must not be a server error.
 _BODY = 8
+RETRIES_ON_CLASH = 2
+_SQLITE_CLASH = re.compile(r"UNIQUE constraint failed: \w+\.reference$")
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _draw() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(_BODY))
 
 
 def new_reference(prefix: str) -> str:
     """A fresh reference such as ``S-4KQ7-M2XD``."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(_BODY))
+    body = _draw()
     return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def is_reference_clash(error: IntegrityError) -> bool:
+    """Whether ``error`` is a unique ``reference`` column refusing a reference already taken."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint is not None:  # PostgreSQL names a column's unique constraint <table>_<column>_key
+        return constraint.endswith("_reference_key")
+    return bool(_SQLITE_CLASH.search(str(error)))
+
+
+def retried_on_reference_clash(service: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``service`` again, up to ``RETRIES_ON_CLASH`` times, when a reference it drew was already taken.
+
+    The service must be atomic (``transaction.atomic`` inside this decorator): the failed attempt has then
+    rolled back everything it wrote, its access events included, and the next attempt draws new references.
+    When it ran inside a caller's transaction that the failure left unusable, the error goes up unchanged.
+    """
+
+    @wraps(service)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        attempt = 0
+        while True:
+            try:
+                return service(*args, **kwargs)
+            except IntegrityError as error:
+                if (attempt == RETRIES_ON_CLASH or not is_reference_clash(error)
+                        or transaction.get_connection().needs_rollback):
+                    raise
+                attempt += 1
+
+    return wrapper
 
 
 def reference_pattern(prefix: str) -> str:

@@ -44,7 +44,7 @@ from referrals.choices import (
     ShareEndReason,
 )
 from referrals.models import OPEN_STATES, Referral, ReferralPathway, ReferralTransition, Subject, SubjectShare
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 from referrals.workdays import add_working_days, working_deadline
 from risk import pathways as catalogue_rules
 from risk.choices import PathwayConsent
@@ -266,6 +266,7 @@ def _new_referral(subject: Subject, *, from_agency: Agency, actor: User | None, 
     return referral
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consent: str,
@@ -310,6 +311,7 @@ def do_make_referral(subject: Subject, *, summary: str, legal_basis: str, consen
     return referral
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_raise_automatic_referral(subject: Subject, *, actor: User | None = None) -> Referral | None:

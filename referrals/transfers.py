@@ -41,7 +41,7 @@ from referrals.choices import (
     TransferStatus,
 )
 from referrals.models import SchoolTransfer, Subject
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 from referrals.workdays import add_working_days
 
 # A share needs an end; "while she is there" has none that the system knows. The share lasts until her
@@ -83,6 +83,7 @@ def notify_school_dsls(transfers: list[SchoolTransfer], headline: str, *,
     return sent
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_start_school_transfer(

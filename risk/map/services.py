@@ -27,7 +27,7 @@ from audit.history import set_history_user
 from encryption import services as encryption
 from encryption.models import ErasureReason
 from referrals.models import Subject
-from referrals.references import new_reference
+from referrals.references import new_reference, retried_on_reference_clash
 from risk.map.models import Associate, Confidence, Group, Link, LinkStatus, LinkType, Place, active_links_q
 from risk.services.assessment import mark_due
 
@@ -56,6 +56,7 @@ def _is_new(node: Node) -> bool:
     return node._state.adding
 
 
+@retried_on_reference_clash
 @audit_service
 @transaction.atomic
 def do_add_link(
