@@ -136,6 +136,36 @@ def test_a_restored_backup_never_brings_back_her_case_work_or_notifications(worl
         keys_before.drop()
 
 
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_start_up_refuses_a_restored_main_database_until_her_erasure_is_finished(world, tmp_path):
+    """Only the main database restored (the key store is current, so every key stays shredded and
+    encryption.E010 has nothing to say): her record is back as not erased, and the start-up check
+    dataprotection.E001 refuses until ``reapply_erasures`` has finished her erasure."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.startup import refuse_to_start_on_errors
+    from dataprotection.checks import check_restored_erasures_finished
+    from tests.encryption.test_backup_restore import Backup
+
+    referral = routed_girl(world)
+    her = referral.subject
+    main_before = Backup("default", tmp_path, "e001main")
+    try:
+        do_erase_subject(subject=her, reason="subject_request", actor=None)
+        assert check_restored_erasures_finished() == []
+        main_before.restore()
+        assert Subject.objects.get(pk=her.pk).status == SubjectStatus.ACTIVE
+        assert [m.id for m in check_restored_erasures_finished()] == ["dataprotection.E001"]
+        with pytest.raises(ImproperlyConfigured, match="dataprotection.E001"):
+            refuse_to_start_on_errors(tags=["keystore"])
+        call_command("reapply_erasures", stdout=StringIO())
+        assert Subject.objects.get(pk=her.pk).status == SubjectStatus.ERASED
+        assert check_restored_erasures_finished() == []
+        refuse_to_start_on_errors(tags=["keystore"])
+    finally:
+        main_before.drop()
+
+
 def test_a_key_shredded_for_re_encryption_never_makes_a_girl_look_erased(world):
     """Only the ledger's ``subject_erased`` marks an erasure to finish: a record whose old key was shredded
     after re-encryption (a restore from before it) is not erased by ``reapply_erasures``."""
