@@ -39,9 +39,10 @@ def new_reference(prefix: str) -> str:
 
 def is_reference_clash(error: IntegrityError) -> bool:
     """Whether ``error`` is a unique ``reference`` column refusing a reference already taken."""
-    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-    if constraint is not None:  # PostgreSQL names a column's unique constraint <table>_<column>_key
-        return constraint.endswith("_reference_key")
+    # PostgreSQL: "Key (reference)=(C-...) already exists.", whatever the constraint is called.
+    detail = getattr(getattr(error.__cause__, "diag", None), "message_detail", None)
+    if detail is not None:
+        return detail.startswith("Key (reference)=")
     return bool(_SQLITE_CLASH.search(str(error)))
 
 
