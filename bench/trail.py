@@ -38,8 +38,9 @@ class Trail:
     def __init__(self, url: str, keys_url: str) -> None:
         from bench.db import ROOT
 
-        # Our own interpreter and module; the URLs are the benchmark's own databases.
-        self.process = subprocess.Popen([sys.executable, "-m", "bench.trail_worker", url, keys_url],  # noqa: S603
+        # Our own interpreter and module; the URLs (passwords too) go by the environment, not the command line.
+        environment = {**os.environ, "BENCH_TRAIL_URL": url, "BENCH_TRAIL_KEYS_URL": keys_url}
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.trail_worker"], env=environment,  # noqa: S603
                                         cwd=ROOT,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 

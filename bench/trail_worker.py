@@ -1,8 +1,8 @@
 """One trail database, driven over stdin/stdout by ``bench.trail`` so that two trails of different sizes
 can be measured in alternating rounds (a noisy machine then slows both alike).
 
-Run as ``python -m bench.trail_worker <database url> <key store url>``; each line in is a command, each
-line out is its JSON answer:
+Run as ``python -m bench.trail_worker`` with ``BENCH_TRAIL_URL`` and ``BENCH_TRAIL_KEYS_URL`` (the database
+and key store URLs) in the environment; each line in is a command, each line out is its JSON answer:
 
 * ``add N SEED``  add N valid events to the per-borough chains (not timed)
 * ``verify``      one incremental ``verify_audit`` run: ``{"ms": ..., "checked": ...}``
@@ -14,6 +14,7 @@ line out is its JSON answer:
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ def _serve(lines: Any, out: Any) -> None:
 def main() -> None:
     from bench import db
 
-    db.attach(sys.argv[1], sys.argv[2])
+    db.attach(os.environ["BENCH_TRAIL_URL"], os.environ["BENCH_TRAIL_KEYS_URL"])
     _serve(sys.stdin, sys.stdout)
 
 

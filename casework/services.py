@@ -633,7 +633,8 @@ def do_record_discussion(meeting: MaceMeeting, *, target: Target, record_text: s
     decided = _text("decisions", decisions, required=False)
     if MaceDiscussion.objects.filter(meeting=meeting, **target.filter()).exists():
         raise ValidationError("Its discussion is already recorded.")
-    # Every agreed action is checked before anything is written, so a refusal attempts no write at all.
+    # Due dates, the check most often failed, come before anything is written; what do_add_action checks
+    # later (owner, text) rolls back with the discussion.
     for agreed in actions:
         problem = due_date_problem(agreed.due_on)
         if problem:

@@ -29,7 +29,7 @@ from encryption.keys import prefetch_data_keys
 from notifications.models import Notification
 from referrals.choices import ActionTaken, SubjectStatus
 from referrals.models import BoroughTransfer, Concern, Referral, SchoolTransfer, Subject, SubjectShare
-from referrals.services import subjects_due_for_erasure
+from referrals.services import merged_into, subjects_due_for_erasure
 from risk.map.models import Link
 from risk.models import Assessment, ProtectiveFactor, RegisterEntry, RegisterReview, RiskDecision
 
@@ -62,7 +62,7 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
     if subject.status == SubjectStatus.ERASED:
         return {"reference": subject.reference, "status": "erased",
                 "message": f"{subject.reference} has been erased. Nothing about her can be read any more."}
-    merged = list(Subject.objects.filter(merged_into=subject).values_list("reference", flat=True))
+    merged = [each.reference for each in merged_into(subject)]
     data: dict[str, Any] = {
         "reference": subject.reference,
         "status": subject.status,
@@ -145,7 +145,7 @@ def subject_access_data(subject: Subject) -> dict[str, Any]:
 def _hers(subject: Subject) -> list[Any]:
     """Her record and the records merged into her: case work stays on the record it was recorded against
     (under that record's key, which her erasure shreds too)."""
-    return [subject.pk, *Subject.objects.filter(merged_into=subject).values_list("pk", flat=True)]
+    return [subject.pk, *(each.pk for each in merged_into(subject))]
 
 
 def _casework(subject: Subject) -> dict[str, Any]:

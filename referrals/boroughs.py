@@ -50,7 +50,7 @@ from referrals.choices import (
     SubjectStatus,
 )
 from referrals.models import OPEN_STATES, BoroughTransfer, Referral, Subject, SubjectShare
-from referrals.references import new_reference, retried_on_reference_clash
+from referrals.references import is_reference_clash, new_reference, retried_on_reference_clash
 from risk.map.models import Link
 from risk.models import RegisterEntry
 
@@ -134,7 +134,9 @@ def do_start_borough_transfer(*, subject: Subject, to_borough: Borough, reason: 
     try:
         with transaction.atomic():
             transfer.save()
-    except IntegrityError:  # two submits at once: the other one won the one pending move
+    except IntegrityError as error:  # two submits at once: the other one won the one pending move
+        if is_reference_clash(error):
+            raise  # not a second transfer: its reference was taken; drawn again (retried_on_reference_clash)
         raise ValidationError("Her record is already waiting for another borough to accept it.") from None
     _both_trails(Action.CREATE, transfer, actor, BoroughTransferStatus.PENDING)
     _notify(_mash_leads(to_borough.pk), Kind.BOROUGH_TRANSFER_ASKED, transfer)

@@ -145,6 +145,18 @@ def _end_what_is_tied_to(erased: list[Subject], actor: User | None) -> dict[str,
     return {key: value for key, value in counts.items() if value or key == "records"}
 
 
+def merged_into(subject: Subject) -> list[Subject]:
+    """Every record merged into ``subject``, directly or through a record merged into her later (A into B,
+    then B into C: both A and B are C's)."""
+    found: list[Subject] = []
+    frontier = [subject.pk]
+    while frontier:
+        layer = list(Subject._base_manager.filter(merged_into_id__in=frontier).order_by("pk"))
+        found += layer
+        frontier = [each.pk for each in layer]
+    return found
+
+
 @audit_service
 @transaction.atomic
 def do_erase_subject(*, subject: Subject, reason: str, actor: User | None) -> Subject:
@@ -164,7 +176,7 @@ def do_erase_subject(*, subject: Subject, reason: str, actor: User | None) -> Su
         raise ValidationError(f"{subject.reference} has already been erased.")
     if subject.status == SubjectStatus.MERGED:
         raise ValidationError(f"{subject.reference} was merged; erase the record it was merged into.")
-    erased = [subject, *Subject.objects.filter(merged_into=subject)]
+    erased = [subject, *merged_into(subject)]
     counts = _end_what_is_tied_to(erased, actor)
     for each in erased:
         encryption.do_shred_data_key(each.data_key_id, actor=actor, reason=ErasureReason.SUBJECT_ERASED)
@@ -209,7 +221,7 @@ def do_complete_restored_erasures(*, ledger_file: str | Path | None = None,
     for subject in restored_erasures(ledger_file):
         subject = Subject._base_manager.select_for_update().get(pk=subject.pk)
         # As do_erase_subject: the records merged into her go with her.
-        counts = _end_what_is_tied_to([subject, *Subject._base_manager.filter(merged_into=subject)], actor)
+        counts = _end_what_is_tied_to([subject, *merged_into(subject)], actor)
         record(Action.ERASE, actor=actor, object_type="subject", reference=subject.reference,
                borough=subject.home_borough, purpose=RESTORED_BACKUP, detail=counts)
         done.append(subject)

@@ -41,7 +41,7 @@ from referrals.choices import (
     TransferStatus,
 )
 from referrals.models import SchoolTransfer, Subject
-from referrals.references import new_reference, retried_on_reference_clash
+from referrals.references import is_reference_clash, new_reference, retried_on_reference_clash
 from referrals.workdays import add_working_days
 
 # A share needs an end; "while she is there" has none that the system knows. The share lasts until her
@@ -118,7 +118,9 @@ def do_start_school_transfer(
     try:
         with transaction.atomic():
             transfer.save()
-    except IntegrityError:  # two submits at once: the other one won the one pending transfer
+    except IntegrityError as error:  # two submits at once: the other one won the one pending transfer
+        if is_reference_clash(error):
+            raise  # not a second transfer: its reference was taken; drawn again (retried_on_reference_clash)
         raise ValidationError("Her file is already on its way to that school.") from None
     record(Action.CREATE, actor=actor, object_type=ObjectType.SCHOOL_TRANSFER, reference=transfer.reference,
            borough=subject.home_borough, purpose=purpose,

@@ -111,33 +111,40 @@ def do_add_link(
             raise PermissionDenied("Not visible.")
         if isinstance(node, Associate) and node.erased_at is not None:
             raise ValidationError("This person's details have been erased.")
-    for node in ends:
-        if not isinstance(node, Subject) and _is_new(node):
-            _save_new_node(node, borough, actor)
-
-    now = timezone.now()
-    link = Link(
-        reference=new_reference("L"), link_type=link_type, borough=borough,
-        source_agency=source_agency or membership.agency, first_seen=first_seen, last_seen=last_seen,
-        confidence=confidence,
-        expires_on=expires_on or last_seen + dt.timedelta(days=settings.MAP_LINK_EXPIRY_DAYS),
-        status=LinkStatus.CONFIRMED if is_mash else LinkStatus.PENDING, suggested_by=actor,
-        suggested_from=suggested_from,
-        confirmed_by=actor if is_mash else None, confirmed_at=now if is_mash else None,
-    )
-    for node in ends:
-        setattr(link, node_kind(node), node)
-    link.data_key_id = link.owner_data_key_id()
-    set_history_user(link, actor)
-    link.save()
-    record(Action.CREATE, actor=actor, object_type="map_link", reference=link.reference, borough=borough,
-           detail={"status": link.status, "link_type": link_type, "ends": "+".join(sorted(kinds)),
-                   **{kind: getattr(node, "reference", "") for kind, node in zip(kinds, ends, strict=True)}})
-    if not Link.objects.restrict(actor, "view").filter(pk=link.pk).exists():
-        raise PermissionDenied("You would not be able to see this link.")  # rolls back
-    if link.status == LinkStatus.CONFIRMED:
-        _rescore_around(link)
-    return link
+    created = [node for node in ends if not isinstance(node, Subject) and _is_new(node)]
+    for node in created:
+        _save_new_node(node, borough, actor)
+    try:
+        now = timezone.now()
+        link = Link(
+            reference=new_reference("L"), link_type=link_type, borough=borough,
+            source_agency=source_agency or membership.agency, first_seen=first_seen, last_seen=last_seen,
+            confidence=confidence,
+            expires_on=expires_on or last_seen + dt.timedelta(days=settings.MAP_LINK_EXPIRY_DAYS),
+            status=LinkStatus.CONFIRMED if is_mash else LinkStatus.PENDING, suggested_by=actor,
+            suggested_from=suggested_from,
+            confirmed_by=actor if is_mash else None, confirmed_at=now if is_mash else None,
+        )
+        for node in ends:
+            setattr(link, node_kind(node), node)
+        link.data_key_id = link.owner_data_key_id()
+        set_history_user(link, actor)
+        link.save()
+        record(Action.CREATE, actor=actor, object_type="map_link", reference=link.reference, borough=borough,
+               detail={"status": link.status, "link_type": link_type, "ends": "+".join(sorted(kinds)),
+                       **{kind: getattr(node, "reference", "") for kind, node in zip(kinds, ends, strict=True)}})
+        if not Link.objects.restrict(actor, "view").filter(pk=link.pk).exists():
+            raise PermissionDenied("You would not be able to see this link.")  # rolls back
+        if link.status == LinkStatus.CONFIRMED:
+            _rescore_around(link)
+        return link
+    except BaseException:
+        # The transaction takes the new nodes' rows with it: the caller's objects are unsaved again, so a
+        # second attempt (a reference clash) creates them rather than looking for rows that are gone.
+        for node in created:
+            node.pk = None  # its reference and data key are drawn afresh by _save_new_node
+            node._state.adding = True
+        raise
 
 
 def _rescore_around(link: Link) -> None:

@@ -158,6 +158,13 @@ def test_start_up_refuses_a_restored_main_database_until_her_erasure_is_finished
         assert [m.id for m in check_restored_erasures_finished()] == ["dataprotection.E001"]
         with pytest.raises(ImproperlyConfigured, match="dataprotection.E001"):
             refuse_to_start_on_errors(tags=["keystore"])
+        # The remedy runs while the start-up check refuses: from a shell too, where a command runs the
+        # system checks unless it asks for none.
+        from django.core.management import load_command_class
+
+        for command in ("export_erasures", "reapply_erasures"):
+            assert load_command_class("encryption", command).requires_system_checks == []
+        call_command("export_erasures", "--output", str(tmp_path / "ledger.json"), stdout=StringIO())
         call_command("reapply_erasures", stdout=StringIO())
         assert Subject.objects.get(pk=her.pk).status == SubjectStatus.ERASED
         assert check_restored_erasures_finished() == []
@@ -200,3 +207,27 @@ def test_a_record_merged_into_an_erased_girl_is_not_erased_again_on_every_run(wo
     for _ in range(2):
         call_command("reapply_erasures", stdout=StringIO())
     assert not AccessEvent.objects.filter(action="erase", purpose="restored_backup").exists()
+
+
+def test_erasing_her_reaches_a_record_merged_into_one_merged_into_her(world):
+    """A merged into B, then B into C: erasing C destroys A's key too (and a subject access export of C
+    names both), however deep the merges go."""
+    from encryption.models import DataKey
+    from referrals import intake
+    from referrals.services import merged_into
+    from tests.factories import new_concern
+
+    a, b, c = (
+        Subject.objects.get(pk=new_concern(world, "teacher_lambeth", given=f"Chaina{n}", family="Mergecase",
+                                           dob=dt.date(2011, 5, n), borough="Lambeth").subject_id)
+        for n in (1, 2, 3))
+    lead = world.user("mash_lambeth")
+    intake.do_merge_subjects(survivor=b, duplicate=a, reason="Same girl", actor=lead)
+    intake.do_merge_subjects(survivor=c, duplicate=b, reason="Same girl", actor=lead)
+    assert {s.pk for s in merged_into(c)} == {a.pk, b.pk}
+
+    do_erase_subject(subject=c, reason="subject_request", actor=None)
+
+    keys = [Subject._base_manager.get(pk=s.pk).data_key_id for s in (a, b, c)]
+    assert DataKey.objects.filter(pk__in=keys, shredded_at__isnull=False).count() == 3
+    assert Subject._base_manager.get(pk=a.pk).given_name is ERASED

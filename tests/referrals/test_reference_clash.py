@@ -96,3 +96,25 @@ def test_only_a_reference_clash_is_retried():
         service()
     assert len(calls) == 1
     assert references.is_reference_clash(IntegrityError("UNIQUE constraint failed: casework_macemeeting.reference"))
+
+
+def test_a_link_whose_reference_is_taken_still_creates_the_new_place_it_links_to(world, monkeypatch):
+    """The new place is saved before the link's reference clashes; the retry creates it again (its row went
+    with the failed attempt) instead of looking for it."""
+    from risk.map.models import Link, LinkType, Place, PlaceKind
+    from risk.map.services import do_add_link
+
+    girl = Subject.objects.get(pk=new_concern(world, "teacher_lambeth", given="Clashc", family="Referencecase",
+                                              dob=dt.date(2011, 6, 7), borough="Lambeth").subject_id)
+    lead = world.user("mash_lambeth")
+    first = do_add_link(ends=(girl, Place(name="Clash estate", kind=PlaceKind.ESTATE)), link_type=LinkType.FREQUENTS,
+                        first_seen=timezone.localdate(), actor=lead)
+    places = Place.objects.count()
+    # The new place's P- reference is drawn first (free), then the link's L- one (taken).
+    _draw_first(monkeypatch, _body(first.reference), times=2)
+
+    second = do_add_link(ends=(girl, Place(name="Clash park", kind=PlaceKind.PARK)), link_type=LinkType.FREQUENTS,
+                         first_seen=timezone.localdate(), actor=lead)
+
+    assert second.reference != first.reference
+    assert Place.objects.count() == places + 1 and Link.objects.filter(pk=second.pk, place__isnull=False).exists()
