@@ -3,11 +3,14 @@
 Inside a test's transaction on PostgreSQL the tally is the number of rows written (inserted, updated or
 deleted) so far in the transaction, from ``pg_stat_xact_user_tables``: it reads no table, so it costs the
 same whatever the test built, and it also catches an UPDATE, which a row count would not. A write that a
-savepoint rolled back still counts: a refused request should not have attempted it. Elsewhere (SQLite, or
-a test that commits) it is each table's row count.
+savepoint rolled back still counts: a refused request should not have attempted it. Elsewhere (SQLite, a
+test that commits, or a server not counting: ``track_counts`` off) it is each table's row count. Only the
+access trail is partitioned, and it is excluded (its partitions would be tallied under their own names).
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from django.apps import apps
 from django.db import connections, router
@@ -27,6 +30,14 @@ def _tables() -> dict[str, list[str]]:
     return {alias: sorted(tables) for alias, tables in by_alias.items()}
 
 
+@cache
+def _counts_writes(alias: str) -> bool:
+    """Whether this PostgreSQL server keeps the per-transaction write counters (``track_counts``)."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SHOW track_counts")
+        return cursor.fetchone()[0] == "on"
+
+
 def row_counts(exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, int]:
     """``{table: tally}`` for every model's table (history tables and many-to-many tables included), in
     the main database and the key store, one query each: rows written so far in the test's transaction
@@ -36,7 +47,7 @@ def row_counts(exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, in
         tables = [t for t in all_tables if t not in ALWAYS_EXCLUDED and t not in exclude]
         connection = connections[alias]
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and connection.in_atomic_block:
+            if connection.vendor == "postgresql" and connection.in_atomic_block and _counts_writes(alias):
                 cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "
                                "WHERE schemaname = current_schema() AND relname = ANY(%s)", [tables])
                 counts.update(dict.fromkeys(tables, 0))
