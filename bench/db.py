@@ -32,18 +32,57 @@ def bench_keys_database_url(url: str) -> str:
     return urlunparse(parts._replace(path=parts.path + "_keys"))
 
 
-def recreate(url: str) -> None:
-    """Drop and create the benchmark database (PostgreSQL) or delete its file (SQLite)."""
-    drop(url)
-    if url.startswith("sqlite"):
-        return
+def _on_server(url: str, statement: str, *names: str) -> None:
+    """Run one ``CREATE``/``DROP DATABASE`` statement (``{}`` placeholders for ``names``) on the PostgreSQL
+    server of ``url``, from its maintenance database (a database cannot be created or dropped from itself)."""
     import psycopg
     from psycopg import sql
 
-    parts = urlparse(url)
-    admin = urlunparse(parts._replace(path="/postgres"))
+    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parts.path.lstrip("/"))))
+        conn.execute(sql.SQL(statement).format(*(sql.Identifier(name) for name in names)))
+
+
+def _name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+def drop(url: str) -> None:
+    """Remove a benchmark database (or a ``clone``), if it exists."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    _on_server(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", _name(url))
+
+
+def recreate(url: str) -> None:
+    """Drop and create the benchmark database (PostgreSQL) or delete its file (SQLite)."""
+    drop(url)
+    if not url.startswith("sqlite"):
+        _on_server(url, "CREATE DATABASE {}", _name(url))
+
+
+def clone(url: str, suffix: str) -> str:
+    """Copy the benchmark database as it stands to ``<name><suffix>`` (replacing any earlier copy) and
+    return its URL. PostgreSQL copies it as a template, which needs every connection to it closed first."""
+    from django.db import connections
+
+    connections.close_all()
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        source = Path(url.removeprefix("sqlite:///"))
+        copy = f"sqlite:///{source.with_name(source.stem + suffix + source.suffix)}"
+        drop(copy)
+        with sqlite3.connect(source) as src, sqlite3.connect(copy.removeprefix("sqlite:///")) as dst:
+            src.backup(dst)
+        return copy
+    copy = urlunparse(urlparse(url)._replace(path=f"/{_name(url)}{suffix}"))
+    drop(copy)
+    _on_server(url, "CREATE DATABASE {} TEMPLATE {}", _name(copy), _name(url))
+    return copy
 
 
 def attach(url: str, keys_url: str) -> None:
@@ -58,51 +97,6 @@ def attach(url: str, keys_url: str) -> None:
     from django.conf import settings
 
     settings.DEBUG = False  # no query log while measuring
-
-
-def clone(url: str, suffix: str) -> str:
-    """Copy the benchmark database as it stands to ``<name><suffix>`` (replacing any earlier copy) and
-    return its URL. PostgreSQL copies it as a template, which needs every connection to it closed first."""
-    from django.db import connections
-
-    connections.close_all()
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        source = Path(url.removeprefix("sqlite:///"))
-        target = source.with_name(source.stem + suffix + source.suffix)
-        recreate(f"sqlite:///{target}")
-        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-            src.backup(dst)
-        return f"sqlite:///{target}"
-    import psycopg
-    from psycopg import sql
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    copy = urlunparse(parts._replace(path="/" + name + suffix))
-    drop(copy)
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name + suffix),
-                                                                   sql.Identifier(name)))
-    return copy
-
-
-def drop(url: str) -> None:
-    """Remove a benchmark database (or a ``clone``), if it exists."""
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-    from psycopg import sql
-
-    parts = urlparse(url)
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parts.path.lstrip("/"))))
 
 
 def setup(fresh: bool = True) -> str:

@@ -59,11 +59,13 @@ class Trail:
         self.process.wait(timeout=60)
 
 
-def _alternating(trails: tuple[Trail, Trail], rounds: int, seed: int) -> dict[str, list[list[float]]]:
+def _alternating(trails: tuple[Trail, Trail], rounds: int, seed: int) -> tuple[
+        tuple[list[float], list[float]], tuple[list[float], list[float]], tuple[int, int]]:
     """Rounds of: each trail gets NEW_EVENTS new events (not timed) and one timed incremental verification,
-    then APPENDS timed appends; the order of the two trails swaps every round."""
-    verify: list[list[float]] = [[], []]
-    append: list[list[float]] = [[], []]
+    then APPENDS timed appends; the order of the two trails swaps every round. Returns, per trail (small,
+    large): the verification times, the per-append times, and the events the last verification checked."""
+    verify: tuple[list[float], list[float]] = ([], [])
+    append: tuple[list[float], list[float]] = ([], [])
     checked = [0, 0]
     for n in range(rounds):
         order = (0, 1) if n % 2 == 0 else (1, 0)
@@ -75,7 +77,7 @@ def _alternating(trails: tuple[Trail, Trail], rounds: int, seed: int) -> dict[st
             checked[which] = answer["checked"]
         for which in order:
             append[which].append(trails[which].ask(f"append {APPENDS}")["ms_per_append"])
-    return {"verify": verify, "append": append, "checked": [[c] for c in checked]}
+    return verify, append, (checked[0], checked[1])
 
 
 def g9_g10(ds: Any, rounds: int) -> list[Result]:
@@ -125,14 +127,12 @@ def g9_g10(ds: Any, rounds: int) -> list[Result]:
             trail.ask("verify")  # the checkpoints the first timed round starts from
         large = trails[1].ask("count")["count"]
         # Cheap rounds (two small additions, two incremental runs, a few hundred appends): more of them.
-        measured = _alternating(trails, max(4, min(15, rounds // 10)), seed=1)
+        verify, append, checked = _alternating(trails, max(4, min(15, rounds // 10)), seed=1)
     finally:
         for trail in trails:
             trail.close()
         db.drop(large_url)
-    inc_small, inc_large = measured["verify"]
-    append_small, append_large = measured["append"]
-    checked_small, checked_large = (c[0] for c in measured["checked"])
+    (inc_small, inc_large), (append_small, append_large), (checked_small, checked_large) = verify, append, checked
 
     mi_s, mi_l = statistics.median(inc_small), statistics.median(inc_large)
     ma_s, ma_l = statistics.median(append_small), statistics.median(append_large)

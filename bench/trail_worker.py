@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class TrailOnly:
 
 def _serve(lines: Any, out: Any) -> None:
     from django.contrib.auth import get_user_model
+    from django.db import connection
 
     from agencies.models import Borough
     from audit.api import record
@@ -44,8 +46,6 @@ def _serve(lines: Any, out: Any) -> None:
     for line in lines:
         command, *args = line.split()
         if command == "add":
-            import random
-
             _load_trail(random.Random(int(args[1])), int(args[0]), boroughs, ds)
             answer: dict[str, Any] = {"ok": True}
         elif command == "verify":
@@ -62,8 +62,6 @@ def _serve(lines: Any, out: Any) -> None:
                 record(Action.VIEW, actor=None, object_type="subject", reference="S-BNCH-0000", borough=boroughs[0])
             answer = {"ms_per_append": (time.perf_counter() - started) * 1000 / count}
         elif command == "analyze":
-            from django.db import connection
-
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE audit_accessevent")
