@@ -19,15 +19,17 @@ class AccessEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_index=True)
+    # No single-column indexes on the two foreign keys: ``accessevent_actor`` and ``accessevent_agency``
+    # below lead with them and serve every lookup; each index is paid on every append (issue 23, G10).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        db_constraint=False, related_name="+", db_index=False,
     )
     # Staff account names, not personal data about subjects; kept so the trail reads on its own.
     actor_username = models.CharField(max_length=150, blank=True)
     actor_agency = models.ForeignKey(
         "agencies.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     actor_roles = models.CharField(max_length=200, blank=True, help_text="Comma-separated role codes.")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -42,7 +44,11 @@ class AccessEvent(models.Model):
     chain = models.CharField(max_length=16)
     sequence = models.PositiveBigIntegerField()
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not indexed: nothing looks an event up by its hash (the verifier walks chains by sequence), and a
+    # unique index over random 64-character keys touched a random page of a large index on every append;
+    # at 20M events that was the trail's main slowdown (migration audit.0007). ``(chain, sequence)`` stays
+    # unique, and a forged duplicate hash cannot pass the verifier anyway.
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-id"]

@@ -385,6 +385,10 @@ class Evaluator:
         self.changes = sorted({c.observed_on for c in self.concerns}
                               | {f["since"] for f in self.map_facts if isinstance(f.get("since"), dt.date)})
         self._raw: dict[dt.date, Result] = {}
+        # (segment start, level rank) -> the first day the evidence no longer supported that level. Evidence
+        # only weakens inside a segment, so the day holds for any later ``at``: ``next_due_on`` asks about
+        # a dozen days, and without this each of them searched the same segment again.
+        self._fell: dict[tuple[dt.date, int], dt.date] = {}
 
     # -- the level her evidence supports on one day ------------------------------------------------------
     def raw(self, day: dt.date) -> Result:
@@ -609,7 +613,10 @@ class Evaluator:
                     break  # this segment and every earlier one are too long ago to hold her above ``rank``
                 if self.raw(first).rank < level_rank:
                     continue
-                if self.raw(last).rank >= level_rank:
+                fell = self._fell.get((first, level_rank))
+                if fell is not None and fell <= last:
+                    day = fell - dt.timedelta(days=1)
+                elif self.raw(last).rank >= level_rank:
                     day = last
                 else:  # the evidence falls below this level inside the segment: find the last day it held
                     low, high = first, last
@@ -619,6 +626,7 @@ class Evaluator:
                             low = middle
                         else:
                             high = middle
+                    self._fell[(first, level_rank)] = high
                     day = low
                 walked = walk_down(level_rank, (today - day).days, steps)
                 if walked > rank:

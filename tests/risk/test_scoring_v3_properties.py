@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from risk.catalogue import INDICATOR_CLASSES, V1_INDICATORS, V2_INDICATORS
-from risk.scoring import LEVEL_RANK, V3_CONFIG, ConcernFact, Decision, assess
+from risk.scoring import LEVEL_RANK, V3_CONFIG, ConcernFact, Decision, assess, evaluator
 
 KINDS = {code: kind for code, kind, *_rest in [*V1_INDICATORS, *V2_INDICATORS]}
 CODES = sorted(KINDS)
@@ -144,3 +144,24 @@ def test_a_sign_explained_and_verified_stops_counting_until_it_is_seen_again():
     assert result.score == 1.0
     later = [*grief, ConcernFact("C2", 2, START + dt.timedelta(days=5), indicators=_ind(["change-in-appearance"]))]
     assert assess(later, V3_CONFIG, START + dt.timedelta(days=6), (), marked).score == 2.0
+
+
+decision_st = st.lists(st.builds(
+    lambda kind, day, code, lvl: Decision(kind=kind, on=START + dt.timedelta(days=day),
+                                          code=code if kind == "explained" else "",
+                                          level=lvl if kind == "review" else ""),
+    st.sampled_from(["explained", "review"]), st.integers(0, 500), st.sampled_from(CODES),
+    st.sampled_from(["none", "low", "medium", "high"])), max_size=3)
+
+
+@FAST
+@given(facts_st, decision_st, st.lists(day_st, min_size=2, max_size=12))
+def test_one_evaluator_asked_about_many_days_in_any_order_answers_as_a_fresh_one(facts, decisions, days):
+    """``next_due_on`` asks one evaluator about a dozen days, and it remembers what it worked out (each
+    day's evidence, and the day the evidence stopped supporting a level): the answers must not depend on
+    what it was asked before."""
+    engine = evaluator(facts, V3_CONFIG, (), decisions)
+    for day in days:
+        on = START + dt.timedelta(days=day)
+        asked, fresh = engine.at(on), assess(facts, V3_CONFIG, on, (), decisions)
+        assert (asked.level, asked.score, asked.explanation) == (fresh.level, fresh.score, fresh.explanation)
