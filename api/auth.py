@@ -9,10 +9,12 @@ at the next call even while a token is still unexpired.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections, router, transaction
 from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -128,6 +130,22 @@ class ClientRateThrottle(SimpleRateThrottle):
         # Read at each call (not once at import, REST framework's default), so a deployment's setting wins.
         rates = cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
         return rates[self.scope]
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        """REST framework reads a client's recent calls and then writes them back: two calls at once could
+        both read the same history and both pass. On PostgreSQL the read and the write happen in one
+        transaction holding an advisory lock on the client's key, so calls of one client are counted one at
+        a time (other clients never wait). SQLite, the demo's database, keeps the race: there a transaction
+        around the read would make the second caller's write fail ("database is locked") instead."""
+        key = self.get_cache_key(request, view) if self.rate is not None else None
+        alias = router.db_for_write(cast(Any, caches[settings.API_RATE_CACHE]).cache_model_class)
+        connection = connections[alias]
+        if key is None or connection.vendor != "postgresql":
+            return super().allow_request(request, view)
+        digest = hashlib.sha256(b"api.rate:" + key.encode()).digest()
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+            return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         client = getattr(request._request, "api_client", None)
